@@ -1,0 +1,51 @@
+# rocketgo: NameServer and Broker speaking RocketMQ's remoting protocol.
+# Every target installs what it needs through the Go toolchain (modules come from the proxy).
+
+GO        ?= go
+BIN       := bin
+PKGS      := ./...
+# Packages whose tests fit the time budget under the race detector.
+RACE_PKGS := ./remoting/... ./namesrv/... ./broker/... ./conf/... ./message/...
+FUZZTIME  ?= 10s
+
+.PHONY: all build run test test-unit test-compat bench fuzz lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# NameServer (9876) and Broker (10911, VIP 10909, HA 10912) in one process, store under ./data.
+run:
+	$(GO) run ./cmd/rocketgo -storePathRootDir ./data
+
+test: test-unit test-compat
+
+test-unit:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 8m $(RACE_PKGS)
+	$(GO) test -count=1 -timeout 8m ./store/... ./cmd/...
+
+# End-to-end tests with the stock Go client (and the stock Java client / mqadmin when ../shared/java exists).
+test-compat:
+	cd compat && $(GO) test -count=1 -timeout 10m ./...
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=1x -count=1 ./remoting/... ./store/... ./message/...
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./remoting/... ./store/... ./message/... | tee bench.out
+	@if [ -d cmd/loadgen ]; then $(GO) run ./cmd/loadgen -report docs/BENCHMARKS.md; fi
+
+fuzz:
+	@for t in $$(grep -rhoE '^func (Fuzz[A-Za-z0-9_]+)' --include=*_test.go remoting message conf store | sed 's/func //' | sort -u); do \
+		pkg=$$(grep -rlE "^func $$t\(" --include=*_test.go remoting message conf store | head -1 | xargs dirname); \
+		echo "fuzz $$t in ./$$pkg"; \
+		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) ./$$pkg || exit 1; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	cd compat && $(GO) vet ./...
+
+clean:
+	rm -rf $(BIN) bench.out

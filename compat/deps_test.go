@@ -1,0 +1,5 @@
+package compat
+
+import (
+	_ "github.com/apache/rocketmq-client-go/v2"
+)
