@@ -1,0 +1,57 @@
+package protocol
+
+import (
+	"unicode/utf8"
+
+	"github.com/rocketgo/rocketgo/remoting"
+)
+
+// JavaHashCode is Java's String.hashCode over the UTF-16 code units of s.
+func JavaHashCode(s string) int32 {
+	var h int32
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			h = 31*h + int32(c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if r >= 0x10000 {
+			r -= 0x10000
+			h = 31*h + int32(0xD800+(r>>10))
+			h = 31*h + int32(0xDC00+(r&0x3FF))
+		} else {
+			h = 31*h + int32(r)
+		}
+	}
+	return h
+}
+
+// SortJavaOrder reorders ext in place into the order a java.util.HashMap with default
+// capacity iterates the same keys inserted in the current order: by bucket of the spread hash,
+// ties in insertion order (resizes keep that order). Java builds every extFields map this way,
+// so a header we write after SortJavaOrder is byte for byte what a Java peer writes. Buckets
+// that Java would turn into trees (8+ collisions) are not modelled; header maps never get there.
+func SortJavaOrder(ext remoting.ExtFields) {
+	capacity := uint32(16)
+	for uint32(len(ext)) > capacity*3/4 {
+		capacity <<= 1
+	}
+	bucket := func(k string) uint32 {
+		h := uint32(JavaHashCode(k))
+		return (h ^ h>>16) & (capacity - 1)
+	}
+	// Insertion sort: stable, no allocation, and maps here hold a dozen keys at most.
+	for i := 1; i < len(ext); i++ {
+		f := ext[i]
+		b := bucket(f.Key)
+		j := i
+		for j > 0 && bucket(ext[j-1].Key) > b {
+			ext[j] = ext[j-1]
+			j--
+		}
+		ext[j] = f
+	}
+}
