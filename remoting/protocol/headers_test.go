@@ -203,6 +203,8 @@ func TestGoldenPullRequests(t *testing.T) {
 				continue
 			}
 			t.Errorf("re-encoded\n %v\nwant\n %v", back, want)
+		} else if fh.lang == "JAVA" && !sameOrder(back, want) {
+			t.Errorf("Java order\n %v\nwant\n %v", back, want)
 		}
 	}
 	if n < 3 {

@@ -104,9 +104,11 @@ func (h *PullMessageRequestHeader) Decode(ext remoting.ExtFields) error {
 	return nil
 }
 
-// Encode appends every field the Java push consumer sends; optional strings only when set.
+// Encode appends every field the Java push consumer sends, optional strings only when set, in
+// Java's HashMap order.
 func (h *PullMessageRequestHeader) Encode(ext *remoting.ExtFields) {
 	w := writer{ext}
+	w.optStr("bname", h.BrokerName) // RpcRequestHeader field: Java inserts it first
 	w.str("consumerGroup", h.ConsumerGroup)
 	w.str("topic", h.Topic)
 	w.i32("queueId", h.QueueID)
@@ -118,10 +120,10 @@ func (h *PullMessageRequestHeader) Encode(ext *remoting.ExtFields) {
 	w.optStr("subscription", h.Subscription)
 	w.i64("subVersion", h.SubVersion)
 	w.optStr("expressionType", h.ExpressionType)
-	w.optStr("bname", h.BrokerName)
 	if h.MaxMsgBytes != 0 {
 		w.i32("maxMsgBytes", h.MaxMsgBytes)
 	}
+	SortJavaOrder(*ext)
 }
 
 // HasFlag reports whether the request's sysFlag has bit f.
