@@ -32,8 +32,10 @@ func JavaHashCode(s string) int32 {
 // SortJavaOrder reorders ext in place into the order a java.util.HashMap with default
 // capacity iterates the same keys inserted in the current order: by bucket of the spread hash,
 // ties in insertion order (resizes keep that order). Java builds every extFields map this way,
-// so a header we write after SortJavaOrder is byte for byte what a Java peer writes. Buckets
-// that Java would turn into trees (8+ collisions) are not modelled; header maps never get there.
+// so a header we write after SortJavaOrder is what a Java peer writes — except that when two
+// keys share a bucket, Java's insertion order comes from a HashSet of reflected fields that we
+// do not model; encoders put such pairs (bname with commitOffset) in the order the captures
+// show. Buckets Java would turn into trees (8+ collisions) never occur in header maps.
 func SortJavaOrder(ext remoting.ExtFields) {
 	capacity := uint32(16)
 	for uint32(len(ext)) > capacity*3/4 {

@@ -108,7 +108,6 @@ func (h *PullMessageRequestHeader) Decode(ext remoting.ExtFields) error {
 // Java's HashMap order.
 func (h *PullMessageRequestHeader) Encode(ext *remoting.ExtFields) {
 	w := writer{ext}
-	w.optStr("bname", h.BrokerName) // RpcRequestHeader field: Java inserts it first
 	w.str("consumerGroup", h.ConsumerGroup)
 	w.str("topic", h.Topic)
 	w.i32("queueId", h.QueueID)
@@ -116,6 +115,7 @@ func (h *PullMessageRequestHeader) Encode(ext *remoting.ExtFields) {
 	w.i32("maxMsgNums", h.MaxMsgNums)
 	w.i32("sysFlag", h.SysFlag)
 	w.i64("commitOffset", h.CommitOffset)
+	w.optStr("bname", h.BrokerName) // shares commitOffset's bucket; Java puts it after
 	w.i64("suspendTimeoutMillis", h.SuspendTimeoutMillis)
 	w.optStr("subscription", h.Subscription)
 	w.i64("subVersion", h.SubVersion)
