@@ -1,0 +1,19 @@
+package compat
+
+import (
+	"os"
+	"testing"
+
+	"github.com/apache/rocketmq-client-go/v2/rlog"
+	"github.com/sirupsen/logrus"
+)
+
+func TestMain(m *testing.M) {
+	// The stock client logs every rebalance and heartbeat at info; our servers log through
+	// logrus. Both would drown a failure's own output.
+	rlog.SetLogLevel("error")
+	if os.Getenv("COMPAT_VERBOSE") == "" {
+		logrus.SetLevel(logrus.WarnLevel)
+	}
+	os.Exit(m.Run())
+}
