@@ -1,5 +1,600 @@
+//go:build h7wip
+
 package broker
 
-// registerDataProcessors attaches the data-path processors (send, pull, send-back) to the
-// broker's processor table. H7 owns this file; the full processors land here.
-func (b *Broker) registerDataProcessors() {}
+import (
+	"math/rand/v2"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/rocketgo/rocketgo/message"
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+	"github.com/rocketgo/rocketgo/store"
+	"github.com/sirupsen/logrus"
+)
+
+// The send path (Java's SendMessageProcessor / AbstractSendMessageProcessor, 4.9.8):
+//
+//	SEND_MESSAGE (V1 names) ─┐
+//	SEND_MESSAGE_V2 (a…n)  ──┼─▶ header ─▶ admission (flowcontrol.go) ─▶ msgCheck ─▶ build record
+//	SEND_BATCH_MESSAGE     ──┘   (batch=true selects the batch path, whatever the code)
+//	                              ─▶ %RETRY% / DLQ / delay / half-message rewrite ─▶ store.Put
+//	                              ─▶ status → response code ─▶ wake held pulls (longpoll.go)
+//
+// Every check answers with Java's code and remark; an unexpected failure never panics.
+
+// FAQ suffix Java appends to several remarks (FAQUrl.suggestTodo).
+const faqSuffix = "\nSee http://rocketmq.apache.org/docs/faq/ for further details."
+
+// Topics clients may not send to (TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET).
+var notAllowedSendTopics = map[string]bool{
+	TopicSchedule: true, TopicTransHalf: true, TopicTransOpHalf: true,
+	TopicTransCheckMax: true, TopicSelfTest: true, TopicOffsetMoved: true,
+}
+
+// topicMaxLength is TopicValidator.TOPIC_MAX_LENGTH.
+const topicMaxLength = 127
+
+// maxPropertiesLength is Short.MAX_VALUE: the record's properties length is an int16.
+const maxPropertiesLength = 32767
+
+// dataPlane holds the state of the data-path processors: send, pull, long polling and
+// send-back. registerDataProcessors creates it; Start and Shutdown start and stop it.
+type dataPlane struct {
+	b     *Broker
+	log   *logrus.Entry
+	limit *sendLimiter
+	hold  *pullHoldService
+	pull  *pullProcessor
+
+	// storeHost is brokerIP1:listenPort, cached because the listen port is known only once
+	// the server is bound (listenPort 0 in tests).
+	storeHost atomic.Pointer[netip.AddrPort]
+
+	// propPool recycles the buffers stored property strings are built in: the store copies
+	// them into the mapped file, so a buffer is free again as soon as the put returns.
+	propPool sync.Pool
+}
+
+// registerDataProcessors attaches the data-path processors to the broker's processor table.
+func (b *Broker) registerDataProcessors() {
+	d := &dataPlane{b: b, log: b.log.WithField("component", "data")}
+	d.limit = newSendLimiter(b.cfg)
+	d.pull = &pullProcessor{d: d}
+	d.hold = newPullHoldService(d.log.WithField("component", "longpoll"), defaultMaxHeldPulls,
+		d.pull.replay, d.maxOffsetInQueue)
+	d.propPool.New = func() any { b := make([]byte, 0, 512); return &b }
+	b.data = d
+	send := remoting.ProcessorFunc(d.processSend)
+	b.register(protocol.SendMessage, send)
+	b.register(protocol.SendMessageV2, send)
+	b.register(protocol.SendBatchMessage, send)
+	b.register(protocol.PullMessage, remoting.ProcessorFunc(d.pull.process))
+	b.register(protocol.ConsumerSendMsgBack, remoting.ProcessorFunc(d.processSendBack))
+}
+
+// startDataPlane starts the long-polling service; the store must be open.
+func (b *Broker) startDataPlane() {
+	b.data.hold.start()
+}
+
+// stopDataPlane stops the long-polling service; held pulls are dropped unanswered, as Java's.
+func (b *Broker) stopDataPlane() {
+	b.data.hold.shutdown()
+}
+
+// host returns the broker's store host, brokerIP1:listenPort.
+func (d *dataPlane) host() netip.AddrPort {
+	port := d.b.listenPort()
+	if h := d.storeHost.Load(); h != nil && int(h.Port()) == port {
+		return *h
+	}
+	ip, err := netip.ParseAddr(d.b.cfg.BrokerIP1)
+	if err != nil {
+		ip = netip.IPv4Unspecified()
+	}
+	h := netip.AddrPortFrom(ip.Unmap(), uint16(port))
+	d.storeHost.Store(&h)
+	return h
+}
+
+// bornHost parses the producer's address from the channel; garbage gives the zero address.
+func bornHost(ch remoting.Channel) netip.AddrPort {
+	ap, err := netip.ParseAddrPort(ch.RemoteAddr())
+	if err != nil {
+		return netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// sendResponse starts a send answer the way Java's preSend does: MSG_REGION and TRACE_ON are
+// present on every answer from this point on, errors included.
+func (d *dataPlane) sendResponse(req *remoting.Command) *remoting.Command {
+	resp := remoting.NewResponse(req, protocol.Success, "")
+	resp.ExtFields = make(remoting.ExtFields, 0, 6)
+	return resp
+}
+
+func (d *dataPlane) fail(resp *remoting.Command, code int32, remark string) *remoting.Command {
+	protocol.EncodeRegion(&resp.ExtFields, d.b.cfg.RegionID, d.b.cfg.TraceOn)
+	resp.Code = code
+	resp.SetRemark(remark)
+	return resp
+}
+
+// processSend serves SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
+func (d *dataPlane) processSend(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	var h protocol.SendMessageRequestHeader
+	if err := h.DecodeSend(req.Code, req.ExtFields); err != nil {
+		// Java only logs a missing @CFNotNull field; the processor then fails with an
+		// exception that becomes SYSTEM_ERROR with the exception text as remark.
+		d.log.WithFields(logrus.Fields{"remote": ch.RemoteAddr(), "code": req.Code, "err": err}).
+			Warn("bad send request header")
+		return remoting.NewResponse(req, protocol.SystemError, err.Error())
+	}
+	resp := d.sendResponse(req)
+
+	release, code, remark := d.limit.admit(d.b.store)
+	if code != protocol.Success {
+		return d.fail(resp, code, remark)
+	}
+	defer release()
+
+	if start := d.b.cfg.StartAcceptSendRequestTimeStamp; time.Now().UnixMilli() < start {
+		return d.fail(resp, protocol.SystemError, "broker unable to service, until "+javaTime(start))
+	}
+	tc, code, remark := d.msgCheck(ch, &h)
+	if code != protocol.Success {
+		return d.fail(resp, code, remark)
+	}
+	queueID := h.QueueID
+	if queueID < 0 {
+		queueID = randomQueue(tc.WriteQueueNums)
+	}
+	if h.Batch {
+		return d.sendBatch(ch, req, resp, &h, tc, queueID)
+	}
+	return d.sendOne(ch, req, resp, &h, tc, queueID)
+}
+
+// randomQueue is Java's random write queue for a negative queueId.
+func randomQueue(writeQueues int32) int32 {
+	if writeQueues <= 0 {
+		return 0
+	}
+	return rand.Int32N(99999999) % writeQueues
+}
+
+// msgCheck is AbstractSendMessageProcessor.msgCheck: permission, topic name, reserved
+// topics, topic lookup or auto-creation, queue id range.
+func (d *dataPlane) msgCheck(ch remoting.Channel, h *protocol.SendMessageRequestHeader) (*TopicConfig, int32, string) {
+	cfg := d.b.cfg
+	if cfg.BrokerPermission&PermWrite == 0 && d.b.topics.IsOrderTopic(h.Topic) {
+		return nil, protocol.NoPermission, "the broker[" + cfg.BrokerIP1 + "] sending message is forbidden"
+	}
+	if code, remark := validateTopic(h.Topic); code != protocol.Success {
+		return nil, code, remark
+	}
+	if notAllowedSendTopics[h.Topic] {
+		return nil, protocol.NoPermission, "Sending message to topic[" + h.Topic + "] is forbidden."
+	}
+	tc := d.b.topics.SelectTopicConfig(h.Topic)
+	if tc == nil {
+		var sysFlag int32
+		if h.UnitMode {
+			if strings.HasPrefix(h.Topic, RetryGroupTopicPre) {
+				sysFlag = topicSysFlagUnitSub
+			} else {
+				sysFlag = topicSysFlagUnit
+			}
+		}
+		d.log.WithFields(logrus.Fields{"topic": h.Topic, "remote": ch.RemoteAddr()}).Warn("the topic does not exist")
+		tc = d.b.topics.CreateTopicInSendMessageMethod(h.Topic, h.DefaultTopic, ch.RemoteAddr(),
+			h.DefaultTopicQueueNums, sysFlag)
+		if tc == nil && strings.HasPrefix(h.Topic, RetryGroupTopicPre) {
+			tc = d.b.topics.CreateTopicInSendMessageBackMethod(h.Topic, 1, PermWrite|PermRead, sysFlag)
+		}
+		if tc == nil {
+			return nil, protocol.TopicNotExist, "topic[" + h.Topic + "] not exist, apply first please!" + faqSuffix
+		}
+	}
+	if h.QueueID >= max(tc.WriteQueueNums, tc.ReadQueueNums) {
+		remark := "request queueId[" + strconv.Itoa(int(h.QueueID)) + "] is illegal, " + topicConfigString(tc) +
+			" Producer: " + ch.RemoteAddr()
+		d.log.WithFields(logrus.Fields{"topic": h.Topic, "queueId": h.QueueID, "remote": ch.RemoteAddr()}).
+			Warn("send to an illegal queue id")
+		return nil, protocol.SystemError, remark
+	}
+	return tc, protocol.Success, ""
+}
+
+// Topic sysflag bits (TopicSysFlag.buildSysFlag(unit, hasUnitSub)).
+const (
+	topicSysFlagUnit    int32 = 1 << 0
+	topicSysFlagUnitSub int32 = 1 << 1
+)
+
+// validateTopic is TopicValidator.validateTopic, with its codes (1) and remarks.
+func validateTopic(topic string) (int32, string) {
+	if strings.TrimSpace(topic) == "" {
+		return protocol.SystemError, "The specified topic is blank."
+	}
+	for i := 0; i < len(topic); i++ {
+		c := topic[i]
+		if !(c == '%' || c == '|' || c == '_' || c == '-' ||
+			'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return protocol.SystemError, "The specified topic contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"
+		}
+	}
+	if len(topic) > topicMaxLength {
+		return protocol.SystemError, "The specified topic is longer than topic max length."
+	}
+	return protocol.Success, ""
+}
+
+// topicConfigString is Java's TopicConfig.toString, quoted in the queue-id remark.
+func topicConfigString(tc *TopicConfig) string {
+	perm := []byte("---")
+	if tc.Perm&PermRead != 0 {
+		perm[0] = 'R'
+	}
+	if tc.Perm&PermWrite != 0 {
+		perm[1] = 'W'
+	}
+	if tc.Perm&PermInherit != 0 {
+		perm[2] = 'X'
+	}
+	return "TopicConfig [topicName=" + tc.TopicName + ", readQueueNums=" + strconv.Itoa(int(tc.ReadQueueNums)) +
+		", writeQueueNums=" + strconv.Itoa(int(tc.WriteQueueNums)) + ", perm=" + string(perm) +
+		", topicFilterType=" + tc.TopicFilterType + ", topicSysFlag=" + strconv.Itoa(int(tc.TopicSysFlag)) +
+		", order=" + strconv.FormatBool(tc.Order) + "]"
+}
+
+// javaTime formats ms like UtilAll.timeMillisToHumanString2.
+func javaTime(ms int64) string {
+	return time.UnixMilli(ms).Format("2006-01-02 15:04:05,000")
+}
+
+// retryAndDLQ is handleRetryAndDLQ for sends to a %RETRY% topic: the group must exist, and
+// a message that has been consumed maxReconsumeTimes times goes to the group's DLQ instead.
+// It returns the (possibly changed) topic and queue.
+func (d *dataPlane) retryAndDLQ(req *remoting.Command, h *protocol.SendMessageRequestHeader, topic string,
+	queueID int32) (string, int32, bool, int32, string) {
+	if !strings.HasPrefix(topic, RetryGroupTopicPre) {
+		return topic, queueID, false, protocol.Success, ""
+	}
+	group := topic[len(RetryGroupTopicPre):]
+	sg := d.b.groups.FindSubscriptionGroupConfig(group)
+	if sg == nil {
+		return "", 0, false, protocol.SubscriptionGroupNotExist,
+			"subscription group not exist, " + group + " " + faqSuffix
+	}
+	maxTimes := sg.RetryMaxTimes
+	if req.Version >= versionV3_4_9 && h.HasMaxReconsumeTimes {
+		maxTimes = h.MaxReconsumeTimes
+	}
+	if h.ReconsumeTimes < maxTimes {
+		return topic, queueID, false, protocol.Success, ""
+	}
+	dlq := DLQGroupTopicPrefix + group
+	if d.b.topics.CreateTopicInSendMessageBackMethod(dlq, dlqNumsPerGroup, PermWrite|PermRead, 0) == nil {
+		return "", 0, false, protocol.SystemError, "topic[" + dlq + "] not exist"
+	}
+	return dlq, 0, true, protocol.Success, ""
+}
+
+// versionV3_4_9 is MQVersion V3_4_9: from it on, a send's maxReconsumeTimes header counts.
+const versionV3_4_9 = 121
+
+// dlqNumsPerGroup is Java's DLQ_NUMS_PER_GROUP.
+const dlqNumsPerGroup = 1
+
+// buildProps writes the properties as the broker stores them into dst: the client's pairs
+// (malformed ones dropped, as Java's parser does) without WAIT and CLUSTER, then
+// CLUSTER=<brokerClusterName>. It also reports the values the send path acts on.
+func buildProps(dst, props []byte, cluster string, drop1, drop2 string) []byte {
+	for rest := props; len(rest) > 0; {
+		var e []byte
+		if i := indexByte(rest, message.PropertySeparator); i >= 0 {
+			e, rest = rest[:i], rest[i+1:]
+		} else {
+			e, rest = rest, nil
+		}
+		sep := indexByte(e, message.NameValueSeparator)
+		if len(e) < 3 || sep <= 0 || sep >= len(e)-1 {
+			continue
+		}
+		name := e[:sep]
+		if string(name) == message.PropertyCluster || string(name) == drop1 || string(name) == drop2 {
+			continue
+		}
+		if len(dst) > 0 {
+			dst = append(dst, message.PropertySeparator)
+		}
+		dst = append(dst, e...)
+	}
+	return message.AppendProperty(dst, message.PropertyCluster, cluster)
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// sendProps are the property values the send path looks at.
+type sendProps struct {
+	delayLevel int
+	tranMsg    bool
+	tags       []byte
+	hasTags    bool
+}
+
+func scanProps(props []byte) sendProps {
+	var p sendProps
+	if v, ok := message.PropertyValue(props, message.PropertyDelayTimeLevel); ok {
+		if n, err := strconv.Atoi(string(v)); err == nil {
+			p.delayLevel = n
+		}
+	}
+	if v, ok := message.PropertyValue(props, message.PropertyTransactionPrepared); ok {
+		p.tranMsg = strings.EqualFold(string(v), "true")
+	}
+	p.tags, p.hasTags = message.PropertyValue(props, message.PropertyTags)
+	return p
+}
+
+// sendOne stores one message.
+func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h *protocol.SendMessageRequestHeader,
+	tc *TopicConfig, queueID int32) *remoting.Command {
+	cfg := d.b.cfg
+	topic, storeQueue, _, code, remark := d.retryAndDLQ(req, h, h.Topic, queueID)
+	if code != protocol.Success {
+		return d.fail(resp, code, remark)
+	}
+	sysFlag := h.SysFlag
+	if tc.TopicFilterType == "MULTI_TAG" {
+		sysFlag |= message.SysFlagMultiTags
+	}
+	if len(req.Body) > cfg.MaxMessageSize {
+		return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
+	}
+	if len(h.Properties) > maxPropertiesLength {
+		return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
+	}
+
+	bufp := d.propPool.Get().(*[]byte)
+	defer d.propPool.Put(bufp)
+	raw := unsafeBytes(h.Properties)
+	sp := scanProps(raw)
+	// Java's handleRetryAndDLQ sets delay level 0 on a message it diverts to the DLQ, but the
+	// client's properties are copied over it right after, so a DELAY the client sent still
+	// applies; we keep that behaviour.
+	props := buildProps((*bufp)[:0], raw, cfg.BrokerClusterName, message.PropertyWaitStoreMsgOK, "")
+
+	m := message.Msg{
+		Topic:          topic,
+		QueueID:        storeQueue,
+		Flag:           h.Flag,
+		SysFlag:        sysFlag,
+		BornTimestamp:  h.BornTimestamp,
+		BornHost:       bornHost(ch),
+		StoreHost:      d.host(),
+		ReconsumeTimes: h.ReconsumeTimes,
+		Body:           req.Body,
+	}
+	if sp.tranMsg {
+		if cfg.RejectTransactionMessage {
+			*bufp = props
+			return d.fail(resp, protocol.NoPermission,
+				"the broker["+cfg.BrokerIP1+"] sending transaction message is forbidden")
+		}
+		// The half message (TransactionalMessageBridge.parseHalfMessageInner): kept in the
+		// half topic, queue 0, with its real destination in properties and the transaction
+		// bits cleared so that it is consume-queued like a normal message.
+		props = setProperty(props, message.PropertyRealTopic, m.Topic)
+		props = setProperty(props, message.PropertyRealQueueID, strconv.Itoa(int(m.QueueID)))
+		m.SysFlag = message.ResetTransactionType(m.SysFlag, message.TransactionNotType)
+		m.Topic, m.QueueID = TopicTransHalf, 0
+	} else {
+		props = d.applyDelay(&m, props, sp.delayLevel)
+	}
+	*bufp = props
+	if len(props) > maxPropertiesLength {
+		return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
+	}
+	m.Properties = props
+
+	res := d.b.store.PutMessage(&m)
+	ok, code, remark := d.putStatus(res.Status)
+	if !ok {
+		d.log.WithFields(logrus.Fields{"topic": h.Topic, "queueId": queueID, "status": res.Status,
+			"remote": ch.RemoteAddr()}).Warn("send not stored")
+		return d.fail(resp, code, remark)
+	}
+	rh := protocol.SendMessageResponseHeader{
+		MsgID:       res.MsgID(),
+		QueueID:     queueID,
+		QueueOffset: res.QueueOffset,
+		MsgRegion:   cfg.RegionID,
+		TraceOn:     cfg.TraceOn,
+	}
+	rh.Encode(&resp.ExtFields)
+	resp.Code = code
+	resp.Remark, resp.HasRemark = "", false
+	var tagsCode int64
+	if sp.hasTags {
+		tagsCode = message.TagsCode(sp.tags)
+	}
+	d.messageArrived(m.Topic, m.QueueID, res.QueueOffset+1, tagsCode)
+	return resp
+}
+
+// applyDelay is the 4.9.8 CommitLog rewrite of a delayed message: its real topic and queue go
+// into REAL_TOPIC / REAL_QID and it is stored in SCHEDULE_TOPIC_XXXX, queue level-1, where the
+// schedule service finds it. The store computes the consume-queue tags code (the delivery
+// time) from the DELAY property when it dispatches the record.
+func (d *dataPlane) applyDelay(m *message.Msg, props []byte, level int) []byte {
+	if level <= 0 {
+		return props
+	}
+	tt := message.TransactionType(m.SysFlag)
+	if tt != message.TransactionNotType && tt != message.TransactionCommitType {
+		return props
+	}
+	maxLevel := d.maxDelayLevel()
+	if level > maxLevel {
+		level = maxLevel
+		props = setProperty(props, message.PropertyDelayTimeLevel, strconv.Itoa(level))
+	}
+	props = setProperty(props, message.PropertyRealTopic, m.Topic)
+	props = setProperty(props, message.PropertyRealQueueID, strconv.Itoa(int(m.QueueID)))
+	m.Topic, m.QueueID = TopicSchedule, int32(level-1)
+	return props
+}
+
+// maxDelayLevel is the number of levels in messageDelayLevel (18 by default).
+func (d *dataPlane) maxDelayLevel() int {
+	n := len(strings.Fields(d.b.cfg.MessageDelayLevel))
+	if n == 0 {
+		return 18
+	}
+	return n
+}
+
+func (d *dataPlane) illegalRemark() string {
+	return "the message is illegal, maybe msg body or properties length not matched. msg body length limit " +
+		strconv.Itoa(d.b.cfg.MaxMessageSize) + "B, msg properties length limit 32KB."
+}
+
+// putStatus maps a store status to the send response (handlePutMessageResult). ok is true for
+// the four statuses under which the message is stored.
+func (d *dataPlane) putStatus(s store.PutStatus) (ok bool, code int32, remark string) {
+	switch s {
+	case store.PutOK:
+		return true, protocol.Success, ""
+	case store.FlushDiskTimeout:
+		return true, protocol.FlushDiskTimeout, ""
+	case store.FlushSlaveTimeout:
+		return true, protocol.FlushSlaveTimeout, ""
+	case store.SlaveNotAvailable:
+		return true, protocol.SlaveNotAvailable, ""
+	case store.CreateMappedFileFailed:
+		return false, protocol.SystemError, "create mapped file failed, server is busy or broken."
+	case store.MessageIllegal, store.PropertiesSizeExceeded:
+		return false, protocol.MessageIllegal, d.illegalRemark()
+	case store.ServiceNotAvailable:
+		return false, protocol.ServiceNotAvailable, "service not available now. It may be caused by one of the " +
+			"following reasons: the broker's disk is full, messages are put to the slave, message store has been shut down, etc."
+	case store.OSPageCacheBusy:
+		return false, protocol.SystemError, "[PC_SYNCHRONIZED]broker busy, start flow control for a while"
+	case store.UnknownError:
+		return false, protocol.SystemError, "UNKNOWN_ERROR"
+	}
+	return false, protocol.SystemError, "UNKNOWN_ERROR DEFAULT"
+}
+
+// messageArrived wakes pulls held on the queue that just grew.
+func (d *dataPlane) messageArrived(topic string, queueID int32, nextOffset, tagsCode int64) {
+	d.hold.notifyArriving(topic, queueID, nextOffset, tagsCode, false)
+}
+
+func (d *dataPlane) maxOffsetInQueue(topic string, queueID int32) int64 {
+	return d.b.store.MaxOffsetInQueue(topic, queueID)
+}
+
+// sendBatch stores a SEND_BATCH_MESSAGE body as one record per inner message, contiguous and
+// with consecutive queue offsets (asyncSendBatchMessage + CommitLog.putMessages).
+func (d *dataPlane) sendBatch(ch remoting.Channel, req, resp *remoting.Command, h *protocol.SendMessageRequestHeader,
+	tc *TopicConfig, queueID int32) *remoting.Command {
+	cfg := d.b.cfg
+	if len(h.Topic) > topicMaxLength {
+		return d.fail(resp, protocol.MessageIllegal, "message topic length too long "+strconv.Itoa(len(h.Topic)))
+	}
+	sysFlag := h.SysFlag
+	if tc.TopicFilterType == "MULTI_TAG" {
+		sysFlag |= message.SysFlagMultiTags
+	}
+	raw := unsafeBytes(h.Properties)
+	sp := scanProps(raw)
+	// Transactional or delayed batches are refused by the store (MESSAGE_ILLEGAL), as is a
+	// body over maxMessageSize.
+	if message.TransactionType(sysFlag) != message.TransactionNotType || sp.delayLevel > 0 ||
+		len(req.Body) > cfg.MaxMessageSize {
+		return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
+	}
+	entries, err := message.SplitBatch(req.Body)
+	if err != nil || len(entries) == 0 {
+		return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
+	}
+	bufp := d.propPool.Get().(*[]byte)
+	defer d.propPool.Put(bufp)
+	// The batch-level properties (the header's, plus CLUSTER) are appended to each inner
+	// message's own; Java keeps the header's pairs as they are, WAIT included.
+	batchProps := buildProps((*bufp)[:0], raw, cfg.BrokerClusterName, "", "")
+	all := batchProps
+	msgs := make([]message.Msg, len(entries))
+	born, host := bornHost(ch), d.host()
+	offs := make([]int, len(entries)+1)
+	for i := range entries {
+		offs[i] = len(all)
+		all = append(all, entries[i].Properties...)
+		if len(entries[i].Properties) > 0 && len(batchProps) > 0 &&
+			entries[i].Properties[len(entries[i].Properties)-1] != message.PropertySeparator {
+			all = append(all, message.PropertySeparator)
+		}
+		all = append(all, batchProps...)
+	}
+	offs[len(entries)] = len(all)
+	*bufp = all
+	for i := range entries {
+		p := all[offs[i]:offs[i+1]]
+		if len(p) > maxPropertiesLength || len(entries[i].Body) > cfg.MaxMessageSize {
+			return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
+		}
+		msgs[i] = message.Msg{
+			Topic:          h.Topic,
+			QueueID:        queueID,
+			Flag:           entries[i].Flag,
+			SysFlag:        sysFlag,
+			BornTimestamp:  h.BornTimestamp,
+			BornHost:       born,
+			StoreHost:      host,
+			ReconsumeTimes: h.ReconsumeTimes,
+			Body:           entries[i].Body,
+			Properties:     p,
+		}
+	}
+	res := d.b.store.PutMessages(msgs)
+	ok, code, remark := d.putStatus(res.Status)
+	if !ok {
+		d.log.WithFields(logrus.Fields{"topic": h.Topic, "queueId": queueID, "status": res.Status,
+			"remote": ch.RemoteAddr()}).Warn("batch send not stored")
+		return d.fail(resp, code, remark)
+	}
+	rh := protocol.SendMessageResponseHeader{
+		MsgID:       res.MsgID(),
+		QueueID:     queueID,
+		QueueOffset: res.QueueOffset,
+		MsgRegion:   cfg.RegionID,
+		TraceOn:     cfg.TraceOn,
+	}
+	rh.Encode(&resp.ExtFields)
+	resp.Code = code
+	resp.Remark, resp.HasRemark = "", false
+	// Any new message wakes the queue's pulls; their filters are re-checked by the pull.
+	d.hold.notifyArriving(h.Topic, queueID, res.QueueOffset+int64(len(msgs)), 0, true)
+	return resp
+}
+
+// unsafeBytes views a header string as bytes without copying; the result is only read.
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

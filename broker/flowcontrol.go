@@ -1,0 +1,121 @@
+//go:build h7wip
+
+package broker
+
+import (
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+)
+
+// Send flow control. Java bounds sends with a queue in front of its send executor
+// (sendThreadPoolQueueCapacity, 10000) and a fast-failure sweeper (BrokerFastFailure) that
+// answers SYSTEM_BUSY to requests which waited longer than waitTimeMillsInSendQueue (200 ms)
+// or arrive while the OS page cache is busy. We run sends on the remoting worker pool, so the
+// equivalent queue is the set of sends waiting for a turn at the store:
+//
+//	send ─▶ admit ──(slot free)──────────────────────────▶ store.Put ─▶ release
+//	          │──(waiters ≥ sendThreadPoolQueueCapacity)─▶ SYSTEM_BUSY [OVERLOAD]
+//	          │──(no slot within waitTimeMillsInSendQueue)▶ SYSTEM_BUSY [TIMEOUT_CLEAN_QUEUE]
+//	          └──(store reports page cache busy)─────────▶ SYSTEM_BUSY [REJECTREQUEST]
+//
+// A flood therefore meets a bounded wait and a clear answer, never an unbounded queue or a
+// silent drop. The slot count is high enough that SYNC_FLUSH group commit still gathers many
+// appends into one fsync.
+
+// defaultPutSlots is how many sends may be inside the store at once.
+const defaultPutSlots = 256
+
+// pageCacheBusyChecker is what the limiter asks of the store; nil means never busy.
+type pageCacheBusyChecker interface {
+	IsOSPageCacheBusy() bool
+}
+
+type sendLimiter struct {
+	slots    chan struct{} // one token per send inside the store
+	waiting  atomic.Int64  // sends waiting for a slot
+	maxWait  int64         // sendThreadPoolQueueCapacity
+	waitTime time.Duration // waitTimeMillsInSendQueue
+	enabled  bool          // brokerFastFailureEnable
+	timers   chan *time.Timer
+}
+
+func newSendLimiter(cfg *Config) *sendLimiter {
+	return newSendLimiterSize(defaultPutSlots, int64(cfg.SendThreadPoolQueueCapacity),
+		time.Duration(cfg.WaitTimeMillsInSendQueue)*time.Millisecond, cfg.BrokerFastFailureEnable)
+}
+
+func newSendLimiterSize(slots int, maxWait int64, waitTime time.Duration, enabled bool) *sendLimiter {
+	if slots <= 0 {
+		slots = 1
+	}
+	if maxWait <= 0 {
+		maxWait = 10000
+	}
+	if waitTime <= 0 {
+		waitTime = 200 * time.Millisecond
+	}
+	return &sendLimiter{
+		slots:    make(chan struct{}, slots),
+		maxWait:  maxWait,
+		waitTime: waitTime,
+		enabled:  enabled,
+		timers:   make(chan *time.Timer, 64),
+	}
+}
+
+func (l *sendLimiter) releaseSlot() { <-l.slots }
+
+// admit waits for a store slot. On success it returns the release function and Success;
+// otherwise SYSTEM_BUSY with Java's remark.
+func (l *sendLimiter) admit(st pageCacheBusyChecker) (func(), int32, string) {
+	if st != nil && st.IsOSPageCacheBusy() {
+		return nil, protocol.SystemBusy, "[REJECTREQUEST]system busy, start flow control for a while"
+	}
+	select {
+	case l.slots <- struct{}{}:
+		return l.releaseSlot, protocol.Success, ""
+	default:
+	}
+	n := l.waiting.Add(1)
+	defer l.waiting.Add(-1)
+	if n > l.maxWait {
+		return nil, protocol.SystemBusy, "[OVERLOAD]system busy, start flow control for a while"
+	}
+	if !l.enabled {
+		l.slots <- struct{}{}
+		return l.releaseSlot, protocol.Success, ""
+	}
+	start := time.Now()
+	t := l.timer()
+	defer l.putTimer(t)
+	select {
+	case l.slots <- struct{}{}:
+		return l.releaseSlot, protocol.Success, ""
+	case <-t.C:
+		return nil, protocol.SystemBusy, "[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: " +
+			strconv.FormatInt(time.Since(start).Milliseconds(), 10) + "ms, size of queue: " +
+			strconv.FormatInt(l.waiting.Load(), 10)
+	}
+}
+
+// timer reuses timers so that a congested broker does not allocate one per waiting send.
+func (l *sendLimiter) timer() *time.Timer {
+	select {
+	case t := <-l.timers:
+		t.Reset(l.waitTime)
+		return t
+	default:
+		return time.NewTimer(l.waitTime)
+	}
+}
+
+func (l *sendLimiter) putTimer(t *time.Timer) {
+	t.Stop()
+	select {
+	case l.timers <- t:
+	default:
+	}
+}
