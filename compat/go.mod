@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/apache/rocketmq-client-go/v2 v2.1.3-0.20251226070945-2173d070fd1b
+	github.com/rocketgo/rocketgo v0.0.0-00010101000000-000000000000
 	github.com/sirupsen/logrus v1.10.2
 )
 
