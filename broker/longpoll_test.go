@@ -1,0 +1,215 @@
+//go:build h7wip
+
+package broker
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// replayRecorder collects the held pulls the service hands back.
+type replayRecorder struct {
+	mu   sync.Mutex
+	got  []*heldPull
+	when []time.Time
+	ch   chan *heldPull
+}
+
+func newReplayRecorder() *replayRecorder { return &replayRecorder{ch: make(chan *heldPull, 64)} }
+
+func (r *replayRecorder) replay(h *heldPull) {
+	r.mu.Lock()
+	r.got = append(r.got, h)
+	r.when = append(r.when, time.Now())
+	r.mu.Unlock()
+	r.ch <- h
+}
+
+func (r *replayRecorder) wait(t *testing.T, d time.Duration) *heldPull {
+	t.Helper()
+	select {
+	case h := <-r.ch:
+		return h
+	case <-time.After(d):
+		t.Fatalf("no held pull answered within %v", d)
+		return nil
+	}
+}
+
+func (r *replayRecorder) none(t *testing.T, d time.Duration) {
+	t.Helper()
+	select {
+	case h := <-r.ch:
+		t.Fatalf("held pull %v@%d answered unexpectedly", h.key.topic, h.offset)
+	case <-time.After(d):
+	}
+}
+
+func newTestHold(t *testing.T, maxHeld int, maxOffset func(string, int32) int64) (*pullHoldService, *replayRecorder) {
+	t.Helper()
+	rec := newReplayRecorder()
+	if maxOffset == nil {
+		maxOffset = func(string, int32) int64 { return 0 }
+	}
+	s := newPullHoldService(logrus.NewEntry(logrus.StandardLogger()), maxHeld, rec.replay, maxOffset)
+	s.start()
+	t.Cleanup(s.shutdown)
+	return s, rec
+}
+
+func TestHoldWakesOnMatchingArrival(t *testing.T) {
+	tagA := parseTagExpression("TagA")
+	tests := []struct {
+		name      string
+		filter    *tagFilter
+		arrive    int64 // new max offset
+		tagsCode  int64
+		matchAll  bool
+		wantWoken bool
+	}{
+		{"matching tag", tagA, 6, int64(tagA.codes[0]), false, true},
+		{"other tag stays held", tagA, 6, 12345, false, false},
+		{"subscribe all", matchAllFilter, 6, 12345, false, true},
+		{"offset not beyond the pull", matchAllFilter, 5, 0, true, false},
+		{"periodic re-check ignores tags", tagA, 6, 0, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, rec := newTestHold(t, 0, nil)
+			h := &heldPull{key: queueKey{"T", 1}, offset: 5, filter: tc.filter}
+			if !s.hold(h, time.Minute) {
+				t.Fatal("hold refused")
+			}
+			// An arrival on another queue of the same topic never wakes it.
+			s.notifyArriving("T", 2, 100, 0, true)
+			s.notifyArriving(tc.name+"-other-topic", 1, 100, 0, true)
+			s.notifyArriving("T", 1, tc.arrive, tc.tagsCode, tc.matchAll)
+			if tc.wantWoken {
+				if got := rec.wait(t, time.Second); got != h {
+					t.Fatalf("woke %p, want %p", got, h)
+				}
+				if n := s.held(); n != 0 {
+					t.Fatalf("held after wake-up = %d, want 0", n)
+				}
+			} else {
+				rec.none(t, 100*time.Millisecond)
+				if n := s.held(); n != 1 {
+					t.Fatalf("held = %d, want 1", n)
+				}
+			}
+		})
+	}
+}
+
+func TestHoldAnswersAtTimeout(t *testing.T) {
+	s, rec := newTestHold(t, 0, nil)
+	start := time.Now()
+	short := &heldPull{key: queueKey{"T", 0}, offset: 0, filter: matchAllFilter}
+	long := &heldPull{key: queueKey{"T", 0}, offset: 0, filter: matchAllFilter}
+	s.hold(long, 600*time.Millisecond)
+	s.hold(short, 200*time.Millisecond)
+	if got := rec.wait(t, 2*time.Second); got != short {
+		t.Fatal("the shorter timeout must be answered first")
+	}
+	if el := time.Since(start); el < 190*time.Millisecond || el > 500*time.Millisecond {
+		t.Fatalf("short pull answered after %v, want about 200ms", el)
+	}
+	if got := rec.wait(t, 2*time.Second); got != long {
+		t.Fatal("second answer is not the long pull")
+	}
+	if el := time.Since(start); el < 590*time.Millisecond || el > 1200*time.Millisecond {
+		t.Fatalf("long pull answered after %v, want about 600ms", el)
+	}
+}
+
+func TestHoldPeriodicRecheck(t *testing.T) {
+	var mu sync.Mutex
+	max := int64(3)
+	rec := newReplayRecorder()
+	s := newPullHoldService(logrus.NewEntry(logrus.StandardLogger()), 0, rec.replay, func(string, int32) int64 {
+		mu.Lock()
+		defer mu.Unlock()
+		return max
+	})
+	s.recheck = 50 * time.Millisecond
+	s.start()
+	t.Cleanup(s.shutdown)
+	h := &heldPull{key: queueKey{"T", 0}, offset: 3, filter: parseTagExpression("X")}
+	s.hold(h, time.Minute)
+	rec.none(t, 150*time.Millisecond)
+	mu.Lock()
+	max = 4 // a message arrived through a path that did not call the hook
+	mu.Unlock()
+	if got := rec.wait(t, time.Second); got != h {
+		t.Fatal("re-check did not wake the pull")
+	}
+}
+
+func TestHoldBounded(t *testing.T) {
+	s, _ := newTestHold(t, 3, nil)
+	for i := 0; i < 3; i++ {
+		if !s.hold(&heldPull{key: queueKey{"T", 0}, filter: matchAllFilter}, time.Minute) {
+			t.Fatalf("hold %d refused below the bound", i)
+		}
+	}
+	if s.hold(&heldPull{key: queueKey{"T", 0}, filter: matchAllFilter}, time.Minute) {
+		t.Fatal("hold beyond the bound accepted")
+	}
+	s.shutdown()
+	if s.hold(&heldPull{key: queueKey{"T", 0}, filter: matchAllFilter}, time.Minute) {
+		t.Fatal("hold after shutdown accepted")
+	}
+}
+
+func TestTagFilter(t *testing.T) {
+	tests := []struct {
+		expr string
+		tags string
+		want bool
+	}{
+		{"*", "anything", true},
+		{"", "anything", true},
+		{"TagA", "TagA", true},
+		{"TagA", "TagB", false},
+		{"TagA || TagB", "TagB", true},
+		{" TagA ||  ||TagC ", "TagC", true},
+		{"TagA||TagB", "TagC", false},
+		{"TagA", "", false}, // untagged messages have tags code 0
+	}
+	for _, tc := range tests {
+		f := parseTagExpression(tc.expr)
+		code := int64(0)
+		if tc.tags != "" {
+			code = int64(javaHashForTest(tc.tags))
+		}
+		if got := f.matchTagsCode(code); got != tc.want {
+			t.Errorf("%q matches %q = %v, want %v", tc.expr, tc.tags, got, tc.want)
+		}
+	}
+	// Only the low 32 bits of the consume-queue tags code count, as Java's intValue().
+	f := parseTagExpression("TagA")
+	if !f.matchTagsCode(int64(f.codes[0]) + 1<<32) {
+		t.Error("high bits of the tags code must be ignored")
+	}
+}
+
+func javaHashForTest(s string) int32 {
+	var h int32
+	for _, r := range s { // ASCII only in these tests
+		h = 31*h + int32(r)
+	}
+	return h
+}
+
+func BenchmarkNotifyArrivingNoHolds(b *testing.B) {
+	s := newPullHoldService(logrus.NewEntry(logrus.StandardLogger()), 0, func(*heldPull) {},
+		func(string, int32) int64 { return 0 })
+	s.hold(&heldPull{key: queueKey{"Other", 0}, filter: matchAllFilter}, time.Hour)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.notifyArriving("T", 1, int64(i), 0, false)
+	}
+}
