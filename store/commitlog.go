@@ -1,0 +1,348 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rocketgo/rocketgo/message"
+	"github.com/sirupsen/logrus"
+)
+
+// queueKey names a topic-queue; a struct key lets map lookups run without building a string.
+type queueKey struct {
+	topic string
+	queue int32
+}
+
+// commitLog is the append side of the store.
+//
+// Lock order: putMu, then the consume-queue table lock (taken inside dispatch), then a
+// mappedFileQueue's mu. Readers take only the last two, briefly.
+type commitLog struct {
+	q *mappedFileQueue
+
+	putMu sync.Mutex // guards everything below and the write position of the last file
+	// lastStoreTs keeps STORETIMESTAMP non-decreasing along the log even if the clock steps
+	// back (abnormal recovery keys on it).
+	lastStoreTs int64
+	// queueOffsets is the next logical offset per topic-queue (Java's topicQueueTable).
+	queueOffsets map[queueKey]int64
+	view         message.View
+	closed       bool
+}
+
+var blankMagic = message.MagicBlank
+
+// errTooBig is returned when a record (or batch) cannot fit even an empty segment.
+var errTooBig = errors.New("store: message larger than a commitlog segment")
+
+// appendLocked writes msgs contiguously (one segment), assigns offsets and dispatches each
+// record. It does not wait for any flush.
+func (s *Store) appendLocked(msgs []message.Msg) PutResult {
+	c := &s.cl
+	var total int
+	for i := range msgs {
+		total += message.RecordLen(&msgs[i])
+	}
+	c.putMu.Lock()
+	defer c.putMu.Unlock()
+	if c.closed {
+		return PutResult{Status: ServiceNotAvailable, Err: errors.New("store: closed")}
+	}
+	begin := time.Now()
+	now := begin.UnixMilli()
+	if now < c.lastStoreTs {
+		now = c.lastStoreTs
+	}
+	c.lastStoreTs = now
+	size := c.q.fileSize
+	if total+message.BlankLen > size {
+		return PutResult{Status: MessageIllegal, Err: errTooBig}
+	}
+	f, err := c.q.lastWritable(0)
+	if err != nil {
+		return s.createFailed(err)
+	}
+	pos := int(f.wrote.Load())
+	if pos+total+message.BlankLen > size {
+		// End-of-file blank: the message goes whole into the next segment.
+		binary.BigEndian.PutUint32(f.data[pos:], uint32(size-pos))
+		binary.BigEndian.PutUint32(f.data[pos+4:], uint32(blankMagic))
+		f.wrote.Store(int64(size))
+		if f, err = c.q.lastWritable(0); err != nil {
+			return s.createFailed(err)
+		}
+		pos = 0
+	}
+	res := PutResult{Status: PutOK, WroteOffset: f.from + int64(pos), WroteBytes: int32(total),
+		MsgNum: int32(len(msgs)), StoreTimestamp: now}
+	var ids []byte
+	for i := range msgs {
+		m := &msgs[i]
+		key := queueKey{m.Topic, m.QueueID}
+		tt := message.TransactionType(m.SysFlag)
+		var qo int64
+		counted := tt == message.TransactionNotType || tt == message.TransactionCommitType
+		if counted {
+			qo = c.queueOffsets[key]
+		}
+		phys := f.from + int64(pos)
+		n := message.PutRecord(f.data[pos:], m, qo, phys, now)
+		if i == 0 {
+			res.QueueOffset = qo
+		}
+		if i == 0 {
+			res.storeHost = m.StoreHost
+		}
+		if len(msgs) > 1 {
+			// Batches get their id list now; a single put computes its id only when asked.
+			if i > 0 {
+				ids = append(ids, ',')
+			}
+			ids = message.AppendOffsetMsgID(ids, m.StoreHost, phys)
+		}
+		rec := f.data[pos : pos+n]
+		pos += n
+		f.storeTs.Store(now)
+		f.wrote.Store(int64(pos))
+		if counted {
+			c.queueOffsets[key] = qo + 1
+		}
+		if err := message.Parse(rec, &c.view); err != nil {
+			// Cannot happen for a record we just encoded; refuse loudly rather than index junk.
+			logrus.WithError(err).WithFields(logrus.Fields{"topic": m.Topic, "queueId": m.QueueID, "offset": phys}).
+				Error("store: freshly written record does not parse")
+			return PutResult{Status: UnknownError, Err: err}
+		}
+		if err := s.dispatch(&c.view); err != nil {
+			logrus.WithError(err).WithFields(logrus.Fields{"topic": m.Topic, "queueId": m.QueueID, "offset": phys}).
+				Error("store: dispatch to consume queue failed")
+			return PutResult{Status: CreateMappedFileFailed, Err: err}
+		}
+	}
+	if ids != nil {
+		res.batchIDs = string(ids)
+	}
+	s.stats.putCount.Add(int64(len(msgs)))
+	s.stats.putBytes.Add(int64(total))
+	if el := time.Since(begin); el > time.Duration(s.cfg.OSPageCacheBusyTimeOutMills)*time.Millisecond {
+		logrus.WithFields(logrus.Fields{"elapsed": el, "topic": msgs[0].Topic}).Warn("store: slow append")
+	}
+	return res
+}
+
+func (s *Store) createFailed(err error) PutResult {
+	logrus.WithError(err).Error("store: cannot create commitlog segment")
+	return PutResult{Status: CreateMappedFileFailed, Err: err}
+}
+
+// rollNextFile is the start of the segment after the one holding off.
+func (c *commitLog) rollNextFile(off int64) int64 {
+	size := int64(c.q.fileSize)
+	return off + size - off%size
+}
+
+// selectRecord returns size bytes at commitlog offset off, with its segment held.
+func (c *commitLog) selectRecord(off int64, size int32) ([]byte, *MappedFile) {
+	f := c.q.find(off)
+	if f == nil {
+		return nil, nil
+	}
+	rel := off - f.from
+	if size <= 0 || rel+int64(size) > f.wrote.Load() {
+		f.Release()
+		return nil, nil
+	}
+	return f.data[rel : rel+int64(size) : rel+int64(size)], f
+}
+
+// selectWhole returns the record at off, sized from its own TOTALSIZE.
+func (c *commitLog) selectWhole(off int64) ([]byte, *MappedFile) {
+	f := c.q.find(off)
+	if f == nil {
+		return nil, nil
+	}
+	rel := off - f.from
+	w := f.wrote.Load()
+	if rel+8 > w {
+		f.Release()
+		return nil, nil
+	}
+	size, err := message.PeekSize(f.data[rel:w])
+	if err != nil || size <= 0 || rel+int64(size) > w {
+		f.Release()
+		return nil, nil
+	}
+	return f.data[rel : rel+int64(size) : rel+int64(size)], f
+}
+
+// groupCommit lets many SYNC_FLUSH appenders share one fdatasync: each waits on cond until the
+// flushed offset covers its record; the flusher broadcasts after every flush and every 10 ms
+// so waiters can notice their timeout. No allocation per waiter.
+type groupCommit struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	// pending is the highest offset any waiter needs; the flusher runs while it is ahead.
+	pending atomic.Int64
+	wake    chan struct{}
+	waiters atomic.Int32
+}
+
+func (g *groupCommit) init() {
+	g.cond = sync.NewCond(&g.mu)
+	g.wake = make(chan struct{}, 1)
+}
+
+func (g *groupCommit) kick() {
+	select {
+	case g.wake <- struct{}{}:
+	default:
+	}
+}
+
+// waitFlushed blocks until the commitlog is durable up to end or the timeout passes.
+func (s *Store) waitFlushed(end int64) PutStatus {
+	g := &s.gc
+	for {
+		p := g.pending.Load()
+		if p >= end || g.pending.CompareAndSwap(p, end) {
+			break
+		}
+	}
+	g.kick()
+	deadline := time.Now().Add(time.Duration(s.cfg.SyncFlushTimeout) * time.Millisecond)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.waiters.Add(1)
+	defer g.waiters.Add(-1)
+	for s.cl.q.flushedWhere.Load() < end {
+		if s.stopped.Load() || !time.Now().Before(deadline) {
+			logrus.WithFields(logrus.Fields{"offset": end, "timeoutMs": s.cfg.SyncFlushTimeout}).Warn("store: sync flush timed out")
+			return FlushDiskTimeout
+		}
+		g.cond.Wait()
+	}
+	return PutOK
+}
+
+// groupCommitLoop is the SYNC_FLUSH flusher.
+func (s *Store) groupCommitLoop() {
+	defer s.wg.Done()
+	g := &s.gc
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			s.flushCommitLog(0)
+			g.mu.Lock()
+			g.cond.Broadcast()
+			g.mu.Unlock()
+			return
+		case <-g.wake:
+		case <-tick.C:
+		}
+		if g.pending.Load() > s.cl.q.flushedWhere.Load() {
+			s.flushCommitLog(0)
+		}
+		if g.waiters.Load() > 0 {
+			g.mu.Lock()
+			g.cond.Broadcast()
+			g.mu.Unlock()
+		}
+	}
+}
+
+// flushCommitLog syncs the commitlog and records the checkpoint's physicMsgTimestamp.
+func (s *Store) flushCommitLog(leastPages int) {
+	ts, err := s.cl.q.flush(leastPages)
+	if err != nil {
+		logrus.WithError(err).Error("store: commitlog flush failed")
+		return
+	}
+	if ts > 0 {
+		s.cp.physicMsgTimestamp.Store(ts)
+	}
+}
+
+// asyncFlushLoop is the ASYNC_FLUSH flusher (Java's FlushRealTimeService): every
+// flushIntervalCommitLog it syncs when at least flushCommitLogLeastPages pages are dirty, and
+// everything every flushCommitLogThoroughInterval.
+func (s *Store) asyncFlushLoop() {
+	defer s.wg.Done()
+	interval := time.Duration(max(s.cfg.FlushIntervalCommitLog, 1)) * time.Millisecond
+	thorough := time.Duration(s.cfg.FlushCommitLogThoroughInterval) * time.Millisecond
+	last := time.Now()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			s.flushCommitLog(0)
+			return
+		case <-t.C:
+		case <-s.gc.wake:
+			if s.cfg.FlushCommitLogTimed {
+				continue
+			}
+		}
+		least := s.cfg.FlushCommitLogLeastPages
+		if time.Since(last) >= thorough {
+			least = 0
+			last = time.Now()
+		}
+		s.flushCommitLog(least)
+	}
+}
+
+// flushConsumeQueueLoop flushes the consume queues (Java's FlushConsumeQueueService) and writes
+// the checkpoint after each thorough flush.
+func (s *Store) flushConsumeQueueLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(time.Duration(max(s.cfg.FlushIntervalConsumeQueue, 1)) * time.Millisecond)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		least := s.cfg.FlushConsumeQueueLeastPages
+		thorough := time.Since(last) >= time.Duration(s.cfg.FlushConsumeQueueThoroughInterval)*time.Millisecond
+		if thorough {
+			least = 0
+			last = time.Now()
+		}
+		logicsTs := s.logicsTs.Load()
+		s.flushConsumeQueues(least)
+		if thorough {
+			s.cp.logicsMsgTimestamp.Store(logicsTs)
+			if err := s.cp.flush(); err != nil {
+				logrus.WithError(err).Error("store: checkpoint write failed")
+			}
+		}
+	}
+}
+
+func (s *Store) flushConsumeQueues(least int) {
+	for _, cq := range s.consumeQueues() {
+		if err := cq.flush(least); err != nil {
+			logrus.WithError(err).WithFields(logrus.Fields{"topic": cq.Topic, "queueId": cq.QueueID}).Error("store: consume queue flush failed")
+		}
+	}
+}
+
+// waitStore reports whether a put must wait for the flush: WAIT=false in the properties (or
+// the NoWait hint) lets SYNC_FLUSH acknowledge at once, as in Java.
+func waitStore(m *message.Msg) bool {
+	v, ok := message.PropertyValue(m.Properties, message.PropertyWaitStoreMsgOK)
+	return !(ok && strings.EqualFold(string(v), "false"))
+}
+
+func describeOffset(file string, off int64) string { return fmt.Sprintf("%s@%d", file, off) }
