@@ -64,6 +64,21 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 	if total+message.BlankLen > size {
 		return PutResult{Status: MessageIllegal, Err: errTooBig}
 	}
+	// Make sure every consume queue involved has room before anything is written, so that a
+	// full disk fails the put cleanly instead of leaving a record without its unit.
+	for i := range msgs {
+		tt := message.TransactionType(msgs[i].SysFlag)
+		if tt != message.TransactionNotType && tt != message.TransactionCommitType {
+			continue
+		}
+		cq, err := s.findOrCreateCQ(msgs[i].Topic, msgs[i].QueueID)
+		if err != nil {
+			return PutResult{Status: MessageIllegal, Err: err}
+		}
+		if _, err := cq.q.lastWritable(c.queueOffsets[queueKey{msgs[i].Topic, msgs[i].QueueID}] * cqUnitSize); err != nil {
+			return s.createFailed(err)
+		}
+	}
 	f, err := c.q.lastWritable(0)
 	if err != nil {
 		return s.createFailed(err)

@@ -39,6 +39,13 @@ var allocate = func(f *os.File, size int64) error {
 	return err
 }
 
+// fdatasync is a seam for tests that need a slow disk; syncCount counts calls (group commit
+// tests check that appenders share them).
+var (
+	fdatasync = syscall.Fdatasync
+	syncCount atomic.Int64
+)
+
 // MappedFile is one commitlog or consume-queue segment mapped read-write in full.
 //
 // Lifetime: the queue owns one reference; every reader that keeps slices of data past a lock
@@ -153,7 +160,8 @@ func (m *MappedFile) sync() (int64, error) {
 		return m.flushed.Load(), nil
 	}
 	// fdatasync writes back the page-cache pages dirtied through the shared mapping too.
-	if err := syscall.Fdatasync(int(m.f.Fd())); err != nil {
+	syncCount.Add(1)
+	if err := fdatasync(int(m.f.Fd())); err != nil {
 		return m.flushed.Load(), err
 	}
 	m.flushed.Store(w)

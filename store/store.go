@@ -433,11 +433,7 @@ func (s *Store) GetMessage(group, topic string, queueID int32, offset int64, max
 		return r
 	case offset > maxOff:
 		r.Status = OffsetOverflowBadly
-		if minOff == 0 {
-			r.NextBeginOffset = s.correct(offset, minOff)
-		} else {
-			r.NextBeginOffset = s.correct(offset, maxOff)
-		}
+		r.NextBeginOffset = s.correct(offset, maxOff)
 		return r
 	}
 	units, uf := cq.unitsFrom(offset)
@@ -495,7 +491,7 @@ func (s *Store) GetMessage(group, topic string, queueID int32, offset int64, max
 		r.Status = Found
 		nextPhyFileStart = noSkip
 	}
-	r.NextBeginOffset = s.correct(offset, offset+int64(i/cqUnitSize))
+	r.NextBeginOffset = offset + int64(i/cqUnitSize) // Java applies no slave correction here
 	if s.memory > 0 {
 		r.SuggestPullingFromSlave = maxPhy-maxPhyPulling > s.memory*int64(s.cfg.AccessMessageInMemoryMaxRatio)/100
 	}
