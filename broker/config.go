@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/rocketgo/rocketgo/store"
 )
 
 // Config is the broker's configuration: Java's BrokerConfig, NettyServerConfig and
@@ -14,20 +16,23 @@ import (
 // written for the Java broker works unchanged. The store's keys (MessageStoreConfig) come from
 // the embedded store.Config.
 type Config struct {
+	// MessageStoreConfig: storePathRootDir, brokerRole, flushDiskType, maxMessageSize, ...
+	store.Config
+
 	// BrokerConfig
 	RocketmqHome                    string `prop:"rocketmqHome"`
-	NamesrvAddr                     string `prop:"namesrvAddr"`
-	BrokerIP1                       string `prop:"brokerIP1"`
+	NamesrvAddr                     string `prop:"namesrvAddr,important"`
+	BrokerIP1                       string `prop:"brokerIP1,important"`
 	BrokerIP2                       string `prop:"brokerIP2"`
-	BrokerName                      string `prop:"brokerName"`
-	BrokerClusterName               string `prop:"brokerClusterName"`
-	BrokerID                        int64  `prop:"brokerId"`
+	BrokerName                      string `prop:"brokerName,important"`
+	BrokerClusterName               string `prop:"brokerClusterName,important"`
+	BrokerID                        int64  `prop:"brokerId,important"`
 	BrokerPermission                int    `prop:"brokerPermission"`
 	DefaultTopicQueueNums           int    `prop:"defaultTopicQueueNums"`
-	AutoCreateTopicEnable           bool   `prop:"autoCreateTopicEnable"`
+	AutoCreateTopicEnable           bool   `prop:"autoCreateTopicEnable,important"`
 	ClusterTopicEnable              bool   `prop:"clusterTopicEnable"`
 	BrokerTopicEnable               bool   `prop:"brokerTopicEnable"`
-	AutoCreateSubscriptionGroup     bool   `prop:"autoCreateSubscriptionGroup"`
+	AutoCreateSubscriptionGroup     bool   `prop:"autoCreateSubscriptionGroup,important"`
 	MessageStorePlugIn              string `prop:"messageStorePlugIn"`
 	MsgTraceTopicName               string `prop:"msgTraceTopicName"`
 	TraceTopicEnable                bool   `prop:"traceTopicEnable"`
@@ -43,8 +48,8 @@ type Config struct {
 	EndTransactionThreadPoolNums    int    `prop:"endTransactionThreadPoolNums"`
 	FlushConsumerOffsetInterval     int    `prop:"flushConsumerOffsetInterval"`
 	FlushConsumerOffsetHistoryIntvl int    `prop:"flushConsumerOffsetHistoryInterval"`
-	RejectTransactionMessage        bool   `prop:"rejectTransactionMessage"`
-	FetchNamesrvAddrByAddressServer bool   `prop:"fetchNamesrvAddrByAddressServer"`
+	RejectTransactionMessage        bool   `prop:"rejectTransactionMessage,important"`
+	FetchNamesrvAddrByAddressServer bool   `prop:"fetchNamesrvAddrByAddressServer,important"`
 	SendThreadPoolQueueCapacity     int    `prop:"sendThreadPoolQueueCapacity"`
 	PutThreadPoolQueueCapacity      int    `prop:"putThreadPoolQueueCapacity"`
 	PullThreadPoolQueueCapacity     int    `prop:"pullThreadPoolQueueCapacity"`
@@ -58,7 +63,7 @@ type Config struct {
 	LongPollingEnable               bool   `prop:"longPollingEnable"`
 	ShortPollingTimeMills           int64  `prop:"shortPollingTimeMills"`
 	NotifyConsumerIdsChangedEnable  bool   `prop:"notifyConsumerIdsChangedEnable"`
-	HighSpeedMode                   bool   `prop:"highSpeedMode"`
+	HighSpeedMode                   bool   `prop:"highSpeedMode,important"`
 	CommercialEnable                bool   `prop:"commercialEnable"`
 	CommercialTimerCount            int    `prop:"commercialTimerCount"`
 	CommercialTransCount            int    `prop:"commercialTransCount"`
@@ -77,7 +82,7 @@ type Config struct {
 	WaitTimeMillsInHeartbeatQueue   int64  `prop:"waitTimeMillsInHeartbeatQueue"`
 	WaitTimeMillsInTransactionQueue int64  `prop:"waitTimeMillsInTransactionQueue"`
 	StartAcceptSendRequestTimeStamp int64  `prop:"startAcceptSendRequestTimeStamp"`
-	TraceOn                         bool   `prop:"traceOn"`
+	TraceOn                         bool   `prop:"traceOn,important"`
 	EnableCalcFilterBitMap          bool   `prop:"enableCalcFilterBitMap"`
 	ExpectConsumerNumUseFilter      int    `prop:"expectConsumerNumUseFilter"`
 	MaxErrorRateOfBloomFilter       int    `prop:"maxErrorRateOfBloomFilter"`
@@ -97,8 +102,12 @@ type Config struct {
 	RmqAddressServerDomain          string `prop:"rmqAddressServerDomain"`
 	RmqAddressServerSubGroup        string `prop:"rmqAddressServerSubGroup"`
 
-	// NettyServerConfig (the broker's listening side)
-	ListenPort                         int  `prop:"listenPort"`
+	// NettyServerConfig (the broker's listening side). bindAddress is the 5.x key; 4.9.8
+	// always binds every interface.
+	ListenPort  int    `prop:"listenPort,important"`
+	BindAddress string `prop:"bindAddress"`
+	// HaListenPort is MessageStoreConfig's key; Java derives it from listenPort (+1).
+	HaListenPort                       int  `prop:"haListenPort"`
 	ServerWorkerThreads                int  `prop:"serverWorkerThreads"`
 	ServerCallbackExecutorThreads      int  `prop:"serverCallbackExecutorThreads"`
 	ServerSelectorThreads              int  `prop:"serverSelectorThreads"`
@@ -203,7 +212,10 @@ func DefaultConfig() *Config {
 		RmqAddressServerDomain:          "jmenv.tbsite.net",
 		RmqAddressServerSubGroup:        "nsaddr",
 
+		Config:                             store.DefaultConfig(),
 		ListenPort:                         10911,
+		BindAddress:                        "0.0.0.0",
+		HaListenPort:                       10912,
 		ServerWorkerThreads:                8,
 		ServerSelectorThreads:              3,
 		ServerOnewaySemaphoreValue:         256,
@@ -231,6 +243,27 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	switch c.BrokerRole {
+	case store.AsyncMaster, store.SyncMaster:
+		c.BrokerID = 0 // Java: MixAll.MASTER_ID whatever the file says
+	case store.Slave:
+		if c.BrokerID <= 0 {
+			return fmt.Errorf("brokerRole SLAVE requires brokerId > 0 (got %d): 0 is the master's id", c.BrokerID)
+		}
+	default:
+		return fmt.Errorf("brokerRole %q unknown: use ASYNC_MASTER, SYNC_MASTER or SLAVE", c.BrokerRole)
+	}
+	switch c.FlushDiskType {
+	case store.AsyncFlush, store.SyncFlush:
+	default:
+		return fmt.Errorf("flushDiskType %q unknown: use ASYNC_FLUSH or SYNC_FLUSH", c.FlushDiskType)
+	}
+	if c.BrokerPermission&^(PermRead|PermWrite|PermInherit|PermPriority) != 0 {
+		return fmt.Errorf("brokerPermission %d has bits outside 0..15", c.BrokerPermission)
+	}
+	if c.StorePathRootDir == "" {
+		return fmt.Errorf("storePathRootDir must not be empty")
+	}
 	if c.ListenPort < 0 || c.ListenPort > 65535 {
 		return fmt.Errorf("listenPort %d out of range", c.ListenPort)
 	}
@@ -242,6 +275,17 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// bindHost is the host part the servers listen on ("" = every interface).
+func (c *Config) bindHost() string {
+	if c.BindAddress == "0.0.0.0" {
+		return ""
+	}
+	return c.BindAddress
+}
+
+// NamesrvAddrs returns the NameServer list.
+func (c *Config) NamesrvAddrs() []string { return splitNamesrvAddr(c.NamesrvAddr) }
 
 // splitNamesrvAddr splits Java's `host:port;host:port` list, skipping empty entries.
 func splitNamesrvAddr(s string) []string {

@@ -1,4 +1,267 @@
 package broker
 
-// registerAllAsync sends a one-way registration of every topic to every NameServer.
-func (b *Broker) registerAllAsync() {}
+import (
+	"context"
+	"hash/crc32"
+	"sync"
+	"time"
+
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+	"github.com/sirupsen/logrus"
+)
+
+// Registration timing (Java BrokerController): the first registration happens during Start,
+// then every registerNameServerPeriod clamped to [10 s, 60 s], first after 10 s.
+const (
+	registerFirstDelay = 10 * time.Second
+	unregisterTimeout  = 3 * time.Second
+)
+
+// registrar keeps every NameServer informed of this broker: REGISTER_BROKER at start, then
+// periodically, and one-way right after a topic change; UNREGISTER_BROKER at shutdown. Each
+// NameServer stands alone, so every registration fans out to all of them in parallel.
+type registrar struct {
+	b      *Broker
+	log    *logrus.Entry
+	client *remoting.Client
+
+	kick chan struct{} // a topic changed: re-register one-way (coalesced)
+	stop chan struct{}
+	wg   sync.WaitGroup
+
+	mu         sync.Mutex // serialises registrations and guards the fields below
+	running    bool
+	masterAddr string // the master's address, answered to a slave
+	haMaster   string // the master's HA address, answered to a slave
+}
+
+func newRegistrar(b *Broker) *registrar {
+	return &registrar{
+		b:    b,
+		log:  b.log.WithField("component", "register"),
+		kick: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+	}
+}
+
+// registerPeriod is Java's max(10000, min(registerNameServerPeriod, 60000)) ms.
+func (r *registrar) registerPeriod() time.Duration {
+	p := min(max(r.b.cfg.RegisterNameServerPeriod, 10000), 60000)
+	return time.Duration(p) * time.Millisecond
+}
+
+func (r *registrar) timeout() time.Duration {
+	if t := r.b.cfg.RegisterBrokerTimeoutMills; t > 0 {
+		return time.Duration(t) * time.Millisecond
+	}
+	return 6 * time.Second
+}
+
+// start registers once (waiting for the answers, applying the order-topic table) and starts
+// the periodic and on-change registrations.
+func (r *registrar) start() {
+	r.client = remoting.NewClient(remoting.ClientConfig{
+		ConnectTimeout: time.Duration(r.b.cfg.ConnectTimeoutMillis) * time.Millisecond,
+		Name:           "broker-outer",
+	})
+	r.mu.Lock()
+	r.running = true
+	r.mu.Unlock()
+	r.registerAll(true, false)
+	r.wg.Add(1)
+	go r.loop()
+}
+
+func (r *registrar) loop() {
+	defer r.wg.Done()
+	t := time.NewTimer(registerFirstDelay)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-t.C:
+			r.registerAll(true, false)
+			t.Reset(r.registerPeriod())
+		case <-r.kick:
+			r.registerAll(false, true)
+		}
+	}
+}
+
+// registerAllAsync asks for a one-way registration of every topic to every NameServer, as
+// Java's registerBrokerAll(false, true, true) after a topic is created. It never blocks:
+// changes arriving while one is pending share it.
+func (b *Broker) registerAllAsync() {
+	select {
+	case b.reg.kick <- struct{}{}:
+	default:
+	}
+}
+
+// RegisterAll registers synchronously with every NameServer now (admin paths and tests).
+func (b *Broker) RegisterAll() { b.reg.registerAll(true, false) }
+
+// topicTableForRegistration snapshots the topic table with the broker permission applied: a
+// broker that is not read-write announces every topic with brokerPermission, so clients stop
+// writing to (or reading from) it.
+func (b *Broker) topicTableForRegistration() (map[string]*TopicConfig, DataVersion) {
+	table, v := b.topics.snapshot()
+	if perm := int32(b.cfg.BrokerPermission); perm&PermRead == 0 || perm&PermWrite == 0 {
+		for name, tc := range table {
+			c := *tc
+			c.Perm = perm
+			table[name] = &c
+		}
+	}
+	return table, v
+}
+
+// registerAll sends REGISTER_BROKER to every NameServer in parallel and waits up to
+// registerBrokerTimeoutMills (one-way: only for the writes).
+func (r *registrar) registerAll(checkOrderConfig, oneway bool) {
+	addrs := r.b.cfg.NamesrvAddrs()
+	if len(addrs) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.running {
+		return
+	}
+	table, version := r.b.topicTableForRegistration()
+	body := encodeRegisterBody(table, version)
+	crc := int32(crc32.ChecksumIEEE(body) & 0x7FFFFFFF)
+	hdr := protocol.RegisterBrokerRequestHeader{
+		BrokerName:   r.b.cfg.BrokerName,
+		BrokerAddr:   r.b.BrokerAddr(),
+		ClusterName:  r.b.cfg.BrokerClusterName,
+		HaServerAddr: r.b.HAServerAddr(),
+		BrokerID:     r.b.cfg.BrokerID,
+		Compressed:   false,
+		BodyCrc32:    crc,
+	}
+	type result struct {
+		addr string
+		resp *remoting.Command
+		err  error
+	}
+	results := make(chan result, len(addrs))
+	timeout := r.timeout()
+	for _, addr := range addrs {
+		go func(addr string) {
+			var ext remoting.ExtFields
+			hdr.Encode(&ext)
+			req := remoting.NewRequest(protocol.RegisterBroker, ext, body)
+			if oneway {
+				results <- result{addr, nil, r.client.InvokeOneway(addr, req)}
+				return
+			}
+			resp, err := r.client.Invoke(addr, req, timeout)
+			results <- result{addr, resp, err}
+		}(addr)
+	}
+	var first *remoting.Command
+	for range addrs {
+		res := <-results
+		log := r.log.WithFields(logrus.Fields{"namesrv": res.addr, "topics": len(table), "dataVersion": version.Counter})
+		switch {
+		case res.err != nil:
+			log.WithError(res.err).Warn("register broker to name server failed")
+		case res.resp != nil && res.resp.Code != protocol.Success:
+			log.WithFields(logrus.Fields{"code": res.resp.Code, "remark": res.resp.Remark}).Warn("name server refused registration")
+		default:
+			log.Debug("registered to name server")
+			if first == nil && res.resp != nil {
+				first = res.resp
+			}
+		}
+	}
+	if first != nil {
+		r.apply(first, checkOrderConfig)
+	}
+}
+
+// apply takes in a registration answer: a slave learns its master's addresses, and the
+// NameServer's ORDER_TOPIC_CONFIG table marks which topics are ordered.
+func (r *registrar) apply(resp *remoting.Command, checkOrderConfig bool) {
+	var h protocol.RegisterBrokerResponseHeader
+	_ = h.Decode(resp.ExtFields)
+	if h.MasterAddr != r.masterAddr || h.HaServerAddr != r.haMaster {
+		if r.b.cfg.BrokerID != 0 && h.MasterAddr != "" {
+			r.log.WithFields(logrus.Fields{"master": h.MasterAddr, "haMaster": h.HaServerAddr}).Info("master address learned from name server")
+		}
+		r.masterAddr, r.haMaster = h.MasterAddr, h.HaServerAddr
+	}
+	if checkOrderConfig {
+		r.b.topics.updateOrderTopicConfig(decodeKVTable(resp.Body))
+	}
+}
+
+// MasterAddr is the master's address a slave learned from its last registration.
+func (b *Broker) MasterAddr() string {
+	b.reg.mu.Lock()
+	defer b.reg.mu.Unlock()
+	return b.reg.masterAddr
+}
+
+// decodeKVTable parses {"table":{"k":"v",...}}; a missing or broken body is an empty table.
+func decodeKVTable(body []byte) map[string]string {
+	if len(body) == 0 {
+		return nil
+	}
+	var kv struct {
+		Table map[string]string `json:"table"`
+	}
+	if err := hbJSON.Unmarshal(body, &kv); err != nil {
+		return nil
+	}
+	return kv.Table
+}
+
+// unregisterAll sends UNREGISTER_BROKER to every NameServer (bounded by ctx and 3 s) and stops
+// further registrations.
+func (r *registrar) unregisterAll(ctx context.Context) {
+	r.mu.Lock()
+	wasRunning := r.running
+	r.running = false
+	r.mu.Unlock()
+	close(r.stop)
+	r.wg.Wait()
+	if !wasRunning {
+		return
+	}
+	addrs := r.b.cfg.NamesrvAddrs()
+	timeout := unregisterTimeout
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
+		timeout = max(time.Until(d), time.Millisecond)
+	}
+	var wg sync.WaitGroup
+	for _, addr := range addrs {
+		wg.Add(1)
+		go func(addr string) {
+			defer wg.Done()
+			var ext remoting.ExtFields
+			(&protocol.BrokerIdentityHeader{BrokerName: r.b.cfg.BrokerName, BrokerAddr: r.b.BrokerAddr(),
+				ClusterName: r.b.cfg.BrokerClusterName, BrokerID: r.b.cfg.BrokerID}).Encode(&ext)
+			resp, err := r.client.Invoke(addr, remoting.NewRequest(protocol.UnregisterBroker, ext, nil), timeout)
+			log := r.log.WithField("namesrv", addr)
+			switch {
+			case err != nil:
+				log.WithError(err).Warn("unregister broker failed")
+			case resp.Code != protocol.Success:
+				log.WithFields(logrus.Fields{"code": resp.Code, "remark": resp.Remark}).Warn("unregister broker refused")
+			default:
+				log.Info("unregistered from name server")
+			}
+		}(addr)
+	}
+	wg.Wait()
+}
+
+func (r *registrar) close() {
+	if r.client != nil {
+		_ = r.client.Close()
+	}
+}

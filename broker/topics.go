@@ -1,9 +1,11 @@
 package broker
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/rocketgo/rocketgo/store"
 	"github.com/sirupsen/logrus"
 )
 
@@ -69,6 +71,7 @@ type TopicConfigManager struct {
 	b   *Broker
 	log *logrus.Entry
 
+	fileMu  sync.Mutex // serialises writes of topics.json
 	mu      sync.RWMutex
 	table   map[string]*TopicConfig
 	version DataVersion
@@ -204,8 +207,142 @@ func (m *TopicConfigManager) CreateTopicInSendMessageBackMethod(topic string, qu
 // changed persists topics.json and sends a one-way registration to every NameServer, as
 // Java's registerBrokerAll(false, true, true) after a topic is created.
 func (m *TopicConfigManager) changed() {
-	m.persist()
+	m.persistLogged()
 	m.b.registerAllAsync()
 }
 
-func (m *TopicConfigManager) persist() {}
+// IsOrderTopic reports whether the NameServer's ORDER_TOPIC_CONFIG marks topic as ordered.
+func (m *TopicConfigManager) IsOrderTopic(topic string) bool {
+	tc := m.SelectTopicConfig(topic)
+	return tc != nil && tc.Order
+}
+
+// DataVersion returns the topic table's current version.
+func (m *TopicConfigManager) DataVersion() DataVersion {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.version
+}
+
+// snapshot copies the table (the *TopicConfig values are immutable and shared).
+func (m *TopicConfigManager) snapshot() (map[string]*TopicConfig, DataVersion) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make(map[string]*TopicConfig, len(m.table))
+	for k, v := range m.table {
+		out[k] = v
+	}
+	return out, m.version
+}
+
+// Topics returns every topic configuration.
+func (m *TopicConfigManager) Topics() map[string]*TopicConfig {
+	t, _ := m.snapshot()
+	return t
+}
+
+// UpdateTopicConfig creates or replaces a topic (UPDATE_AND_CREATE_TOPIC), bumps the data
+// version and persists. The caller decides how to announce it to the NameServers.
+func (m *TopicConfigManager) UpdateTopicConfig(tc *TopicConfig) {
+	c := *tc
+	if c.TopicFilterType == "" {
+		c.TopicFilterType = "SINGLE_TAG"
+	}
+	m.mu.Lock()
+	old := m.table[c.TopicName]
+	m.table[c.TopicName] = &c
+	m.version.next()
+	m.mu.Unlock()
+	if old != nil {
+		m.log.WithField("topic", c.TopicName).Infof("topic config changed, old %+v new %+v", *old, c)
+	} else {
+		m.log.WithField("topic", c.TopicName).Infof("topic config created %+v", c)
+	}
+	m.persistLogged()
+}
+
+// DeleteTopicConfig removes a topic (DELETE_TOPIC_IN_BROKER).
+func (m *TopicConfigManager) DeleteTopicConfig(topic string) bool {
+	m.mu.Lock()
+	_, ok := m.table[topic]
+	if ok {
+		delete(m.table, topic)
+		m.version.next()
+	}
+	m.mu.Unlock()
+	if ok {
+		m.log.WithField("topic", topic).Info("topic config deleted")
+		m.persistLogged()
+	}
+	return ok
+}
+
+// updateOrderTopicConfig applies the NameServer's ORDER_TOPIC_CONFIG table from a
+// registration answer: listed topics become ordered, all others not. A nil table (no KV
+// entries at the NameServer) changes nothing, as Java.
+func (m *TopicConfigManager) updateOrderTopicConfig(orderTopics map[string]string) {
+	if orderTopics == nil {
+		return
+	}
+	changed := false
+	m.mu.Lock()
+	for name, tc := range m.table {
+		_, want := orderTopics[name]
+		if tc.Order != want {
+			c := *tc
+			c.Order = want
+			m.table[name] = &c
+			changed = true
+		}
+	}
+	if changed {
+		m.version.next()
+	}
+	m.mu.Unlock()
+	if changed {
+		m.log.Info("order flags of topics changed by name server ORDER_TOPIC_CONFIG")
+		m.persistLogged()
+	}
+}
+
+// load reads topics.json (or its .bak); its entries replace the built-in system topics of
+// the same name and its dataVersion is adopted, as Java's decode does.
+func (m *TopicConfigManager) load() error {
+	path := m.b.configPath(topicsFile)
+	from, err := store.LoadConfigFile(path, func(data []byte) error {
+		table, v, err := decodeTopics(data)
+		if err != nil {
+			return err
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for k, tc := range table {
+			m.table[k] = tc
+		}
+		if v != nil {
+			m.version = *v
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("broker: load %s: %w", path, err)
+	}
+	if from != "" {
+		m.log.WithFields(logrus.Fields{"file": from, "topics": len(m.Topics())}).Info("topics loaded")
+	}
+	return nil
+}
+
+// persist writes topics.json.
+func (m *TopicConfigManager) persist() error {
+	m.fileMu.Lock()
+	defer m.fileMu.Unlock()
+	table, v := m.snapshot()
+	return writeMetaFile(m.b.configPath(topicsFile), encodeTopics(table, v))
+}
+
+func (m *TopicConfigManager) persistLogged() {
+	if err := m.persist(); err != nil {
+		m.log.WithError(err).Error("persist topics.json failed")
+	}
+}

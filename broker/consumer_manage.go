@@ -1,0 +1,188 @@
+package broker
+
+import (
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+	"github.com/sirupsen/logrus"
+)
+
+// Remark of QUERY_CONSUMER_OFFSET when the group has no offset for the queue; Java's text,
+// kept because operators search logs for it.
+const remarkOffsetNotFound = "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first"
+
+// consumerManage answers the offset and member-list requests consumers send besides pulls
+// (Java ConsumerManageProcessor plus the offset queries of AdminBrokerProcessor).
+type consumerManage struct{ b *Broker }
+
+func (b *Broker) registerConsumerManageProcessors() {
+	p := &consumerManage{b}
+	b.register(protocol.QueryConsumerOffset, remoting.ProcessorFunc(p.queryConsumerOffset))
+	b.register(protocol.UpdateConsumerOffset, remoting.ProcessorFunc(p.updateConsumerOffset))
+	b.register(protocol.GetConsumerListByGroup, remoting.ProcessorFunc(p.getConsumerListByGroup))
+	b.register(protocol.GetMaxOffset, remoting.ProcessorFunc(p.getMaxOffset))
+	b.register(protocol.GetMinOffset, remoting.ProcessorFunc(p.getMinOffset))
+	b.register(protocol.SearchOffsetByTimestamp, remoting.ProcessorFunc(p.searchOffsetByTimestamp))
+	b.register(protocol.GetEarliestMsgStoretime, remoting.ProcessorFunc(p.getEarliestMsgStoretime))
+}
+
+// headerError answers a request whose custom header lacks a required field or holds a bad
+// number. Java's decoder lets such a request fail later with an exception, which becomes
+// SYSTEM_ERROR (1); the remark here names the field so the sender can fix it.
+func headerError(req *remoting.Command, err error) *remoting.Command {
+	return remoting.NewResponse(req, protocol.SystemError, err.Error())
+}
+
+// success returns an empty SUCCESS response to req.
+func success(req *remoting.Command) *remoting.Command {
+	return remoting.NewResponse(req, protocol.Success, "")
+}
+
+func offsetResponse(req *remoting.Command, offset int64) *remoting.Command {
+	resp := success(req)
+	(&protocol.OffsetResponseHeader{Offset: offset}).Encode(&resp.ExtFields)
+	return resp
+}
+
+// inDiskChecker is Java's DefaultMessageStore.checkInDiskByConsumeOffset: whether the record
+// at a queue offset lies further behind the commit-log end than the in-memory ratio allows.
+type inDiskChecker interface {
+	CheckInDiskByConsumeOffset(topic string, queueID int32, consumeOffset int64) bool
+}
+
+// checkInDisk asks the store when it can answer; a store that cannot counts as "in memory",
+// which is what a young queue (the case the rule exists for) always is.
+func checkInDisk(st any, topic string, queueID int32, offset int64) bool {
+	if c, ok := st.(inDiskChecker); ok {
+		return c.CheckInDiskByConsumeOffset(topic, queueID, offset)
+	}
+	return false
+}
+
+// queryConsumerOffset answers the committed offset; without one, a queue that still starts at
+// offset 0 with its first message in memory answers 0 (so a new group reads a young queue from
+// the start even with CONSUME_FROM_LAST_OFFSET, as Java), anything else QUERY_NOT_FOUND (22),
+// which both clients read as "no offset". Any other code would stop a Go consumer's queue.
+func (p *consumerManage) queryConsumerOffset(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	var h protocol.QueueHeader
+	if err := h.DecodeFor(protocol.QueryConsumerOffset, req.ExtFields); err != nil {
+		return headerError(req, err)
+	}
+	if off := p.b.offsets.QueryOffset(h.ConsumerGroup, h.Topic, h.QueueID); off >= 0 {
+		return offsetResponse(req, off)
+	}
+	st := p.b.store
+	if st.MinOffsetInQueue(h.Topic, h.QueueID) <= 0 && !checkInDisk(st, h.Topic, h.QueueID, 0) {
+		return offsetResponse(req, 0)
+	}
+	return remoting.NewResponse(req, protocol.QueryNotFound, remarkOffsetNotFound)
+}
+
+// updateConsumerOffset stores the offset without validation, as Java. Java clients send it
+// one-way and the server writes no answer then; Go clients do not set the flag and get one.
+func (p *consumerManage) updateConsumerOffset(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	var h protocol.UpdateConsumerOffsetRequestHeader
+	if err := h.Decode(req.ExtFields); err != nil {
+		return headerError(req, err)
+	}
+	p.b.offsets.CommitOffset(ch.RemoteAddr(), h.ConsumerGroup, h.Topic, h.QueueID, h.CommitOffset)
+	return success(req)
+}
+
+// getConsumerListByGroup answers the client ids of the group's live connections; with none it
+// answers SYSTEM_ERROR (1), not an empty list: Java clients then skip the rebalance round.
+func (p *consumerManage) getConsumerListByGroup(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	var h protocol.ConsumerGroupHeader
+	if err := h.Decode(req.ExtFields); err != nil {
+		return headerError(req, err)
+	}
+	if g := p.b.clients.ConsumerGroup(h.ConsumerGroup); g != nil {
+		if ids := g.ClientIDs(); len(ids) > 0 {
+			resp := success(req)
+			resp.Body = encodeConsumerIDList(ids)
+			return resp
+		}
+		p.b.log.WithFields(logrus.Fields{"group": h.ConsumerGroup, "remote": ch.RemoteAddr()}).Warn("getConsumerListByGroup: group has no client id")
+	} else {
+		p.b.log.WithFields(logrus.Fields{"group": h.ConsumerGroup, "remote": ch.RemoteAddr()}).Warn("getConsumerListByGroup: no consumer group info")
+	}
+	return remoting.NewResponse(req, protocol.SystemError, "no consumer for this group, "+h.ConsumerGroup)
+}
+
+// encodeConsumerIDList writes {"consumerIdList":["id",...]} (GetConsumerListByGroupResponseBody).
+func encodeConsumerIDList(ids []string) []byte {
+	n := len(`{"consumerIdList":[]}`)
+	for _, id := range ids {
+		n += len(id) + 3
+	}
+	out := make([]byte, 0, n)
+	out = append(out, `{"consumerIdList":[`...)
+	for i, id := range ids {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendJSONString(out, id)
+	}
+	return append(out, "]}"...)
+}
+
+// appendJSONString appends s as a JSON string the way fastjson writes it: UTF-8 kept raw,
+// quotes, backslashes and control characters escaped.
+func appendJSONString(out []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	out = append(out, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			out = append(out, '\\', c)
+		case c == '\n':
+			out = append(out, '\\', 'n')
+		case c == '\r':
+			out = append(out, '\\', 'r')
+		case c == '\t':
+			out = append(out, '\\', 't')
+		case c < 0x20:
+			out = append(out, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			out = append(out, c)
+		}
+	}
+	return append(out, '"')
+}
+
+// The offset queries always carry `offset` / `timestamp`, even for an unknown queue: the Go
+// client ignores the response code and fails to parse a missing field.
+
+func (p *consumerManage) getMaxOffset(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	var h protocol.QueueHeader
+	if err := h.DecodeFor(protocol.GetMaxOffset, req.ExtFields); err != nil {
+		return headerError(req, err)
+	}
+	return offsetResponse(req, p.b.store.MaxOffsetInQueue(h.Topic, h.QueueID))
+}
+
+func (p *consumerManage) getMinOffset(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	var h protocol.QueueHeader
+	if err := h.DecodeFor(protocol.GetMinOffset, req.ExtFields); err != nil {
+		return headerError(req, err)
+	}
+	return offsetResponse(req, p.b.store.MinOffsetInQueue(h.Topic, h.QueueID))
+}
+
+func (p *consumerManage) searchOffsetByTimestamp(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	var h protocol.SearchOffsetRequestHeader
+	if err := h.Decode(req.ExtFields); err != nil {
+		return headerError(req, err)
+	}
+	return offsetResponse(req, p.b.store.GetOffsetInQueueByTime(h.Topic, h.QueueID, h.Timestamp))
+}
+
+func (p *consumerManage) getEarliestMsgStoretime(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	var h protocol.QueueHeader
+	if err := h.DecodeFor(protocol.GetEarliestMsgStoretime, req.ExtFields); err != nil {
+		return headerError(req, err)
+	}
+	resp := success(req)
+	(&protocol.GetEarliestMsgStoretimeResponseHeader{Timestamp: p.b.store.GetEarliestMessageTime(h.Topic, h.QueueID)}).Encode(&resp.ExtFields)
+	return resp
+}
