@@ -1,5 +1,3 @@
-//go:build h7wip
-
 package broker
 
 import (
@@ -28,9 +26,17 @@ import (
 // defaultPutSlots is how many sends may be inside the store at once.
 const defaultPutSlots = 256
 
-// pageCacheBusyChecker is what the limiter asks of the store; nil means never busy.
+// pageCacheBusyChecker is what the limiter asks of the store when the store offers it.
 type pageCacheBusyChecker interface {
 	IsOSPageCacheBusy() bool
+}
+
+// pageCacheBusy returns the store's busy check, or nil when the store has none.
+func pageCacheBusy(st any) func() bool {
+	if c, ok := st.(pageCacheBusyChecker); ok {
+		return c.IsOSPageCacheBusy
+	}
+	return nil
 }
 
 type sendLimiter struct {
@@ -70,8 +76,8 @@ func (l *sendLimiter) releaseSlot() { <-l.slots }
 
 // admit waits for a store slot. On success it returns the release function and Success;
 // otherwise SYSTEM_BUSY with Java's remark.
-func (l *sendLimiter) admit(st pageCacheBusyChecker) (func(), int32, string) {
-	if st != nil && st.IsOSPageCacheBusy() {
+func (l *sendLimiter) admit(busy func() bool) (func(), int32, string) {
+	if busy != nil && busy() {
 		return nil, protocol.SystemBusy, "[REJECTREQUEST]system busy, start flow control for a while"
 	}
 	select {

@@ -1,5 +1,3 @@
-//go:build h7wip
-
 package broker
 
 import (

@@ -1,11 +1,15 @@
-//go:build h7wip
-
 package broker
 
 import (
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rocketgo/rocketgo/message"
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+	"github.com/rocketgo/rocketgo/store"
+	"github.com/sirupsen/logrus"
 )
 
 // Expression types of a subscription (Java's ExpressionType).
@@ -213,7 +217,10 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 			"The broker's consumer filter data is not exist!Your expression may be wrong!")
 	}
 
-	res := b.store.GetMessage(h.ConsumerGroup, h.Topic, h.QueueID, h.QueueOffset, h.MaxMsgNums, filter)
+	if filter == nil {
+		filter = matchAllFilter
+	}
+	res := b.store.GetMessage(h.ConsumerGroup, h.Topic, h.QueueID, h.QueueOffset, h.MaxMsgNums, h.MaxMsgBytes, filter)
 	if res == nil {
 		resp = pullFail(resp, protocol.SystemError, "store getMessage return null")
 		p.commitOffset(ch, &h, allowSuspend && hasCommit)
@@ -273,7 +280,7 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 			}
 		}
 	case protocol.PullOffsetMoved:
-		if !b.isSlave() {
+		if !p.d.slave() {
 			p.d.offsetMovedEvent(&h, res.NextBeginOffset)
 			p.d.log.WithFields(logrus.Fields{"topic": h.Topic, "queueId": h.QueueID, "group": h.ConsumerGroup,
 				"requestOffset": h.QueueOffset, "newOffset": res.NextBeginOffset}).Warn("PULL_OFFSET_MOVED: correction offset")
@@ -292,7 +299,7 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 // commitOffset is the commit-offset piggyback: on the first pass of a master, a pull with
 // FLAG_COMMIT_OFFSET stores commitOffset as the group's offset, whatever the answer.
 func (p *pullProcessor) commitOffset(ch remoting.Channel, h *protocol.PullMessageRequestHeader, enabled bool) {
-	if !enabled || p.d.b.isSlave() {
+	if !enabled || p.d.slave() {
 		return
 	}
 	p.d.b.offsets.CommitOffset(ch.RemoteAddr(), h.ConsumerGroup, h.Topic, h.QueueID, h.CommitOffset)
@@ -335,3 +342,6 @@ func (d *dataPlane) offsetMovedEvent(h *protocol.PullMessageRequestHeader, offse
 // MatchRecord accepts every record: TAG filtering is decided by the tags code alone, the
 // clients re-check the tag strings.
 func (f *tagFilter) MatchRecord([]byte) bool { return true }
+
+// slave reports whether this broker is a slave (brokerRole=SLAVE).
+func (d *dataPlane) slave() bool { return d.b.cfg.BrokerRole == store.Slave }

@@ -1,5 +1,3 @@
-//go:build h7wip
-
 package broker
 
 import (
@@ -41,15 +39,13 @@ var notAllowedSendTopics = map[string]bool{
 // topicMaxLength is TopicValidator.TOPIC_MAX_LENGTH.
 const topicMaxLength = 127
 
-// maxPropertiesLength is Short.MAX_VALUE: the record's properties length is an int16.
-const maxPropertiesLength = 32767
-
 // dataPlane holds the state of the data-path processors: send, pull, long polling and
 // send-back. registerDataProcessors creates it; Start and Shutdown start and stop it.
 type dataPlane struct {
 	b     *Broker
 	log   *logrus.Entry
 	limit *sendLimiter
+	busy  func() bool // the store's page-cache-busy check, nil when it has none
 	hold  *pullHoldService
 	pull  *pullProcessor
 
@@ -81,6 +77,7 @@ func (b *Broker) registerDataProcessors() {
 
 // startDataPlane starts the long-polling service; the store must be open.
 func (b *Broker) startDataPlane() {
+	b.data.busy = pageCacheBusy(b.store)
 	b.data.hold.start()
 }
 
@@ -140,7 +137,7 @@ func (d *dataPlane) processSend(ch remoting.Channel, req *remoting.Command) *rem
 	}
 	resp := d.sendResponse(req)
 
-	release, code, remark := d.limit.admit(d.b.store)
+	release, code, remark := d.limit.admit(d.busy)
 	if code != protocol.Success {
 		return d.fail(resp, code, remark)
 	}
@@ -365,12 +362,6 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 	if tc.TopicFilterType == "MULTI_TAG" {
 		sysFlag |= message.SysFlagMultiTags
 	}
-	if len(req.Body) > cfg.MaxMessageSize {
-		return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
-	}
-	if len(h.Properties) > maxPropertiesLength {
-		return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
-	}
 
 	bufp := d.propPool.Get().(*[]byte)
 	defer d.propPool.Put(bufp)
@@ -405,13 +396,12 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 		props = setProperty(props, message.PropertyRealQueueID, strconv.Itoa(int(m.QueueID)))
 		m.SysFlag = message.ResetTransactionType(m.SysFlag, message.TransactionNotType)
 		m.Topic, m.QueueID = TopicTransHalf, 0
-	} else {
-		props = d.applyDelay(&m, props, sp.delayLevel)
+	} else if sp.delayLevel > 0 {
+		// The store moves a delayed message to SCHEDULE_TOPIC_XXXX and appends REAL_TOPIC and
+		// REAL_QID; Java's putProperty replaces earlier values, so drop any the client sent.
+		props = dropRealDestination(props)
 	}
 	*bufp = props
-	if len(props) > maxPropertiesLength {
-		return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
-	}
 	m.Properties = props
 
 	res := d.b.store.PutMessage(&m)
@@ -431,44 +421,15 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 	rh.Encode(&resp.ExtFields)
 	resp.Code = code
 	resp.Remark, resp.HasRemark = "", false
-	var tagsCode int64
-	if sp.hasTags {
-		tagsCode = message.TagsCode(sp.tags)
+	if sp.delayLevel <= 0 || sp.tranMsg {
+		// A delayed message went to the schedule topic, where no consumer waits.
+		var tagsCode int64
+		if sp.hasTags {
+			tagsCode = message.TagsCode(sp.tags)
+		}
+		d.messageArrived(m.Topic, m.QueueID, res.QueueOffset+1, tagsCode)
 	}
-	d.messageArrived(m.Topic, m.QueueID, res.QueueOffset+1, tagsCode)
 	return resp
-}
-
-// applyDelay is the 4.9.8 CommitLog rewrite of a delayed message: its real topic and queue go
-// into REAL_TOPIC / REAL_QID and it is stored in SCHEDULE_TOPIC_XXXX, queue level-1, where the
-// schedule service finds it. The store computes the consume-queue tags code (the delivery
-// time) from the DELAY property when it dispatches the record.
-func (d *dataPlane) applyDelay(m *message.Msg, props []byte, level int) []byte {
-	if level <= 0 {
-		return props
-	}
-	tt := message.TransactionType(m.SysFlag)
-	if tt != message.TransactionNotType && tt != message.TransactionCommitType {
-		return props
-	}
-	maxLevel := d.maxDelayLevel()
-	if level > maxLevel {
-		level = maxLevel
-		props = setProperty(props, message.PropertyDelayTimeLevel, strconv.Itoa(level))
-	}
-	props = setProperty(props, message.PropertyRealTopic, m.Topic)
-	props = setProperty(props, message.PropertyRealQueueID, strconv.Itoa(int(m.QueueID)))
-	m.Topic, m.QueueID = TopicSchedule, int32(level-1)
-	return props
-}
-
-// maxDelayLevel is the number of levels in messageDelayLevel (18 by default).
-func (d *dataPlane) maxDelayLevel() int {
-	n := len(strings.Fields(d.b.cfg.MessageDelayLevel))
-	if n == 0 {
-		return 18
-	}
-	return n
 }
 
 func (d *dataPlane) illegalRemark() string {
@@ -524,57 +485,24 @@ func (d *dataPlane) sendBatch(ch remoting.Channel, req, resp *remoting.Command, 
 	if tc.TopicFilterType == "MULTI_TAG" {
 		sysFlag |= message.SysFlagMultiTags
 	}
-	raw := unsafeBytes(h.Properties)
-	sp := scanProps(raw)
-	// Transactional or delayed batches are refused by the store (MESSAGE_ILLEGAL), as is a
-	// body over maxMessageSize.
-	if message.TransactionType(sysFlag) != message.TransactionNotType || sp.delayLevel > 0 ||
-		len(req.Body) > cfg.MaxMessageSize {
-		return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
-	}
-	entries, err := message.SplitBatch(req.Body)
-	if err != nil || len(entries) == 0 {
-		return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
-	}
+	// The store splits the body into one record per message and appends these batch-level
+	// properties (the header's, WAIT included as Java keeps it, plus CLUSTER) to each
+	// message's own. It refuses transactional and delayed batches (MESSAGE_ILLEGAL).
 	bufp := d.propPool.Get().(*[]byte)
 	defer d.propPool.Put(bufp)
-	// The batch-level properties (the header's, plus CLUSTER) are appended to each inner
-	// message's own; Java keeps the header's pairs as they are, WAIT included.
-	batchProps := buildProps((*bufp)[:0], raw, cfg.BrokerClusterName, "", "")
-	all := batchProps
-	msgs := make([]message.Msg, len(entries))
-	born, host := bornHost(ch), d.host()
-	offs := make([]int, len(entries)+1)
-	for i := range entries {
-		offs[i] = len(all)
-		all = append(all, entries[i].Properties...)
-		if len(entries[i].Properties) > 0 && len(batchProps) > 0 &&
-			entries[i].Properties[len(entries[i].Properties)-1] != message.PropertySeparator {
-			all = append(all, message.PropertySeparator)
-		}
-		all = append(all, batchProps...)
+	props := buildProps((*bufp)[:0], unsafeBytes(h.Properties), cfg.BrokerClusterName, "", "")
+	*bufp = props
+	tmpl := message.Msg{
+		Topic:          h.Topic,
+		QueueID:        queueID,
+		SysFlag:        sysFlag,
+		BornTimestamp:  h.BornTimestamp,
+		BornHost:       bornHost(ch),
+		StoreHost:      d.host(),
+		ReconsumeTimes: h.ReconsumeTimes,
+		Properties:     props,
 	}
-	offs[len(entries)] = len(all)
-	*bufp = all
-	for i := range entries {
-		p := all[offs[i]:offs[i+1]]
-		if len(p) > maxPropertiesLength || len(entries[i].Body) > cfg.MaxMessageSize {
-			return d.fail(resp, protocol.MessageIllegal, d.illegalRemark())
-		}
-		msgs[i] = message.Msg{
-			Topic:          h.Topic,
-			QueueID:        queueID,
-			Flag:           entries[i].Flag,
-			SysFlag:        sysFlag,
-			BornTimestamp:  h.BornTimestamp,
-			BornHost:       born,
-			StoreHost:      host,
-			ReconsumeTimes: h.ReconsumeTimes,
-			Body:           entries[i].Body,
-			Properties:     p,
-		}
-	}
-	res := d.b.store.PutMessages(msgs)
+	res := d.b.store.PutMessages(&tmpl, req.Body)
 	ok, code, remark := d.putStatus(res.Status)
 	if !ok {
 		d.log.WithFields(logrus.Fields{"topic": h.Topic, "queueId": queueID, "status": res.Status,
@@ -592,9 +520,20 @@ func (d *dataPlane) sendBatch(ch remoting.Channel, req, resp *remoting.Command, 
 	resp.Code = code
 	resp.Remark, resp.HasRemark = "", false
 	// Any new message wakes the queue's pulls; their filters are re-checked by the pull.
-	d.hold.notifyArriving(h.Topic, queueID, res.QueueOffset+int64(len(msgs)), 0, true)
+	d.hold.notifyArriving(h.Topic, queueID, res.QueueOffset+int64(res.MsgNum), 0, true)
 	return resp
 }
 
 // unsafeBytes views a header string as bytes without copying; the result is only read.
 func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// dropRealDestination removes REAL_TOPIC and REAL_QID before the store adds fresh ones.
+func dropRealDestination(props []byte) []byte {
+	if _, ok := message.PropertyValue(props, message.PropertyRealTopic); ok {
+		props = message.DeleteProperty(props, message.PropertyRealTopic)
+	}
+	if _, ok := message.PropertyValue(props, message.PropertyRealQueueID); ok {
+		props = message.DeleteProperty(props, message.PropertyRealQueueID)
+	}
+	return props
+}

@@ -1,5 +1,3 @@
-//go:build h7wip
-
 package broker
 
 import (
@@ -115,14 +113,20 @@ func (d *dataPlane) processSendBack(ch remoting.Channel, req *remoting.Command) 
 		ReconsumeTimes: orig.ReconsumeTimes + 1,
 		Body:           orig.Body,
 	}
-	m.Properties = d.applyDelay(&m, props, delayLevel)
+	if delayLevel > 0 {
+		props = dropRealDestination(props)
+	}
+	// The store routes DELAY > 0 through SCHEDULE_TOPIC_XXXX with REAL_TOPIC = the retry topic.
+	m.Properties = props
 	res := b.store.PutMessage(&m)
 	if res.Status != store.PutOK {
 		return fail(protocol.SystemError, res.Status.String())
 	}
 	d.log.WithFields(logrus.Fields{"group": h.Group, "topic": orig.Topic, "to": topic, "storedIn": m.Topic,
 		"reconsumeTimes": m.ReconsumeTimes, "delayLevel": delayLevel}).Debug("message sent back")
-	d.messageArrived(m.Topic, m.QueueID, res.QueueOffset+1, message.TagsCode(propOrEmpty(m.Properties, message.PropertyTags)))
+	if delayLevel <= 0 {
+		d.messageArrived(m.Topic, m.QueueID, res.QueueOffset+1, message.TagsCode(propOrEmpty(m.Properties, message.PropertyTags)))
+	}
 	return remoting.NewResponse(req, protocol.Success, "")
 }
 
