@@ -1,0 +1,106 @@
+package remoting
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Response codes of the transport itself (Java's RemotingSysResponseCode). The protocol
+// package names the full set; these are the ones remoting writes on its own.
+const (
+	CodeSuccess                 int32 = 0
+	CodeSystemError             int32 = 1
+	CodeSystemBusy              int32 = 2
+	CodeRequestCodeNotSupported int32 = 3
+)
+
+// Remarks Java's NettyRemotingAbstract writes; clients show them to users.
+const (
+	// RemarkRejectRequest answers a request whose processor's RejectRequest said no; written
+	// even for oneway requests.
+	RemarkRejectRequest = "[REJECTREQUEST]system busy, start flow control for a while"
+	// RemarkOverload answers a request the full worker pool could not take; not written for
+	// oneway requests (Java checks isOnewayRPC on this path only).
+	RemarkOverload = "[OVERLOAD]system busy, start flow control for a while"
+)
+
+// notSupportedRemark is Java's text for an unknown request code, leading space included.
+func notSupportedRemark(code int32) string {
+	return fmt.Sprintf(" request type %d not supported", code)
+}
+
+// Rejecter is implemented by processors that can refuse work before it is queued (Java's
+// NettyRequestProcessor.rejectRequest), e.g. a send processor while the page cache is busy.
+// A refused request is answered SYSTEM_BUSY with RemarkRejectRequest.
+type Rejecter interface {
+	RejectRequest() bool
+}
+
+type route struct {
+	p      Processor
+	inline bool
+}
+
+type routeTable struct {
+	codes map[int32]route
+	def   *route
+}
+
+// Router maps request codes to processors. Two Servers may share one Router (the broker's
+// listen port and its VIP port, listenPort-2, serve the same table, as in Java). Lookups are
+// lock-free; registration copies the table, so it may happen while serving.
+type Router struct {
+	mu    sync.Mutex // serializes writers; readers load table
+	table atomic.Pointer[routeTable]
+}
+
+// NewRouter returns an empty Router.
+func NewRouter() *Router {
+	r := &Router{}
+	r.table.Store(&routeTable{codes: map[int32]route{}})
+	return r
+}
+
+func (r *Router) update(f func(t *routeTable)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.table.Load()
+	t := &routeTable{codes: make(map[int32]route, len(old.codes)+1), def: old.def}
+	for k, v := range old.codes {
+		t.codes[k] = v
+	}
+	f(t)
+	r.table.Store(t)
+}
+
+// Register runs p for code on the server's worker pool, off the event loop: the processor
+// may block (disk, fsync waits). When the pool's queue is full the request is answered
+// SYSTEM_BUSY.
+func (r *Router) Register(code int32, p Processor) {
+	r.update(func(t *routeTable) { t.codes[code] = route{p: p} })
+}
+
+// RegisterInline runs p on the event loop that read the request. Only for processors that
+// never block and finish in microseconds (route lookups, heartbeats): the loop serves many
+// connections.
+func (r *Router) RegisterInline(code int32, p Processor) {
+	r.update(func(t *routeTable) { t.codes[code] = route{p: p, inline: true} })
+}
+
+// SetDefault sets the processor for codes without their own (on the worker pool). Without a
+// default, unknown codes are answered REQUEST_CODE_NOT_SUPPORTED.
+func (r *Router) SetDefault(p Processor) {
+	r.update(func(t *routeTable) { t.def = &route{p: p} })
+}
+
+func (r *Router) lookup(code int32) (route, bool) {
+	t := r.table.Load()
+	if rt, ok := t.codes[code]; ok {
+		return rt, true
+	}
+	if t.def != nil {
+		return *t.def, true
+	}
+	return route{}, false
+}

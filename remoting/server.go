@@ -1,0 +1,528 @@
+package remoting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/sirupsen/logrus"
+)
+
+// ServerConfig configures one listening port.
+type ServerConfig struct {
+	// Addr is host:port to listen on; port 0 picks a free port (see Server.Addr).
+	Addr string
+	// Multicore runs one event loop per CPU (NumEventLoop overrides the count).
+	Multicore    bool
+	NumEventLoop int
+	// MaxFrameSize bounds 4+L of incoming frames; 0 means DefaultMaxFrameSize.
+	MaxFrameSize int
+	// IdleTimeout closes connections with neither a read nor a write for that long, telling
+	// the listener OnIdle first (Java's serverChannelMaxIdleTimeSeconds). 0 means 120 s,
+	// negative disables.
+	IdleTimeout time.Duration
+	// Workers is the number of goroutines running pooled processors (default 64) and
+	// QueueLimit the number of requests that may wait for one (default 10000); beyond that
+	// requests are answered SYSTEM_BUSY.
+	Workers    int
+	QueueLimit int
+	// Listener hears connect/close/idle events, in order, on a goroutine of its own (as Java's
+	// NettyEventExecutor); at most EventQueue (default 10000) events wait, later ones are
+	// dropped with a warning.
+	Listener   ConnListener
+	EventQueue int
+	// Name tags the log lines ("namesrv", "broker", "broker-vip").
+	Name string
+}
+
+func (cfg *ServerConfig) setDefaults() {
+	if cfg.MaxFrameSize <= 0 {
+		cfg.MaxFrameSize = DefaultMaxFrameSize
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 120 * time.Second
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 64
+	}
+	if cfg.QueueLimit <= 0 {
+		cfg.QueueLimit = 10000
+	}
+	if cfg.EventQueue <= 0 {
+		cfg.EventQueue = 10000
+	}
+	if cfg.Name == "" {
+		cfg.Name = "remoting"
+	}
+}
+
+// Server serves the remoting protocol on one port with gnet event loops. Requests go to the
+// processors of its Router; the embedded Router's Register, RegisterInline and SetDefault are
+// the way to add them.
+//
+// Life of a request: the event loop copies the frame once into a buffer of its own (the
+// command's strings and body alias it), decodes the header and either runs an inline
+// processor or queues the request for the worker pool. A response, returned by the processor
+// or written later through Channel.Write from any goroutine, is appended to the connection's
+// pending output and flushed by the connection's event loop: one write syscall carries every
+// response ready at that moment.
+type Server struct {
+	*Router
+	cfg     ServerConfig
+	log     *logrus.Entry
+	tasks   chan task
+	workers sync.WaitGroup
+	pending *pendingTable
+
+	mu      sync.Mutex // guards conns, eng, started, stopped
+	conns   map[uint64]*serverConn
+	eng     gnet.Engine
+	addr    net.Addr
+	started bool
+	stopped bool
+	runErr  chan error
+
+	events   chan connEvent
+	eventsWG sync.WaitGroup
+
+	lastBusyLog atomic.Int64
+}
+
+type task struct {
+	c   *serverConn
+	cmd *Command
+	p   Processor
+}
+
+type connEventKind uint8
+
+const (
+	evConnect connEventKind = iota
+	evClose
+	evIdle
+)
+
+type connEvent struct {
+	kind connEventKind
+	ch   Channel
+}
+
+// NewServer makes a Server with a Router of its own.
+func NewServer(cfg ServerConfig) *Server { return NewServerShared(cfg, NewRouter()) }
+
+// NewServerShared makes a Server dispatching through r, which other Servers may share.
+func NewServerShared(cfg ServerConfig, r *Router) *Server {
+	cfg.setDefaults()
+	s := &Server{
+		Router:  r,
+		cfg:     cfg,
+		log:     logrus.WithField("server", cfg.Name),
+		tasks:   make(chan task, cfg.QueueLimit),
+		pending: newPendingTable(),
+		conns:   map[uint64]*serverConn{},
+		runErr:  make(chan error, 1),
+		events:  make(chan connEvent, cfg.EventQueue),
+	}
+	return s
+}
+
+// Start listens and returns once the server accepts connections.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return errors.New("remoting: server already started")
+	}
+	s.started = true
+	s.mu.Unlock()
+
+	for i := 0; i < s.cfg.Workers; i++ {
+		s.workers.Add(1)
+		go s.worker()
+	}
+	s.eventsWG.Add(1)
+	go s.dispatchEvents()
+
+	h := &serverHandler{s: s, booted: make(chan struct{})}
+	opts := []gnet.Option{
+		gnet.WithMulticore(s.cfg.Multicore),
+		gnet.WithNumEventLoop(s.cfg.NumEventLoop),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithReuseAddr(true),
+		gnet.WithTicker(s.cfg.IdleTimeout > 0),
+		gnet.WithLogger(logrus.WithField("component", "gnet")),
+	}
+	go func() { s.runErr <- gnet.Run(h, "tcp://"+s.cfg.Addr, opts...) }()
+	select {
+	case <-h.booted:
+		s.log.WithField("addr", s.Addr()).Info("remoting server listening")
+		return nil
+	case err := <-s.runErr:
+		s.mu.Lock()
+		s.stopped = true
+		s.mu.Unlock()
+		s.stopHelpers()
+		return fmt.Errorf("remoting: listen %s: %w", s.cfg.Addr, err)
+	}
+}
+
+// Addr is the bound address (with the real port when Addr asked for port 0); nil before Start.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+// Shutdown closes the listener and every connection, fails calls waiting on clients, then
+// waits (bounded by ctx) for running processors and the listener's events to finish.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.started || s.stopped {
+		s.mu.Unlock()
+		return nil
+	}
+	s.stopped = true
+	eng := s.eng
+	s.mu.Unlock()
+
+	if err := eng.Stop(ctx); err != nil {
+		// Loops may still be running and feeding the workers: leave them be.
+		return fmt.Errorf("remoting: stopping %s: %w", s.cfg.Name, err)
+	}
+	err := <-s.runErr
+	s.pending.failConn(0, fmt.Errorf("%w: server shut down", ErrClosed))
+	s.stopHelpers()
+	done := make(chan struct{})
+	go func() { s.workers.Wait(); s.eventsWG.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	return err
+}
+
+// stopHelpers ends the workers and the event goroutine once no loop can feed them.
+func (s *Server) stopHelpers() {
+	close(s.tasks)
+	close(s.events)
+}
+
+// Conns returns the open connections.
+func (s *Server) Conns() []Channel {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Channel, 0, len(s.conns))
+	for _, c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Invoke sends req to a client connected to this server and waits for the client's answer
+// (GET_CONSUMER_RUNNING_INFO, CONSUME_MESSAGE_DIRECTLY). It sets req's opaque.
+func (s *Server) Invoke(ch Channel, req *Command, timeout time.Duration) (*Command, error) {
+	c, err := s.own(ch, req)
+	if err != nil {
+		return nil, err
+	}
+	cl := &call{connID: c.id, opaque: req.Opaque, done: make(chan struct{})}
+	s.pending.add(cl, timeout, c.remote)
+	if err := c.Write(req); err != nil {
+		s.pending.take(cl.opaque)
+		return nil, err
+	}
+	return s.pending.wait(cl, timeout, c.remote)
+}
+
+// InvokeAsync is Invoke with a callback, run on a goroutine of its own, exactly once.
+func (s *Server) InvokeAsync(ch Channel, req *Command, timeout time.Duration, cb func(*Command, error)) error {
+	c, err := s.own(ch, req)
+	if err != nil {
+		return err
+	}
+	cl := &call{connID: c.id, opaque: req.Opaque, cb: cb}
+	s.pending.add(cl, timeout, c.remote)
+	if err := c.Write(req); err != nil {
+		if s.pending.take(cl.opaque) != nil {
+			cl.timer.Stop()
+		}
+		return err
+	}
+	return nil
+}
+
+// InvokeOneway sends req marked oneway (CHECK_TRANSACTION_STATE,
+// NOTIFY_CONSUMER_IDS_CHANGED); nothing is awaited.
+func (s *Server) InvokeOneway(ch Channel, req *Command) error {
+	c, err := s.own(ch, req)
+	if err != nil {
+		return err
+	}
+	req.MarkOneway()
+	return c.Write(req)
+}
+
+func (s *Server) own(ch Channel, req *Command) (*serverConn, error) {
+	c, ok := ch.(*serverConn)
+	if !ok || c.s != s {
+		return nil, ErrNotOurs
+	}
+	if req.IsResponse() {
+		return nil, ErrNotResponse
+	}
+	req.Opaque = nextOpaque()
+	return c, nil
+}
+
+func (s *Server) worker() {
+	defer s.workers.Done()
+	for t := range s.tasks {
+		resp := s.run(t.c, t.p, t.cmd)
+		if resp != nil && !t.cmd.IsOneway() {
+			if err := t.c.Write(resp); err != nil && !errors.Is(err, ErrConnClosed) {
+				s.log.WithError(err).WithFields(logrus.Fields{"remote": t.c.remote, "code": t.cmd.Code}).
+					Warn("writing response failed")
+			}
+		}
+	}
+}
+
+// run calls p and prepares its response; a panic becomes SYSTEM_ERROR, as Java turns a
+// processor's exception into one.
+func (s *Server) run(c *serverConn, p Processor, req *Command) (resp *Command) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.WithFields(logrus.Fields{"remote": c.remote, "code": req.Code, "opaque": req.Opaque,
+				"panic": r}).Error("processor panicked\n" + string(debug.Stack()))
+			resp = NewResponse(req, CodeSystemError, fmt.Sprint(r))
+		}
+	}()
+	resp = p.Process(c, req)
+	if resp != nil {
+		prepareResponse(req, resp)
+	}
+	return resp
+}
+
+// prepareResponse ties resp to req: same opaque and serialize type, response flag set, and a
+// version that Java clients accept (0 breaks SQL92 pulls).
+func prepareResponse(req, resp *Command) {
+	resp.Opaque = req.Opaque
+	resp.Flag |= FlagResponse
+	resp.Serialize = req.Serialize
+	if resp.Version == 0 {
+		resp.Version = Version
+	}
+}
+
+// handle dispatches one decoded frame; it runs on the connection's event loop.
+func (s *Server) handle(c *serverConn, cmd *Command) {
+	if cmd.IsResponse() {
+		if cl := s.pending.take(cmd.Opaque); cl != nil {
+			cl.complete(cmd, nil)
+		} else {
+			s.log.WithFields(logrus.Fields{"remote": c.remote, "opaque": cmd.Opaque, "code": cmd.Code}).
+				Debug("response without a waiting call (timed out?)")
+		}
+		return
+	}
+	rt, ok := s.lookup(cmd.Code)
+	if !ok {
+		s.log.WithFields(logrus.Fields{"remote": c.remote, "code": cmd.Code}).Warn("request code not supported")
+		// Java answers this even for oneway requests.
+		c.queueLocal(s.busyOr(cmd, CodeRequestCodeNotSupported, notSupportedRemark(cmd.Code)))
+		return
+	}
+	if rj, ok := rt.p.(Rejecter); ok && rj.RejectRequest() {
+		c.queueLocal(s.busyOr(cmd, CodeSystemBusy, RemarkRejectRequest))
+		return
+	}
+	if rt.inline {
+		if resp := s.run(c, rt.p, cmd); resp != nil && !cmd.IsOneway() {
+			c.queueLocal(resp)
+		}
+		return
+	}
+	select {
+	case s.tasks <- task{c: c, cmd: cmd, p: rt.p}:
+	default:
+		if now := time.Now().Unix(); s.lastBusyLog.Swap(now) != now {
+			s.log.WithFields(logrus.Fields{"remote": c.remote, "code": cmd.Code, "queue": s.cfg.QueueLimit}).
+				Warn("worker pool full, answering SYSTEM_BUSY")
+		}
+		if !cmd.IsOneway() {
+			c.queueLocal(s.busyOr(cmd, CodeSystemBusy, RemarkOverload))
+		}
+	}
+}
+
+func (s *Server) busyOr(req *Command, code int32, remark string) *Command {
+	resp := NewResponse(req, code, remark)
+	prepareResponse(req, resp)
+	return resp
+}
+
+func (s *Server) emit(kind connEventKind, c *serverConn) {
+	if s.cfg.Listener == nil {
+		return
+	}
+	select {
+	case s.events <- connEvent{kind, c}:
+	default:
+		s.log.WithField("remote", c.remote).Warn("connection event queue full, event dropped")
+	}
+}
+
+func (s *Server) dispatchEvents() {
+	defer s.eventsWG.Done()
+	l := s.cfg.Listener
+	for ev := range s.events {
+		switch ev.kind {
+		case evConnect:
+			l.OnConnect(ev.ch)
+		case evClose:
+			l.OnClose(ev.ch)
+		case evIdle:
+			l.OnIdle(ev.ch)
+		}
+	}
+}
+
+// serverHandler is the gnet side of a Server.
+type serverHandler struct {
+	gnet.BuiltinEventEngine
+	s      *Server
+	booted chan struct{}
+}
+
+func (h *serverHandler) OnBoot(eng gnet.Engine) gnet.Action {
+	s := h.s
+	addr, err := boundAddr(eng)
+	if err != nil {
+		s.log.WithError(err).Warn("cannot read the bound address")
+	}
+	s.mu.Lock()
+	s.eng, s.addr = eng, addr
+	s.mu.Unlock()
+	close(h.booted)
+	return gnet.None
+}
+
+// boundAddr reads the listener's address from a duplicate of its descriptor: gnet does not
+// expose it, and tests listen on port 0.
+func boundAddr(eng gnet.Engine) (net.Addr, error) {
+	fd, err := eng.Dup()
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "listener")
+	defer f.Close()
+	ln, err := net.FileListener(f)
+	if err != nil {
+		return nil, err
+	}
+	defer ln.Close()
+	return ln.Addr(), nil
+}
+
+func (h *serverHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	s := h.s
+	c := &serverConn{s: s, gc: gc, id: channelSeq.Add(1),
+		remote: addrString(gc.RemoteAddr()), local: addrString(gc.LocalAddr())}
+	if a, ok := gc.LocalAddr().(*net.TCPAddr); ok && a.Port == 0 {
+		// gnet reports the configured listen address; with port 0 the bound one is better.
+		c.local = addrString(s.Addr())
+	}
+	c.touch()
+	gc.SetContext(c)
+	s.mu.Lock()
+	s.conns[c.id] = c
+	s.mu.Unlock()
+	s.log.WithField("remote", c.remote).Debug("connection opened")
+	s.emit(evConnect, c)
+	return nil, gnet.None
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}
+
+func (h *serverHandler) OnClose(gc gnet.Conn, err error) gnet.Action {
+	c, ok := gc.Context().(*serverConn)
+	if !ok {
+		return gnet.None
+	}
+	s := h.s
+	c.markClosed()
+	s.mu.Lock()
+	delete(s.conns, c.id)
+	s.mu.Unlock()
+	s.pending.failConn(c.id, fmt.Errorf("%w: %s", ErrConnClosed, c.remote))
+	entry := s.log.WithField("remote", c.remote)
+	if err != nil {
+		entry = entry.WithError(err)
+	}
+	entry.Debug("connection closed")
+	s.emit(evClose, c)
+	return gnet.None
+}
+
+func (h *serverHandler) OnTraffic(gc gnet.Conn) gnet.Action {
+	c, ok := gc.Context().(*serverConn)
+	if !ok {
+		return gnet.Close
+	}
+	c.touch()
+	action := c.readFrames(gc)
+	c.flushLocal()
+	return action
+}
+
+// OnTick closes idle connections. gnet calls it from one goroutine of its own.
+func (h *serverHandler) OnTick() (time.Duration, gnet.Action) {
+	s := h.s
+	idle := s.cfg.IdleTimeout
+	now := time.Now().UnixNano()
+	s.mu.Lock()
+	var victims []*serverConn
+	for _, c := range s.conns {
+		if now-c.lastActive.Load() > int64(idle) {
+			victims = append(victims, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range victims {
+		if c.idleReported.Swap(true) {
+			continue
+		}
+		s.log.WithFields(logrus.Fields{"remote": c.remote, "idle": idle}).Info("closing idle connection")
+		s.emit(evIdle, c)
+		_ = c.Close()
+	}
+	return tickInterval(idle), gnet.None
+}
+
+// tickInterval checks idleness about ten times per timeout, between 10 ms and 1 s.
+func tickInterval(idle time.Duration) time.Duration {
+	d := idle / 10
+	if d < 10*time.Millisecond {
+		d = 10 * time.Millisecond
+	}
+	if d > time.Second {
+		d = time.Second
+	}
+	return d
+}

@@ -1,0 +1,218 @@
+package remoting
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/sirupsen/logrus"
+	"github.com/valyala/bytebufferpool"
+)
+
+// outPool holds the per-connection output buffers between flushes.
+var outPool bytebufferpool.Pool
+
+// serverConn is an accepted connection: the Channel processors see.
+type serverConn struct {
+	s             *Server
+	gc            gnet.Conn
+	id            uint64
+	remote, local string
+	lastActive    atomic.Int64 // unix nanos of the last read or flushed write
+	idleReported  atomic.Bool
+
+	// Frame being read; touched only by the event loop.
+	frame  []byte
+	filled int
+
+	mu        sync.Mutex // guards out, scheduled, closed
+	out       *bytebufferpool.ByteBuffer
+	scheduled bool // a flush task is queued on the event loop
+	closed    bool // set by the event loop in OnClose
+
+	ctxMu sync.Mutex
+	ctx   any
+}
+
+func (c *serverConn) ID() uint64         { return c.id }
+func (c *serverConn) RemoteAddr() string { return c.remote }
+func (c *serverConn) LocalAddr() string  { return c.local }
+
+func (c *serverConn) Context() any {
+	c.ctxMu.Lock()
+	defer c.ctxMu.Unlock()
+	return c.ctx
+}
+
+func (c *serverConn) SetContext(v any) {
+	c.ctxMu.Lock()
+	c.ctx = v
+	c.ctxMu.Unlock()
+}
+
+func (c *serverConn) String() string { return c.remote }
+
+func (c *serverConn) touch() { c.lastActive.Store(time.Now().UnixNano()) }
+
+// Close closes the connection from any goroutine; the listener hears OnClose once.
+func (c *serverConn) Close() error {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return nil
+	}
+	return c.gc.Close()
+}
+
+// Write encodes cmd into the connection's output and makes sure the event loop flushes it
+// soon. It never blocks on the network. cmd must be complete: a later answer built with
+// NewResponse(req, ...) already carries req's opaque and serialize type.
+func (c *serverConn) Write(cmd *Command) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return fmt.Errorf("%w: %s", ErrConnClosed, c.remote)
+	}
+	if err := c.appendLocked(cmd); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	schedule := !c.scheduled
+	c.scheduled = true
+	c.mu.Unlock()
+	if schedule {
+		if err := c.gc.EventLoop().Execute(context.Background(), c); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrConnClosed, c.remote, err)
+		}
+	}
+	return nil
+}
+
+func (c *serverConn) appendLocked(cmd *Command) error {
+	if c.out == nil {
+		c.out = outPool.Get()
+	}
+	b, err := AppendFrame(c.out.B, cmd)
+	c.out.B = b
+	return err
+}
+
+// queueLocal adds a response produced on the event loop; flushLocal at the end of OnTraffic
+// sends it along with every other response of the same read.
+func (c *serverConn) queueLocal(cmd *Command) {
+	c.mu.Lock()
+	var err error
+	if !c.closed {
+		err = c.appendLocked(cmd)
+	}
+	c.mu.Unlock()
+	if err != nil {
+		c.s.log.WithError(err).WithFields(logrus.Fields{"remote": c.remote, "code": cmd.Code}).Error("cannot encode response")
+	}
+}
+
+// Run is the flush task Write queues on the event loop (gnet.Runnable).
+func (c *serverConn) Run(context.Context) error {
+	c.flushLocal()
+	return nil
+}
+
+// flushLocal hands the pending output to gnet; event loop only. gnet writes what the socket
+// takes and copies the rest into its own outbound buffer, so ours goes back to the pool.
+func (c *serverConn) flushLocal() {
+	c.mu.Lock()
+	buf := c.out
+	c.out = nil
+	c.scheduled = false
+	closed := c.closed
+	c.mu.Unlock()
+	if buf == nil {
+		return
+	}
+	if !closed && len(buf.B) > 0 {
+		if _, err := c.gc.Write(buf.B); err != nil {
+			c.s.log.WithError(err).WithField("remote", c.remote).Debug("write failed")
+		}
+		c.touch()
+	}
+	outPool.Put(buf)
+}
+
+func (c *serverConn) markClosed() {
+	c.mu.Lock()
+	c.closed = true
+	if c.out != nil {
+		outPool.Put(c.out)
+		c.out = nil
+	}
+	c.mu.Unlock()
+	c.frame = nil
+}
+
+// cmdBox puts a command and room for a typical header's extFields in one allocation.
+type cmdBox struct {
+	Command
+	fields [16]Field
+}
+
+func newCommand() *Command {
+	b := new(cmdBox)
+	b.ExtFields = b.fields[:0]
+	return &b.Command
+}
+
+// readFrames splits the inbound bytes into frames; event loop only. The length is checked
+// as soon as its 4 bytes are in, before any of the body is buffered; the body is then read
+// straight into the frame's own buffer, so a frame is copied exactly once.
+func (c *serverConn) readFrames(gc gnet.Conn) gnet.Action {
+	maxFrame := c.s.cfg.MaxFrameSize
+	for {
+		if c.frame == nil {
+			n := gc.InboundBuffered()
+			if n < 4 {
+				return gnet.None
+			}
+			p, err := gc.Peek(4)
+			if err != nil {
+				return gnet.None
+			}
+			if _, err := ParseLength(p, maxFrame); err != nil {
+				return c.reject(err)
+			}
+			if n < prefixLen {
+				return gnet.None
+			}
+			if p, err = gc.Peek(prefixLen); err != nil {
+				return gnet.None
+			}
+			pre, err := ParsePrefix(p, maxFrame)
+			if err != nil {
+				return c.reject(err)
+			}
+			c.frame, c.filled = make([]byte, 4+pre.Length), 0
+		}
+		m, _ := gc.Read(c.frame[c.filled:])
+		c.filled += m
+		if c.filled < len(c.frame) {
+			return gnet.None
+		}
+		frame := c.frame
+		c.frame = nil
+		cmd := newCommand()
+		if err := DecodeFrame(frame, cmd, 0); err != nil {
+			return c.reject(err)
+		}
+		c.s.handle(c, cmd)
+	}
+}
+
+// reject logs a malformed frame and closes the connection, as Java's decoder does.
+func (c *serverConn) reject(err error) gnet.Action {
+	c.s.log.WithError(err).WithField("remote", c.remote).Warn("bad frame, closing connection")
+	c.frame = nil
+	return gnet.Close
+}
