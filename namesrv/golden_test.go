@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
 )
 
 // wireRecord is one captured frame of testdata/namesrv (copied from the 4.9.8 wire fixtures;
@@ -229,7 +230,7 @@ func TestGoldenRouteQueries(t *testing.T) {
 				ns.routes.Register(&Registration{ClusterName: "DefaultCluster", BrokerName: q.BrokerName,
 					BrokerAddr: "127.0.0.1:10911", HAServerAddr: "127.0.0.1:10912", Channel: broker,
 					DataVersion: DataVersion{Timestamp: 1, Counter: counter},
-					Topics: []TopicQueueConfig{{TopicName: topic, ReadQueueNums: q.ReadQueueNums,
+					TopicConfigs: map[string]*protocol.TopicConfig{topic: {TopicName: topic, ReadQueueNums: q.ReadQueueNums,
 						WriteQueueNums: q.WriteQueueNums, Perm: q.Perm, TopicSysFlag: q.TopicSysFlag}}})
 			}
 		}

@@ -1,6 +1,7 @@
 package namesrv
 
 import (
+	"flag"
 	"io"
 	"os"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 // TestMain keeps the server's logs out of test output unless -v is given.
 func TestMain(m *testing.M) {
+	flag.Parse()
 	if !testing.Verbose() {
 		logrus.SetOutput(io.Discard)
 	}

@@ -1,7 +1,6 @@
 package namesrv
 
 import (
-	"hash/crc32"
 	"strconv"
 	"strings"
 
@@ -127,14 +126,11 @@ func (ns *NameServer) getKVListByNamespace(ch remoting.Channel, req *remoting.Co
 		return remoting.NewResponse(req, protocol.QueryNotFound, "No config item, Namespace: "+h.Namespace)
 	}
 	resp := success(req)
-	resp.Body = encodeKVTable(kv)
+	resp.Body = (&protocol.KVTable{Table: kv}).Marshal()
 	return resp
 }
 
 // ---- broker registration ----
-
-// javaCRC32 is UtilAll.crc32: CRC-32 (IEEE) with the sign bit cleared.
-func javaCRC32(b []byte) int32 { return int32(crc32.ChecksumIEEE(b) & 0x7FFFFFFF) }
 
 func (ns *NameServer) registerBroker(ch remoting.Channel, req *remoting.Command) *remoting.Command {
 	var h protocol.RegisterBrokerRequestHeader
@@ -143,7 +139,7 @@ func (ns *NameServer) registerBroker(ch remoting.Channel, req *remoting.Command)
 	}
 	log := ns.remoteLog(ch).WithFields(logrus.Fields{"brokerName": h.BrokerName, "brokerAddr": h.BrokerAddr,
 		"brokerId": h.BrokerID, "cluster": h.ClusterName})
-	if h.BodyCrc32 != 0 && javaCRC32(req.Body) != h.BodyCrc32 {
+	if h.BodyCrc32 != 0 && protocol.BodyCRC32(req.Body) != h.BodyCrc32 {
 		log.Warn("register broker: crc32 not match")
 		return remoting.NewResponse(req, protocol.SystemError, "crc32 not match")
 	}
@@ -155,18 +151,9 @@ func (ns *NameServer) registerBroker(ch remoting.Channel, req *remoting.Command)
 		HAServerAddr: h.HaServerAddr,
 		Channel:      ch,
 	}
-	withFilters := req.Version >= versionV3_0_11
-	if len(req.Body) > 0 {
-		body, err := decodeRegisterBody(req.Body, h.Compressed, withFilters)
-		if err != nil {
-			log.WithError(err).Warn("register broker: bad body")
-			return remoting.NewResponse(req, protocol.SystemError, "Failed to decode RegisterBrokerBody: "+err.Error())
-		}
-		r.DataVersion, r.Topics = body.dataVersion, body.topics
-		r.FilterServers, r.HasFilterServers = body.filterServers, body.hasFilterServers
-	} else {
-		// No body: a zero data version, and (new brokers) an empty filter-server list.
-		r.HasFilterServers = withFilters
+	if err := decodeRegistration(r, req.Body, h.Compressed, req.Version >= versionV3_0_11); err != nil {
+		log.WithError(err).Warn("register broker: bad body")
+		return remoting.NewResponse(req, protocol.SystemError, "Failed to decode RegisterBrokerBody: "+err.Error())
 	}
 	res := ns.routes.Register(r)
 
@@ -175,7 +162,7 @@ func (ns *NameServer) registerBroker(ch remoting.Channel, req *remoting.Command)
 	resp.ExtFields = remoting.ExtFields{}
 	(&protocol.RegisterBrokerResponseHeader{HaServerAddr: res.HAServerAddr, MasterAddr: res.MasterAddr}).Encode(&resp.ExtFields)
 	if kv, ok := ns.kv.List(NamespaceOrderTopicConfig); ok {
-		resp.Body = encodeKVTable(kv)
+		resp.Body = (&protocol.KVTable{Table: kv}).Marshal()
 	}
 	return resp
 }
@@ -194,8 +181,8 @@ func (ns *NameServer) queryDataVersion(ch remoting.Channel, req *remoting.Comman
 	if err := h.Decode(req.ExtFields); err != nil {
 		return headerError(req, err)
 	}
-	dv, err := decodeDataVersion(req.Body)
-	if err != nil {
+	var dv DataVersion
+	if err := dv.Unmarshal(req.Body); err != nil {
 		return remoting.NewResponse(req, protocol.SystemError, "bad DataVersion body: "+err.Error())
 	}
 	changed, stored, ok := ns.routes.QueryDataVersion(h.BrokerAddr, dv)
@@ -203,7 +190,7 @@ func (ns *NameServer) queryDataVersion(ch remoting.Channel, req *remoting.Comman
 	resp.ExtFields = remoting.ExtFields{}
 	(&protocol.QueryDataVersionResponseHeader{Changed: changed}).Encode(&resp.ExtFields)
 	if ok {
-		resp.Body = encodeDataVersion(stored)
+		resp.Body = stored.Marshal()
 	}
 	return resp
 }
@@ -220,27 +207,25 @@ func (ns *NameServer) getRouteInfoByTopic(ch remoting.Channel, req *remoting.Com
 		return remoting.NewResponse(req, protocol.TopicNotExist,
 			"No topic route info in name server for the topic: "+h.Topic+faqSuffix)
 	}
-	orderConf := ""
 	if ns.orderMessageEnable() {
-		orderConf, _ = ns.kv.Get(NamespaceOrderTopicConfig, h.Topic)
+		route.OrderTopicConf, _ = ns.kv.Get(NamespaceOrderTopicConfig, h.Topic)
 	}
 	resp := success(req)
 	// Old clients (the Go client says 317) get fastjson's default form with bare id keys;
 	// 4.9.4+ Java clients the standard form.
-	resp.Body = encodeRoute(route, orderConf, req.Version >= versionV4_9_4 || h.AcceptStandardJSONOnly)
+	resp.Body = route.Marshal(req.Version >= versionV4_9_4 || h.AcceptStandardJSONOnly)
 	return resp
 }
 
 func (ns *NameServer) getBrokerClusterInfo(ch remoting.Channel, req *remoting.Command) *remoting.Command {
-	ci := ns.routes.ClusterInfo()
 	resp := success(req)
-	resp.Body = encodeClusterInfo(&ci)
+	resp.Body = ns.routes.ClusterInfo().Marshal()
 	return resp
 }
 
 func (ns *NameServer) getAllTopicList(ch remoting.Channel, req *remoting.Command) *remoting.Command {
 	resp := success(req)
-	resp.Body = encodeTopicList(ns.routes.AllTopics(), "")
+	resp.Body = (&protocol.TopicList{TopicList: ns.routes.AllTopics()}).Marshal()
 	return resp
 }
 
@@ -250,21 +235,21 @@ func (ns *NameServer) getTopicsByCluster(ch remoting.Channel, req *remoting.Comm
 		return headerError(req, err)
 	}
 	resp := success(req)
-	resp.Body = encodeTopicList(ns.routes.TopicsByCluster(h.Cluster), "")
+	resp.Body = (&protocol.TopicList{TopicList: ns.routes.TopicsByCluster(h.Cluster)}).Marshal()
 	return resp
 }
 
 func (ns *NameServer) getSystemTopicList(ch remoting.Channel, req *remoting.Command) *remoting.Command {
 	topics, addr := ns.routes.SystemTopics()
 	resp := success(req)
-	resp.Body = encodeTopicList(topics, addr)
+	resp.Body = (&protocol.TopicList{TopicList: topics, BrokerAddr: addr}).Marshal()
 	return resp
 }
 
 func (ns *NameServer) unitTopicList(kind UnitTopicKind) handlerFunc {
 	return func(ch remoting.Channel, req *remoting.Command) *remoting.Command {
 		resp := success(req)
-		resp.Body = encodeTopicList(ns.routes.UnitTopicList(kind), "")
+		resp.Body = (&protocol.TopicList{TopicList: ns.routes.UnitTopicList(kind)}).Marshal()
 		return resp
 	}
 }

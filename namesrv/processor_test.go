@@ -36,7 +36,7 @@ func registerBodyJSON(counter int) []byte {
 func registerRequest(name string, id int, addr string, body []byte, extra ...string) *remoting.Command {
 	kv := append([]string{"brokerName", name, "brokerAddr", addr, "clusterName", "DefaultCluster",
 		"haServerAddr", addr + "2", "brokerId", strconv.Itoa(id), "compressed", "false",
-		"bodyCrc32", strconv.Itoa(int(javaCRC32(body)))}, extra...)
+		"bodyCrc32", strconv.Itoa(int(protocol.BodyCRC32(body)))}, extra...)
 	return request(protocol.RegisterBroker, body, kv...)
 }
 
@@ -45,7 +45,7 @@ func TestJavaCRC32MatchesCapture(t *testing.T) {
 	for _, r := range recs {
 		if r.Code == 103 && r.Dir == "c2s" {
 			want, _ := strconv.Atoi(r.ExtFields["bodyCrc32"])
-			if got := javaCRC32(r.body(t)); int(got) != want {
+			if got := protocol.BodyCRC32(r.body(t)); int(got) != want {
 				t.Errorf("crc32 = %d, broker sent %d", got, want)
 			}
 		}
@@ -295,7 +295,7 @@ func TestPermAndTopicAdminCodes(t *testing.T) {
 		t.Errorf("wipe: %d %v", resp.Code, resp.ExtFields)
 	}
 	r, _ := ns.routes.Route("TopicA")
-	if r.QueueDatas[0].Perm != PermRead {
+	if r.QueueDatas[0].Perm != protocol.PermRead {
 		t.Errorf("perm after wipe %d", r.QueueDatas[0].Perm)
 	}
 	resp = ns.Process(ch, request(protocol.AddWritePermOfBroker, nil, "brokerName", "b"))

@@ -6,20 +6,8 @@ import (
 	"time"
 
 	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
 	"github.com/sirupsen/logrus"
-)
-
-// Permission bits of QueueData.Perm (PermName).
-const (
-	PermInherit int32 = 1
-	PermWrite   int32 = 2
-	PermRead    int32 = 4
-)
-
-// Topic system flag bits (TopicSysFlag).
-const (
-	topicFlagUnit    int32 = 1
-	topicFlagUnitSub int32 = 2
 )
 
 // MasterID is the broker id of a master; every other id is a slave.
@@ -29,36 +17,12 @@ const MasterID int64 = 0
 // BROKER_CHANNEL_EXPIRED_TIME).
 const DefaultBrokerExpiry = 120 * time.Second
 
-// QueueData is one broker name's share of a topic, as clients see it in a route.
-type QueueData struct {
-	BrokerName     string
-	ReadQueueNums  int32
-	WriteQueueNums int32
-	Perm           int32
-	TopicSysFlag   int32
-}
-
-// BrokerData is a broker name with the address of each of its ids (0 = master).
-type BrokerData struct {
-	Cluster     string
-	BrokerName  string
-	BrokerAddrs map[int64]string
-}
-
-// DataVersion is a broker's topic-config version. Two versions are equal when both fields are.
-type DataVersion struct {
-	Timestamp int64
-	Counter   int64
-}
-
-// TopicQueueConfig is the part of a broker's TopicConfig the NameServer keeps.
-type TopicQueueConfig struct {
-	TopicName      string
-	ReadQueueNums  int32
-	WriteQueueNums int32
-	Perm           int32
-	TopicSysFlag   int32
-}
+// The route table speaks the protocol's body types, so answers encode without copying.
+type (
+	QueueData   = protocol.QueueData
+	BrokerData  = protocol.BrokerData
+	DataVersion = protocol.DataVersion
+)
 
 // Registration is one REGISTER_BROKER request, decoded.
 type Registration struct {
@@ -68,7 +32,9 @@ type Registration struct {
 	BrokerID     int64
 	HAServerAddr string
 	DataVersion  DataVersion
-	Topics       []TopicQueueConfig
+	// TopicConfigs is the broker's topic table (the register body's topicConfigTable); only
+	// a master's is used, and only when DataVersion changed.
+	TopicConfigs map[string]*protocol.TopicConfig
 	// FilterServers replaces the broker's filter-server list when HasFilterServers is set
 	// (an empty list removes it); brokers older than V3_0_11 send no list at all.
 	FilterServers    []string
@@ -82,19 +48,6 @@ type Registration struct {
 type RegisterResult struct {
 	MasterAddr   string
 	HAServerAddr string
-}
-
-// TopicRoute is the answer to GET_ROUTEINFO_BY_TOPIC, sorted by broker name.
-type TopicRoute struct {
-	QueueDatas        []QueueData
-	BrokerDatas       []BrokerData
-	FilterServerTable map[string][]string
-}
-
-// ClusterInfo is the answer to GET_BROKER_CLUSTER_INFO; name lists are sorted.
-type ClusterInfo struct {
-	BrokerAddrTable  map[string]BrokerData
-	ClusterAddrTable map[string][]string
 }
 
 // liveBroker is the liveness record of one broker address.
@@ -181,8 +134,14 @@ func (t *RouteTable) Register(r *Registration) RegisterResult {
 	// Only a master's topic table defines QueueData, and only when it changed: a slave's copy
 	// may lag, and re-applying an unchanged table would undo WIPE_WRITE_PERM_OF_BROKER.
 	if r.BrokerID == MasterID && (first || t.dataVersionChangedLocked(r.BrokerAddr, r.DataVersion)) {
-		for i := range r.Topics {
-			t.putQueueDataLocked(r.BrokerName, &r.Topics[i])
+		for name, tc := range r.TopicConfigs {
+			if tc == nil {
+				continue
+			}
+			if tc.TopicName != "" {
+				name = tc.TopicName // Java keys QueueData by the config's own name
+			}
+			t.putQueueDataLocked(name, r.BrokerName, tc)
 		}
 	}
 
@@ -218,7 +177,7 @@ func (t *RouteTable) Register(r *Registration) RegisterResult {
 	return res
 }
 
-func (t *RouteTable) putQueueDataLocked(brokerName string, tc *TopicQueueConfig) {
+func (t *RouteTable) putQueueDataLocked(topic, brokerName string, tc *protocol.TopicConfig) {
 	qd := &QueueData{
 		BrokerName:     brokerName,
 		ReadQueueNums:  tc.ReadQueueNums,
@@ -226,13 +185,13 @@ func (t *RouteTable) putQueueDataLocked(brokerName string, tc *TopicQueueConfig)
 		Perm:           tc.Perm,
 		TopicSysFlag:   tc.TopicSysFlag,
 	}
-	m := t.topics[tc.TopicName]
+	m := t.topics[topic]
 	if m == nil {
 		m = make(map[string]*QueueData)
-		t.topics[tc.TopicName] = m
-		t.log.WithFields(logrus.Fields{"topic": tc.TopicName, "brokerName": brokerName}).Debug("new topic registered")
+		t.topics[topic] = m
+		t.log.WithFields(logrus.Fields{"topic": topic, "brokerName": brokerName}).Debug("new topic registered")
 	} else if old := m[brokerName]; old != nil && *old != *qd {
-		t.log.WithFields(logrus.Fields{"topic": tc.TopicName, "brokerName": brokerName,
+		t.log.WithFields(logrus.Fields{"topic": topic, "brokerName": brokerName,
 			"old": *old, "new": *qd}).Info("topic changed")
 	}
 	m[brokerName] = qd
@@ -390,15 +349,16 @@ func (t *RouteTable) ScanExpired() []string {
 	return removed
 }
 
-// Route returns the route of topic, or false when no broker serves it (TOPIC_NOT_EXIST).
-func (t *RouteTable) Route(topic string) (*TopicRoute, bool) {
+// Route returns the route of topic (QueueData and BrokerData sorted by broker name, every
+// map a copy), or false when no broker serves it (TOPIC_NOT_EXIST).
+func (t *RouteTable) Route(topic string) (*protocol.TopicRouteData, bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	m := t.topics[topic]
 	if len(m) == 0 {
 		return nil, false
 	}
-	r := &TopicRoute{
+	r := &protocol.TopicRouteData{
 		QueueDatas:        make([]QueueData, 0, len(m)),
 		BrokerDatas:       make([]BrokerData, 0, len(m)),
 		FilterServerTable: map[string][]string{},
@@ -426,16 +386,16 @@ func (t *RouteTable) Route(topic string) (*TopicRoute, bool) {
 	return r, true
 }
 
-// ClusterInfo returns every live broker name by cluster.
-func (t *RouteTable) ClusterInfo() ClusterInfo {
+// ClusterInfo returns every live broker name by cluster (name lists sorted, maps copied).
+func (t *RouteTable) ClusterInfo() *protocol.ClusterInfo {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	ci := ClusterInfo{
-		BrokerAddrTable:  make(map[string]BrokerData, len(t.brokers)),
+	ci := &protocol.ClusterInfo{
+		BrokerAddrTable:  make(map[string]*BrokerData, len(t.brokers)),
 		ClusterAddrTable: make(map[string][]string, len(t.clusters)),
 	}
 	for name, be := range t.brokers {
-		bd := BrokerData{Cluster: be.cluster, BrokerName: name, BrokerAddrs: make(map[int64]string, len(be.addrs))}
+		bd := &BrokerData{Cluster: be.cluster, BrokerName: name, BrokerAddrs: make(map[int64]string, len(be.addrs))}
 		for id, addr := range be.addrs {
 			bd.BrokerAddrs[id] = addr
 		}
@@ -528,7 +488,7 @@ func (t *RouteTable) UnitTopicList(kind UnitTopicKind) []string {
 				firstName, flag = name, qd.TopicSysFlag
 			}
 		}
-		unit, sub := flag&topicFlagUnit != 0, flag&topicFlagUnitSub != 0
+		unit, sub := flag&protocol.TopicSysFlagUnit != 0, flag&protocol.TopicSysFlagUnitSub != 0
 		var match bool
 		switch kind {
 		case UnitTopics:
@@ -549,13 +509,13 @@ func (t *RouteTable) UnitTopicList(kind UnitTopicKind) []string {
 // WipeWritePerm clears the write bit of every topic of brokerName and returns how many
 // topics it touched. The broker's next registration with a new dataVersion undoes it.
 func (t *RouteTable) WipeWritePerm(brokerName string) int {
-	return t.operateWritePerm(brokerName, func(p int32) int32 { return p &^ PermWrite })
+	return t.operateWritePerm(brokerName, func(p int32) int32 { return p &^ protocol.PermWrite })
 }
 
 // AddWritePerm sets every topic of brokerName to read+write (not OR-ed, as Java) and returns
 // how many topics it touched.
 func (t *RouteTable) AddWritePerm(brokerName string) int {
-	return t.operateWritePerm(brokerName, func(int32) int32 { return PermRead | PermWrite })
+	return t.operateWritePerm(brokerName, func(int32) int32 { return protocol.PermRead | protocol.PermWrite })
 }
 
 func (t *RouteTable) operateWritePerm(brokerName string, f func(int32) int32) int {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
 	"github.com/sirupsen/logrus"
 )
 
@@ -51,14 +52,18 @@ func quietLog() *logrus.Entry {
 	return logrus.NewEntry(l)
 }
 func newTestTable() *RouteTable { return NewRouteTable(quietLog()) }
-func tq(name string, n, perm int32) TopicQueueConfig {
-	return TopicQueueConfig{TopicName: name, ReadQueueNums: n, WriteQueueNums: n, Perm: perm}
+func tq(name string, n, perm int32) *protocol.TopicConfig {
+	return &protocol.TopicConfig{TopicName: name, ReadQueueNums: n, WriteQueueNums: n, Perm: perm}
 }
 
-func reg(cluster, name string, id int64, addr string, dv int64, ch remoting.Channel, topics ...TopicQueueConfig) *Registration {
+func reg(cluster, name string, id int64, addr string, dv int64, ch remoting.Channel, topics ...*protocol.TopicConfig) *Registration {
+	m := make(map[string]*protocol.TopicConfig, len(topics))
+	for _, tc := range topics {
+		m[tc.TopicName] = tc
+	}
 	return &Registration{ClusterName: cluster, BrokerName: name, BrokerID: id, BrokerAddr: addr,
 		HAServerAddr: addr + "-ha", DataVersion: DataVersion{Timestamp: 1000, Counter: dv},
-		Topics: topics, HasFilterServers: true, Channel: ch}
+		TopicConfigs: m, HasFilterServers: true, Channel: ch}
 }
 
 func TestRegisterAndRoute(t *testing.T) {
@@ -235,20 +240,20 @@ func TestQueryDataVersion(t *testing.T) {
 	var now atomic.Int64
 	now.Store(time.Unix(1000, 0).UnixNano())
 	rt.now = func() time.Time { return time.Unix(0, now.Load()) }
-	if changed, _, ok := rt.QueryDataVersion("m:1", DataVersion{1, 1}); !changed || ok {
+	if changed, _, ok := rt.QueryDataVersion("m:1", DataVersion{Timestamp: 1, Counter: 1}); !changed || ok {
 		t.Errorf("unknown broker: changed=%v ok=%v", changed, ok)
 	}
 	rt.Register(reg("C", "a", 0, "m:1", 7, nil, tq("T", 4, 6)))
 	now.Add(int64(110 * time.Second))
-	changed, stored, ok := rt.QueryDataVersion("m:1", DataVersion{1000, 7})
-	if changed || !ok || stored != (DataVersion{1000, 7}) {
+	changed, stored, ok := rt.QueryDataVersion("m:1", DataVersion{Timestamp: 1000, Counter: 7})
+	if changed || !ok || stored != (DataVersion{Timestamp: 1000, Counter: 7}) {
 		t.Errorf("same version: changed=%v stored=%v ok=%v", changed, stored, ok)
 	}
 	now.Add(int64(110 * time.Second)) // 220 s after registering, 110 s after the query
 	if got := rt.ScanExpired(); len(got) != 0 {
 		t.Errorf("an unchanged QUERY_DATA_VERSION did not count as a heartbeat: expired %v", got)
 	}
-	if changed, _, _ := rt.QueryDataVersion("m:1", DataVersion{1000, 8}); !changed {
+	if changed, _, _ := rt.QueryDataVersion("m:1", DataVersion{Timestamp: 1000, Counter: 8}); !changed {
 		t.Error("different counter reported unchanged")
 	}
 }
@@ -298,9 +303,9 @@ func TestPermAndDeleteTopic(t *testing.T) {
 func TestSystemAndUnitTopics(t *testing.T) {
 	rt := newTestTable()
 	rt.Register(reg("C", "b", 0, "m:2", 1, nil,
-		TopicQueueConfig{TopicName: "unit", Perm: 6, TopicSysFlag: 1},
-		TopicQueueConfig{TopicName: "sub", Perm: 6, TopicSysFlag: 2},
-		TopicQueueConfig{TopicName: "both", Perm: 6, TopicSysFlag: 3}))
+		&protocol.TopicConfig{TopicName: "unit", Perm: 6, TopicSysFlag: 1},
+		&protocol.TopicConfig{TopicName: "sub", Perm: 6, TopicSysFlag: 2},
+		&protocol.TopicConfig{TopicName: "both", Perm: 6, TopicSysFlag: 3}))
 	rt.Register(reg("C", "a", 1, "s:1", 1, nil))
 	topics, addr := rt.SystemTopics()
 	if !reflect.DeepEqual(topics, []string{"C", "a", "b"}) || addr != "s:1" {
@@ -335,7 +340,7 @@ func BenchmarkRoute(b *testing.B) {
 	rt := newTestTable()
 	for i := 0; i < 4; i++ {
 		name := string(rune('a' + i))
-		var topics []TopicQueueConfig
+		var topics []*protocol.TopicConfig
 		for j := 0; j < 1000; j++ {
 			topics = append(topics, tq("T"+string(rune('0'+j%10))+name+string(rune(j)), 8, 6))
 		}
