@@ -1,0 +1,507 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rocketgo/rocketgo/message"
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+)
+
+// dataBroker is a broker on 127.0.0.1 with its store under t.TempDir(), no NameServer, and a
+// remoting client talking to it over real TCP.
+type dataBroker struct {
+	t      *testing.T
+	b      *Broker
+	cli    *remoting.Client
+	addr   string
+	cancel func()
+}
+
+func startDataBroker(t *testing.T, mutate func(*Config)) *dataBroker {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.BrokerIP1, cfg.BrokerIP2 = "127.0.0.1", "127.0.0.1"
+	cfg.BrokerName, cfg.BrokerClusterName = "broker-t", "ClusterT"
+	cfg.NamesrvAddr = ""
+	cfg.ListenPort = 0
+	cfg.StorePathRootDir = t.TempDir()
+	cfg.MappedFileSizeCommitLog = 4 << 20
+	cfg.MappedFileSizeConsumeQueue = 20 * 1000
+	if mutate != nil {
+		mutate(cfg)
+	}
+	b, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cli := remoting.NewClient(remoting.ClientConfig{Name: "h7-test"})
+	db := &dataBroker{t: t, b: b, cli: cli, addr: b.BrokerAddr()}
+	t.Cleanup(func() {
+		cli.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := b.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return db
+}
+
+func (db *dataBroker) invoke(req *remoting.Command) *remoting.Command {
+	db.t.Helper()
+	resp, err := db.cli.Invoke(db.addr, req, 5*time.Second)
+	if err != nil {
+		db.t.Fatalf("invoke %d: %v", req.Code, err)
+	}
+	return resp
+}
+
+// sendV1 builds a SEND_MESSAGE request the way the Go client does (V1 names, trailing 0x02).
+func sendV1(topic string, queueID int32, props string, body []byte) *remoting.Command {
+	h := protocol.SendMessageRequestHeader{ProducerGroup: "PG", Topic: topic, DefaultTopic: "TBW102",
+		DefaultTopicQueueNums: 4, QueueID: queueID, BornTimestamp: time.Now().UnixMilli(), Properties: props}
+	var ext remoting.ExtFields
+	h.Encode(&ext)
+	req := remoting.NewRequest(protocol.SendMessage, ext, body)
+	req.Version = 317
+	req.Language = remoting.LangGo
+	return req
+}
+
+// sendV2 builds a SEND_MESSAGE_V2 request the way the Java client does (one-letter names).
+func sendV2(code int32, topic string, queueID int32, props string, body []byte, batch bool) *remoting.Command {
+	h := protocol.SendMessageRequestHeader{ProducerGroup: "PG", Topic: topic, DefaultTopic: "TBW102",
+		DefaultTopicQueueNums: 4, QueueID: queueID, BornTimestamp: time.Now().UnixMilli(), Properties: props,
+		Batch: batch, BrokerName: "broker-t"}
+	var ext remoting.ExtFields
+	h.EncodeV2(&ext)
+	return remoting.NewRequest(code, ext, body)
+}
+
+func props(kv ...string) string {
+	var b []byte
+	for i := 0; i+1 < len(kv); i += 2 {
+		b = message.AppendProperty(b, kv[i], kv[i+1])
+	}
+	return string(b)
+}
+
+func pullReq(group, topic string, queueID int32, offset int64, sysFlag int32, sub string, suspendMs int64) *remoting.Command {
+	h := protocol.PullMessageRequestHeader{ConsumerGroup: group, Topic: topic, QueueID: queueID, QueueOffset: offset,
+		MaxMsgNums: 32, SysFlag: sysFlag, SuspendTimeoutMillis: suspendMs, Subscription: sub, ExpressionType: "TAG"}
+	var ext remoting.ExtFields
+	h.Encode(&ext)
+	return remoting.NewRequest(protocol.PullMessage, ext, nil)
+}
+
+// pullAll pulls with an explicit "*" subscription (no heartbeat needed).
+func (db *dataBroker) pullAll(topic string, queueID int32, offset int64) (*remoting.Command, []*message.MsgExt) {
+	db.t.Helper()
+	resp := db.invoke(pullReq("CG_TEST", topic, queueID, offset, protocol.PullFlagSubscription, "*", 0))
+	var msgs []*message.MsgExt
+	if resp.Code == protocol.Success {
+		var err error
+		if msgs, err = message.DecodeAll(resp.Body); err != nil {
+			db.t.Fatalf("decode pull body: %v", err)
+		}
+	}
+	return resp, msgs
+}
+
+func mustCode(t *testing.T, resp *remoting.Command, code int32) {
+	t.Helper()
+	if resp.Code != code {
+		t.Fatalf("code %d (%s), want %d; remark %q", resp.Code, protocol.ResponseName(resp.Code), code, resp.Remark)
+	}
+}
+
+func TestSendV1V2RoundTrip(t *testing.T) {
+	db := startDataBroker(t, nil)
+	tests := []struct {
+		name  string
+		req   *remoting.Command
+		topic string
+		props map[string]string
+	}{
+		{"go V1", sendV1("TopicV1", 1, props("TAGS", "TagA", "KEYS", "k1 k2", "UNIQ_KEY", "ABC")+"\x02", []byte("hello v1")),
+			"TopicV1", map[string]string{"TAGS": "TagA", "KEYS": "k1 k2", "UNIQ_KEY": "ABC", "CLUSTER": "ClusterT"}},
+		{"java V2", sendV2(protocol.SendMessageV2, "TopicV2", 2, props("UNIQ_KEY", "XYZ", "WAIT", "true", "TAGS", "TagB"),
+			[]byte("hello v2"), false),
+			"TopicV2", map[string]string{"TAGS": "TagB", "UNIQ_KEY": "XYZ", "CLUSTER": "ClusterT"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := 0; i < 2; i++ {
+				resp := db.invoke(tc.req)
+				mustCode(t, resp, protocol.Success)
+				if resp.HasRemark {
+					t.Errorf("success remark %q, want none", resp.Remark)
+				}
+				var rh protocol.SendMessageResponseHeader
+				if err := rh.Decode(resp.ExtFields); err != nil {
+					t.Fatal(err)
+				}
+				if rh.QueueOffset != int64(i) || rh.MsgRegion != "DefaultRegion" || !rh.TraceOn {
+					t.Errorf("response header %+v", rh)
+				}
+				host, off, err := message.ParseOffsetMsgID(rh.MsgID)
+				if err != nil || host.String() != db.addr {
+					t.Fatalf("msgId %q: host %v err %v, want %s", rh.MsgID, host, err, db.addr)
+				}
+				resp, msgs := db.pullAll(tc.topic, rh.QueueID, rh.QueueOffset)
+				mustCode(t, resp, protocol.Success)
+				if len(msgs) != 1 {
+					t.Fatalf("pulled %d messages, want 1", len(msgs))
+				}
+				m := msgs[0]
+				if m.CommitLogOffset != off || m.Topic != tc.topic || m.QueueID != rh.QueueID || string(m.Body) != string(tc.req.Body) {
+					t.Errorf("stored record %v", m)
+				}
+				got := message.ParseProperties(m.Properties)
+				if fmt.Sprint(got) != fmt.Sprint(tc.props) {
+					t.Errorf("stored properties %v, want %v (WAIT dropped, CLUSTER added)", got, tc.props)
+				}
+				if m.Properties[len(m.Properties)-1] == message.PropertySeparator {
+					t.Error("stored properties end with 0x02; Java 4.9.8 writes none")
+				}
+				if m.StoreHost.String() != db.addr || !m.BornHost.Addr().IsLoopback() || m.BornHost.Port() == 0 {
+					t.Errorf("hosts born %v store %v", m.BornHost, m.StoreHost)
+				}
+				var ph protocol.PullMessageResponseHeader
+				if err := ph.Decode(resp.ExtFields); err != nil {
+					t.Fatal(err)
+				}
+				if ph.NextBeginOffset != rh.QueueOffset+1 || ph.MaxOffset != rh.QueueOffset+1 || ph.MinOffset != 0 {
+					t.Errorf("pull header %+v", ph)
+				}
+				if resp.Remark != "FOUND" {
+					t.Errorf("pull remark %q, want FOUND", resp.Remark)
+				}
+			}
+		})
+	}
+}
+
+func TestSendBatch(t *testing.T) {
+	db := startDataBroker(t, nil)
+	var body []byte
+	for i := 0; i < 3; i++ {
+		body = message.AppendBatchEntry(body, int32(i), []byte("batch-"+strconv.Itoa(i)),
+			message.AppendProperty(nil, "TAGS", "TagBatch"))
+	}
+	tests := []struct {
+		name string
+		req  *remoting.Command
+	}{
+		{"SEND_BATCH_MESSAGE", sendV2(protocol.SendBatchMessage, "TopicBatch", 0, props("WAIT", "true"), body, true)},
+		// Trap 20: batch=true, not the request code, selects the batch path.
+		{"SEND_MESSAGE with batch=true", func() *remoting.Command {
+			r := sendV1("TopicBatch", 0, "", body)
+			r.ExtFields.Set("batch", "true")
+			return r
+		}()},
+	}
+	next := int64(0)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := db.invoke(tc.req)
+			mustCode(t, resp, protocol.Success)
+			var rh protocol.SendMessageResponseHeader
+			if err := rh.Decode(resp.ExtFields); err != nil {
+				t.Fatal(err)
+			}
+			ids := strings.Split(rh.MsgID, ",")
+			if len(ids) != 3 || rh.QueueOffset != next {
+				t.Fatalf("msgId %q queueOffset %d, want 3 ids from offset %d", rh.MsgID, rh.QueueOffset, next)
+			}
+			pr, msgs := db.pullAll("TopicBatch", 0, next)
+			mustCode(t, pr, protocol.Success)
+			if len(msgs) != 3 {
+				t.Fatalf("pulled %d, want 3", len(msgs))
+			}
+			for i, m := range msgs {
+				_, off, _ := message.ParseOffsetMsgID(ids[i])
+				if string(m.Body) != "batch-"+strconv.Itoa(i) || m.Flag != int32(i) || m.QueueOffset != next+int64(i) ||
+					m.CommitLogOffset != off {
+					t.Errorf("record %d: %v (id %s)", i, m, ids[i])
+				}
+				p := message.ParseProperties(m.Properties)
+				if p["TAGS"] != "TagBatch" || p["CLUSTER"] != "ClusterT" {
+					t.Errorf("record %d properties %v", i, p)
+				}
+			}
+			next += 3
+		})
+	}
+}
+
+func TestSendDelayAndRetryTopics(t *testing.T) {
+	db := startDataBroker(t, nil)
+	// A delayed message goes to SCHEDULE_TOPIC_XXXX queue level-1 with its real destination
+	// kept; the answer still names the requested queue.
+	resp := db.invoke(sendV1("TopicDelay", 2, props("DELAY", "2", "TAGS", "T"), []byte("later")))
+	mustCode(t, resp, protocol.Success)
+	if q := resp.ExtFields.Value("queueId"); q != "2" {
+		t.Errorf("queueId %s, want the requested 2", q)
+	}
+	pr, msgs := db.pullAll(TopicSchedule, 1, 0)
+	mustCode(t, pr, protocol.Success)
+	p := message.ParseProperties(msgs[0].Properties)
+	if p["REAL_TOPIC"] != "TopicDelay" || p["REAL_QID"] != "2" || p["DELAY"] != "2" {
+		t.Errorf("schedule record properties %v", p)
+	}
+	if pr, _ := db.pullAll("TopicDelay", 2, 0); pr.Code == protocol.Success {
+		t.Error("a delayed message is readable from its topic at once")
+	}
+
+	// A %RETRY% send whose reconsumeTimes reached maxReconsumeTimes goes to the DLQ.
+	req := sendV2(protocol.SendMessageV2, "%RETRY%CG1", 0, props("TAGS", "R"), []byte("dead"), false)
+	req.ExtFields.Set("j", "3") // reconsumeTimes
+	req.ExtFields.Set("l", "3") // maxReconsumeTimes (version 409 >= 121 honours it)
+	mustCode(t, db.invoke(req), protocol.Success)
+	pr, msgs = db.pullAll("%DLQ%CG1", 0, 0)
+	mustCode(t, pr, protocol.Success)
+	if string(msgs[0].Body) != "dead" || msgs[0].ReconsumeTimes != 3 {
+		t.Errorf("DLQ record %v", msgs[0])
+	}
+	if tc := db.b.topics.SelectTopicConfig("%DLQ%CG1"); tc == nil || tc.Perm != PermRead|PermWrite || tc.WriteQueueNums != 1 {
+		t.Errorf("DLQ topic config %+v", tc)
+	}
+	// Below the limit it stays in the retry topic.
+	req = sendV2(protocol.SendMessageV2, "%RETRY%CG1", 0, props("TAGS", "R"), []byte("again"), false)
+	req.ExtFields.Set("j", "1")
+	mustCode(t, db.invoke(req), protocol.Success)
+	if pr, msgs := db.pullAll("%RETRY%CG1", 0, 0); pr.Code != protocol.Success || string(msgs[0].Body) != "again" {
+		t.Errorf("retry topic pull %d %v", pr.Code, msgs)
+	}
+}
+
+func TestSendTransactionHalf(t *testing.T) {
+	db := startDataBroker(t, nil)
+	req := sendV2(protocol.SendMessageV2, "TopicTx", 1, props("TRAN_MSG", "true", "PGROUP", "TXG"), []byte("half"), false)
+	req.ExtFields.Set("f", strconv.Itoa(int(message.TransactionPreparedType)))
+	resp := db.invoke(req)
+	mustCode(t, resp, protocol.Success)
+	_, off, err := message.ParseOffsetMsgID(resp.ExtFields.Value("msgId"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.b.store.LookMessageByOffset(off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := message.ParseProperties(m.Properties)
+	if m.Topic != TopicTransHalf || m.QueueID != 0 || message.TransactionType(m.SysFlag) != message.TransactionNotType ||
+		p["REAL_TOPIC"] != "TopicTx" || p["REAL_QID"] != "1" || p["PGROUP"] != "TXG" {
+		t.Errorf("half record %v %v", m, p)
+	}
+}
+
+// TestSendBadInput covers issue 5 point 5 for sends: each case answers Java's code and remark.
+func TestSendBadInput(t *testing.T) {
+	db := startDataBroker(t, func(c *Config) {
+		c.AutoCreateTopicEnable = false
+		c.RejectTransactionMessage = true
+		c.MaxMessageSize = 1024
+	})
+	db.b.topics.UpdateTopicConfig(&TopicConfig{TopicName: "Known", ReadQueueNums: 4, WriteQueueNums: 4,
+		Perm: PermRead | PermWrite, TopicFilterType: "SINGLE_TAG"})
+	missingTopic := sendV1("Known", 0, "", []byte("x"))
+	missingTopic.ExtFields.Del("topic")
+	badNumber := sendV1("Known", 0, "", []byte("x"))
+	badNumber.ExtFields.Set("queueId", "one")
+	tx := sendV1("Known", 0, props("TRAN_MSG", "true"), []byte("x"))
+	tx.ExtFields.Set("sysFlag", "4")
+	tests := []struct {
+		name       string
+		req        *remoting.Command
+		code       int32
+		remark     string // prefix
+		withRegion bool
+	}{
+		{"unknown topic, auto-create off", sendV1("Unknown", 0, "", []byte("x")), protocol.TopicNotExist,
+			"topic[Unknown] not exist, apply first please!", true},
+		{"reserved topic", sendV1("SCHEDULE_TOPIC_XXXX", 0, "", []byte("x")), protocol.NoPermission,
+			"Sending message to topic[SCHEDULE_TOPIC_XXXX] is forbidden.", true},
+		{"transactions rejected", tx, protocol.NoPermission,
+			"the broker[127.0.0.1] sending transaction message is forbidden", true},
+		{"body too large", sendV1("Known", 0, "", make([]byte, 1025)), protocol.MessageIllegal,
+			"the message is illegal, maybe msg body or properties length not matched. msg body length limit 1024B", true},
+		{"properties too large", sendV1("Known", 0, props("big", strings.Repeat("p", 33000)), []byte("x")),
+			protocol.MessageIllegal, "the message is illegal", true},
+		// Java 4.9.8's TopicValidator answers SYSTEM_ERROR (1) for a bad name, not 13.
+		{"illegal topic characters", sendV1("bad topic!", 0, "", []byte("x")), protocol.SystemError,
+			"The specified topic contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$", true},
+		{"topic too long", sendV1(strings.Repeat("t", 128), 0, "", []byte("x")), protocol.SystemError,
+			"The specified topic is longer than topic max length.", true},
+		{"blank topic", sendV1(" ", 0, "", []byte("x")), protocol.SystemError, "The specified topic is blank.", true},
+		{"queue id out of range", sendV1("Known", 4, "", []byte("x")), protocol.SystemError,
+			"request queueId[4] is illegal, TopicConfig [topicName=Known, readQueueNums=4, writeQueueNums=4, perm=RW-, " +
+				"topicFilterType=SINGLE_TAG, topicSysFlag=0, order=false] Producer: 127.0.0.1:", true},
+		{"missing required header field", missingTopic, protocol.SystemError, "the custom field <topic> is null", false},
+		{"malformed number", badNumber, protocol.SystemError, "the custom field <queueId> has an invalid value", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := db.invoke(tc.req)
+			mustCode(t, resp, tc.code)
+			if !strings.HasPrefix(resp.Remark, tc.remark) {
+				t.Errorf("remark %q, want prefix %q", resp.Remark, tc.remark)
+			}
+			_, region := resp.ExtFields.Get("MSG_REGION")
+			_, trace := resp.ExtFields.Get("TRACE_ON")
+			if region != tc.withRegion || trace != tc.withRegion {
+				t.Errorf("MSG_REGION/TRACE_ON present = %v/%v, want %v", region, trace, tc.withRegion)
+			}
+			if _, ok := resp.ExtFields.Get("msgId"); ok {
+				t.Error("failed send carries a msgId")
+			}
+		})
+	}
+	if n := db.b.store.MaxOffsetInQueue("Known", 0); n != 0 {
+		t.Errorf("rejected sends stored %d messages", n)
+	}
+}
+
+// TestSendSystemBusy: sends beyond what the store takes are answered SYSTEM_BUSY with Java's
+// remarks, never queued without bound and never dropped silently.
+func TestSendSystemBusy(t *testing.T) {
+	db := startDataBroker(t, nil)
+	d := db.b.data
+	d.limit = newSendLimiterSize(1, 2, 100*time.Millisecond, true)
+	d.limit.slots <- struct{}{} // the store is "busy": the only slot is taken
+
+	const n = 6
+	var wg sync.WaitGroup
+	resps := make([]*remoting.Command, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			r, err := db.cli.Invoke(db.addr, sendV1("Flood", 0, "", []byte("x")), 5*time.Second)
+			if err != nil {
+				t.Errorf("send %d: %v", i, err)
+				return
+			}
+			resps[i] = r
+		}(i)
+	}
+	wg.Wait()
+	var overload, timeout int
+	for _, r := range resps {
+		if r == nil {
+			continue
+		}
+		mustCode(t, r, protocol.SystemBusy)
+		switch {
+		case strings.HasPrefix(r.Remark, "[OVERLOAD]system busy, start flow control for a while"):
+			overload++
+		case strings.HasPrefix(r.Remark, "[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: "):
+			timeout++
+		default:
+			t.Errorf("remark %q", r.Remark)
+		}
+	}
+	if timeout != 2 || overload != n-2 {
+		t.Errorf("%d timed out in the queue and %d overloaded, want 2 and %d", timeout, overload, n-2)
+	}
+	<-d.limit.slots
+	mustCode(t, db.invoke(sendV1("Flood", 0, "", []byte("x"))), protocol.Success)
+
+	// A real flood through a narrow gate: every send is answered, either stored or busy, and
+	// exactly the acknowledged ones are in the queue.
+	d.limit = newSendLimiterSize(1, 4, time.Millisecond, true)
+	var mu sync.Mutex
+	var ok, busy int
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 40; i++ {
+				r, err := db.cli.Invoke(db.addr, sendV1("Flood", 1, "", make([]byte, 512)), 5*time.Second)
+				if err != nil {
+					t.Errorf("send: %v", err)
+					return
+				}
+				mu.Lock()
+				switch r.Code {
+				case protocol.Success:
+					ok++
+				case protocol.SystemBusy:
+					busy++
+				default:
+					t.Errorf("code %d %q", r.Code, r.Remark)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if ok+busy != 16*40 {
+		t.Errorf("%d answers, want %d", ok+busy, 16*40)
+	}
+	if got := db.b.store.MaxOffsetInQueue("Flood", 1); got != int64(ok) {
+		t.Errorf("queue holds %d messages, %d were acknowledged", got, ok)
+	}
+	t.Logf("flood: %d stored, %d SYSTEM_BUSY", ok, busy)
+}
+
+func TestStoreHostIsBrokerAddress(t *testing.T) {
+	db := startDataBroker(t, nil)
+	want, _ := netip.ParseAddrPort(db.addr)
+	if got := db.b.data.host(); got != want {
+		t.Errorf("store host %v, want %v", got, want)
+	}
+}
+
+func BenchmarkSendV2(b *testing.B) {
+	db := startDataBrokerB(b)
+	body := make([]byte, 1024)
+	p := props("UNIQ_KEY", "ABCDEF0123456789", "WAIT", "true", "TAGS", "TagA")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := db.cli.Invoke(db.addr, sendV2(protocol.SendMessageV2, "Bench", int32(i&3), p, body, false), 5*time.Second)
+		if err != nil || resp.Code != protocol.Success {
+			b.Fatalf("%v %v", err, resp)
+		}
+	}
+}
+
+// startDataBrokerB is startDataBroker for benchmarks.
+func startDataBrokerB(b *testing.B) *dataBroker {
+	cfg := DefaultConfig()
+	cfg.BrokerIP1, cfg.BrokerIP2 = "127.0.0.1", "127.0.0.1"
+	cfg.BrokerName, cfg.BrokerClusterName = "broker-b", "ClusterB"
+	cfg.NamesrvAddr = ""
+	cfg.ListenPort = 0
+	cfg.StorePathRootDir = b.TempDir()
+	cfg.MappedFileSizeCommitLog = 256 << 20
+	br, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := br.Start(); err != nil {
+		b.Fatal(err)
+	}
+	cli := remoting.NewClient(remoting.ClientConfig{Name: "h7-bench"})
+	b.Cleanup(func() {
+		cli.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		br.Shutdown(ctx)
+	})
+	return &dataBroker{b: br, cli: cli, addr: br.BrokerAddr()}
+}
