@@ -331,7 +331,8 @@ func unmarshal(data []byte, v any) error {
 // Pretty reformats compact fastjson text the way fastjson's PrettyFormat writes the broker's
 // config files: a newline and TAB indentation before every property of an object with string
 // keys, a map with non-string keys kept on one line with its closing brace on the next, empty
-// containers as {} and [], arrays inline.
+// containers as {} and [], arrays inline. Malformed input comes back reformatted as far as it
+// goes, never with a panic.
 func Pretty(compact []byte) []byte {
 	out := make([]byte, 0, len(compact)+len(compact)/4)
 	indent := 0
@@ -374,6 +375,11 @@ func Pretty(compact []byte) []byte {
 				newline()
 			}
 		case '}':
+			if len(breaks) == 0 {
+				// Unbalanced input: Pretty is only meant for our own output, but never panics.
+				out = append(out, '}')
+				continue
+			}
 			indent--
 			breaks = breaks[:len(breaks)-1]
 			newline()

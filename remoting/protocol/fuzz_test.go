@@ -1,0 +1,51 @@
+package protocol
+
+import (
+	"testing"
+
+	"github.com/rocketgo/rocketgo/remoting"
+)
+
+// FuzzBodies feeds arbitrary bytes to the fastjson reader and every body decoder: none may
+// panic, and whatever normalize accepts must be strict JSON.
+func FuzzBodies(f *testing.F) {
+	for _, s := range []string{`{0:"a"}`, `{{"brokerName":"b","queueId":0,"topic":"t"}:1}`, `{"a":[{1:2}]}`,
+		`{"offsetTable":{"t@g":{0:1}}}`, `{"clientID":"x","consumerDataSet":[{"subscriptionDataSet":[{"codeSet":["1",2]}]}]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if n, err := normalize(b); err == nil && len(n) > 0 {
+			var v any
+			_ = jsonAPI.Unmarshal(n, &v)
+		}
+		_ = Pretty(b)
+		_ = (&TopicRouteData{}).Unmarshal(b)
+		_ = (&HeartbeatData{}).Unmarshal(b)
+		_ = (&ResetOffsetBody{}).Unmarshal(b)
+		_ = (&ConsumeStats{}).Unmarshal(b)
+		_ = (&ConsumerOffsetWrapper{}).Unmarshal(b)
+		_ = (&SubscriptionGroupWrapper{}).Unmarshal(b)
+		_, _ = UnmarshalRegisterBrokerBody(b, false)
+		_, _ = UnmarshalRegisterBrokerBody(b, true)
+	})
+}
+
+// FuzzHeaders decodes arbitrary key/value pairs with the hot-path headers: errors, never panics.
+func FuzzHeaders(f *testing.F) {
+	f.Add("e", "1", "g", "99999999999999999999")
+	f.Add("queueOffset", "-", "sysFlag", "+2")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+		ext := remoting.ExtFields{{Key: k1, Value: v1}, {Key: k2, Value: v2}}
+		var s SendMessageRequestHeader
+		_ = s.Decode(ext)
+		_ = s.DecodeV2(ext)
+		var p PullMessageRequestHeader
+		_ = p.Decode(ext)
+		if n, ok := parseInt64(v1); ok {
+			if v, _ := parseInt64(v1); v != n {
+				t.Fatal("unstable")
+			}
+		}
+		SortJavaOrder(ext)
+	})
+}
