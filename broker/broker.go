@@ -258,14 +258,22 @@ func (b *Broker) closeAfterFailedStart() {
 	}
 }
 
+// shutdownServers stops both listeners in parallel (each takes a while to drain its loops).
 func (b *Broker) shutdownServers(ctx context.Context) {
+	var wg sync.WaitGroup
 	for _, s := range []*remoting.Server{b.vip, b.server} {
-		if s != nil {
+		if s == nil {
+			continue
+		}
+		wg.Add(1)
+		go func(s *remoting.Server) {
+			defer wg.Done()
 			if err := s.Shutdown(ctx); err != nil {
 				b.log.WithError(err).Warn("server shutdown")
 			}
-		}
+		}(s)
 	}
+	wg.Wait()
 }
 
 // Shutdown unregisters from the NameServers, stops the servers and the periodic jobs,

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rocketgo/rocketgo/conf"
 	"github.com/rocketgo/rocketgo/store"
 )
 
@@ -355,4 +356,34 @@ func LocalAddress() string {
 		}
 	}
 	return "127.0.0.1"
+}
+
+// LoadFile applies a Java broker.conf (java.util.Properties syntax) over c and returns the
+// keys no broker setting knows, for the caller to warn about. A value that does not parse is
+// an error naming the file, line and key. As Java's BrokerStartup, haListenPort follows
+// listenPort (+1) unless the file sets it.
+func (c *Config) LoadFile(path string) (unknown []string, err error) {
+	props, err := conf.ReadPropertiesFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return c.LoadProperties(props, path)
+}
+
+// LoadProperties is LoadFile for properties already read; source names them in errors.
+func (c *Config) LoadProperties(props []conf.Property, source string) (unknown []string, err error) {
+	unknown, err = conf.Load(props, c)
+	if err != nil {
+		return unknown, fmt.Errorf("%s: %w", source, err)
+	}
+	setHA := false
+	for _, p := range props {
+		if p.Key == "haListenPort" {
+			setHA = true
+		}
+	}
+	if !setHA {
+		c.HaListenPort = c.ListenPort + 1
+	}
+	return unknown, nil
 }

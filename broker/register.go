@@ -26,9 +26,10 @@ type registrar struct {
 	log    *logrus.Entry
 	client *remoting.Client
 
-	kick chan struct{} // a topic changed: re-register one-way (coalesced)
-	stop chan struct{}
-	wg   sync.WaitGroup
+	kick     chan struct{} // a topic changed: re-register one-way (coalesced)
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
 
 	mu         sync.Mutex // serialises registrations and guards the fields below
 	running    bool
@@ -227,7 +228,7 @@ func (r *registrar) unregisterAll(ctx context.Context) {
 	wasRunning := r.running
 	r.running = false
 	r.mu.Unlock()
-	close(r.stop)
+	r.stopOnce.Do(func() { close(r.stop) })
 	r.wg.Wait()
 	if !wasRunning {
 		return
