@@ -307,7 +307,9 @@ func TestChannelExpiry(t *testing.T) {
 
 func TestSubscriptionUpdateRules(t *testing.T) {
 	g := newConsumerGroupInfo("G")
-	s := func(topic string, ver int64) *SubscriptionData { return &SubscriptionData{Topic: topic, SubVersion: ver} }
+	s := func(topic string, ver int64) *SubscriptionData {
+		return &SubscriptionData{Topic: topic, SubVersion: ver}
+	}
 	if !g.updateSubscription([]*SubscriptionData{s("A", 5), s("B", 5)}) {
 		t.Fatal("new topics must report a change")
 	}

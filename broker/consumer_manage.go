@@ -67,11 +67,20 @@ func (p *consumerManage) queryConsumerOffset(ch remoting.Channel, req *remoting.
 	if err := h.DecodeFor(protocol.QueryConsumerOffset, req.ExtFields); err != nil {
 		return headerError(req, err)
 	}
-	if off := p.b.offsets.QueryOffset(h.ConsumerGroup, h.Topic, h.QueueID); off >= 0 {
-		return offsetResponse(req, off)
+	return answerConsumerOffset(req, p.b.offsets.QueryOffset(h.ConsumerGroup, h.Topic, h.QueueID), p.b.store, h.Topic, h.QueueID)
+}
+
+// minOffsetQuerier is the part of the store QUERY_CONSUMER_OFFSET reads.
+type minOffsetQuerier interface {
+	MinOffsetInQueue(topic string, queueID int32) int64
+}
+
+// answerConsumerOffset applies Java's rule to a committed offset (-1 = none).
+func answerConsumerOffset(req *remoting.Command, committed int64, st minOffsetQuerier, topic string, queueID int32) *remoting.Command {
+	if committed >= 0 {
+		return offsetResponse(req, committed)
 	}
-	st := p.b.store
-	if st.MinOffsetInQueue(h.Topic, h.QueueID) <= 0 && !checkInDisk(st, h.Topic, h.QueueID, 0) {
+	if st.MinOffsetInQueue(topic, queueID) <= 0 && !checkInDisk(st, topic, queueID, 0) {
 		return offsetResponse(req, 0)
 	}
 	return remoting.NewResponse(req, protocol.QueryNotFound, remarkOffsetNotFound)
