@@ -41,19 +41,23 @@ func SortJavaOrder(ext remoting.ExtFields) {
 	for uint32(len(ext)) > capacity*3/4 {
 		capacity <<= 1
 	}
-	bucket := func(k string) uint32 {
-		h := uint32(JavaHashCode(k))
-		return (h ^ h>>16) & (capacity - 1)
+	var stack [32]uint32
+	buckets := stack[:0]
+	if len(ext) > len(stack) {
+		buckets = make([]uint32, 0, len(ext))
+	}
+	for i := range ext {
+		h := uint32(JavaHashCode(ext[i].Key))
+		buckets = append(buckets, (h^h>>16)&(capacity-1))
 	}
 	// Insertion sort: stable, no allocation, and maps here hold a dozen keys at most.
 	for i := 1; i < len(ext); i++ {
-		f := ext[i]
-		b := bucket(f.Key)
+		f, b := ext[i], buckets[i]
 		j := i
-		for j > 0 && bucket(ext[j-1].Key) > b {
-			ext[j] = ext[j-1]
+		for j > 0 && buckets[j-1] > b {
+			ext[j], buckets[j] = ext[j-1], buckets[j-1]
 			j--
 		}
-		ext[j] = f
+		ext[j], buckets[j] = f, b
 	}
 }

@@ -129,7 +129,17 @@ func (e *encoder) str(s string) { e.b = appendJSONString(e.b, s, e.ascii) }
 func appendJSONString(b []byte, s string, ascii bool) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
-	for i := 0; i < len(s); {
+	// Fast path: copy the run of bytes that need no escaping in one append.
+	plain := 0
+	for plain < len(s) {
+		c := s[plain]
+		if c < 0x20 || c == '"' || c == '\\' || (ascii && c >= 0x7f) {
+			break
+		}
+		plain++
+	}
+	b = append(b, s[:plain]...)
+	for i := plain; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
