@@ -158,6 +158,9 @@ func (b *Broker) Start() (err error) {
 	return nil
 }
 
+// VIPAddr is the bound VIP address (listenPort-2), "" when it is not served.
+func (b *Broker) VIPAddr() string { return b.vipAddr() }
+
 func (b *Broker) vipAddr() string {
 	if b.vip == nil || b.vip.Addr() == nil {
 		return ""
