@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"time"
 )
 
 // Bodies of the consumer and admin flows (§5.4–5.13).
@@ -572,4 +573,57 @@ func (g *GetConsumerStatusBody) Unmarshal(b []byte) (err error) {
 		}
 	}
 	return nil
+}
+
+// QueueTimeSpan is one queue's entry in QueryConsumeTimeSpanBody.
+type QueueTimeSpan struct {
+	MessageQueue     MessageQueue `json:"messageQueue"`
+	MinTimeStamp     int64        `json:"minTimeStamp"`
+	MaxTimeStamp     int64        `json:"maxTimeStamp"`
+	ConsumeTimeStamp int64        `json:"consumeTimeStamp"`
+	DelayTime        int64        `json:"delayTime"`
+}
+
+// QueryConsumeTimeSpanBody is the QUERY_CONSUME_TIME_SPAN body.
+type QueryConsumeTimeSpanBody struct {
+	ConsumeTimeSpanSet []QueueTimeSpan `json:"consumeTimeSpanSet"`
+}
+
+// Marshal writes the body with the three derived *Str properties fastjson adds from
+// QueueTimeSpan's getters, formatted yyyy-MM-dd#HH:mm:ss:SSS in loc (Java uses the broker's
+// default time zone).
+func (q *QueryConsumeTimeSpanBody) Marshal(loc *time.Location) []byte {
+	e := encoder{}
+	ts := func(name string, ms int64) {
+		e.key(name)
+		e.i64(ms)
+		e.key(name + "Str")
+		// Go has no layout for ":SSS"; format ".000" and swap the separator.
+		v := []byte(time.UnixMilli(ms).In(loc).Format("2006-01-02#15:04:05.000"))
+		v[len(v)-4] = ':'
+		e.str(string(v))
+	}
+	e.open()
+	e.key("consumeTimeSpanSet")
+	e.openArr()
+	for _, s := range q.ConsumeTimeSpanSet {
+		e.sep()
+		e.open()
+		ts("consumeTimeStamp", s.ConsumeTimeStamp)
+		e.key("delayTime")
+		e.i64(s.DelayTime)
+		ts("maxTimeStamp", s.MaxTimeStamp)
+		e.key("messageQueue")
+		e.mq(s.MessageQueue)
+		ts("minTimeStamp", s.MinTimeStamp)
+		e.close()
+	}
+	e.closeArr()
+	e.close()
+	return e.b
+}
+
+func (q *QueryConsumeTimeSpanBody) Unmarshal(b []byte) error {
+	*q = QueryConsumeTimeSpanBody{}
+	return unmarshal(b, q)
 }

@@ -9,6 +9,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rocketgo/rocketgo/remoting"
 )
 
 func readConfig(t *testing.T, name string) []byte {
@@ -420,5 +423,37 @@ func TestBodiesRejectGarbage(t *testing.T) {
 	var r ResetOffsetBody
 	if err := r.Unmarshal([]byte(`{"offsetTable":{{"queueId":"x"}:1}}`)); err == nil {
 		t.Error("bad MessageQueue key accepted")
+	}
+}
+
+func TestRegisterBrokerResult(t *testing.T) {
+	in := RegisterBrokerResult{HaServerAddr: "10.0.0.1:10912", MasterAddr: "10.0.0.1:10911",
+		KVTable: map[string]string{"TopicOrder": "broker-a:4;broker-b:4"}}
+	ext := remoting.ExtFields{}
+	body := in.Encode(&ext)
+	if string(body) != `{"table":{"TopicOrder":"broker-a:4;broker-b:4"}}` || ext.Value("masterAddr") != in.MasterAddr {
+		t.Fatalf("%s %v", body, ext)
+	}
+	var out RegisterBrokerResult
+	if err := out.Decode(ext, body); err != nil || !reflect.DeepEqual(out, in) {
+		t.Errorf("%+v %v", out, err)
+	}
+	master := RegisterBrokerResult{}
+	ext = remoting.ExtFields{}
+	if body := master.Encode(&ext); body != nil || len(ext) != 0 || ext == nil {
+		t.Errorf("master result: %s %v", body, ext)
+	}
+}
+
+func TestTimeSpanBody(t *testing.T) {
+	q := QueryConsumeTimeSpanBody{ConsumeTimeSpanSet: []QueueTimeSpan{{MessageQueue: MessageQueue{Topic: "TopicTest", BrokerName: "broker-a"},
+		MinTimeStamp: 1, MaxTimeStamp: 2, ConsumeTimeStamp: 3, DelayTime: 4}}}
+	const want = `{"consumeTimeSpanSet":[{"consumeTimeStamp":3,"consumeTimeStampStr":"1970-01-01#00:00:00:003","delayTime":4,"maxTimeStamp":2,"maxTimeStampStr":"1970-01-01#00:00:00:002","messageQueue":{"brokerName":"broker-a","queueId":0,"topic":"TopicTest"},"minTimeStamp":1,"minTimeStampStr":"1970-01-01#00:00:00:001"}]}`
+	if got := string(q.Marshal(time.UTC)); got != want {
+		t.Errorf("got %s", got)
+	}
+	var back QueryConsumeTimeSpanBody
+	if err := back.Unmarshal([]byte(want)); err != nil || !reflect.DeepEqual(back, q) {
+		t.Errorf("%+v %v", back, err)
 	}
 }

@@ -53,7 +53,8 @@ func (h *RegisterBrokerRequestHeader) Encode(ext *remoting.ExtFields) {
 }
 
 // RegisterBrokerResponseHeader carries the master's addresses to a registering slave; both are
-// empty (absent) for a master.
+// empty (absent) for a master. Java's NameServer answers with "extFields":{} in that case, so a
+// response should carry a non-nil, possibly empty, ExtFields.
 type RegisterBrokerResponseHeader struct {
 	HaServerAddr string
 	MasterAddr   string

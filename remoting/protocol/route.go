@@ -2,6 +2,8 @@ package protocol
 
 import (
 	"strconv"
+
+	"github.com/rocketgo/rocketgo/remoting"
 )
 
 // Bodies the NameServer serves and the broker sends it (§5.1–5.3, store-and-broker §9).
@@ -277,3 +279,44 @@ func (e *encoder) int32Map(m map[int32]int64) {
 
 // itoa is strconv.Itoa for int32.
 func itoa(v int32) string { return strconv.Itoa(int(v)) }
+
+// NamespaceOrderTopicConfig is the KV namespace holding order-topic configuration
+// ("brokerName:queueNum;…" per topic), returned to registering brokers and used for
+// orderTopicConf in routes.
+const NamespaceOrderTopicConfig = "ORDER_TOPIC_CONFIG"
+
+// RegisterBrokerResult is what a NameServer tells a registering broker: the response header's
+// master addresses and, as the body, the ORDER_TOPIC_CONFIG namespace as a KVTable (no body
+// when that namespace is empty).
+type RegisterBrokerResult struct {
+	HaServerAddr string
+	MasterAddr   string
+	KVTable      map[string]string
+}
+
+// Encode fills a REGISTER_BROKER response: header fields into ext, and the body to send (nil
+// when there is no order config).
+func (r *RegisterBrokerResult) Encode(ext *remoting.ExtFields) []byte {
+	h := RegisterBrokerResponseHeader{HaServerAddr: r.HaServerAddr, MasterAddr: r.MasterAddr}
+	h.Encode(ext)
+	if len(r.KVTable) == 0 {
+		return nil
+	}
+	return (&KVTable{Table: r.KVTable}).Marshal()
+}
+
+// Decode reads a REGISTER_BROKER response.
+func (r *RegisterBrokerResult) Decode(ext remoting.ExtFields, body []byte) error {
+	var h RegisterBrokerResponseHeader
+	_ = h.Decode(ext)
+	*r = RegisterBrokerResult{HaServerAddr: h.HaServerAddr, MasterAddr: h.MasterAddr}
+	if len(body) == 0 {
+		return nil
+	}
+	var kv KVTable
+	if err := kv.Unmarshal(body); err != nil {
+		return err
+	}
+	r.KVTable = kv.Table
+	return nil
+}
