@@ -44,7 +44,7 @@ const topicMaxLength = 127
 type dataPlane struct {
 	b     *Broker
 	log   *logrus.Entry
-	limit *sendLimiter
+	limit atomic.Pointer[sendLimiter]
 	busy  func() bool // the store's page-cache-busy check, nil when it has none
 	hold  *pullHoldService
 	pull  *pullProcessor
@@ -61,7 +61,7 @@ type dataPlane struct {
 // registerDataProcessors attaches the data-path processors to the broker's processor table.
 func (b *Broker) registerDataProcessors() {
 	d := &dataPlane{b: b, log: b.log.WithField("component", "data")}
-	d.limit = newSendLimiter(b.cfg)
+	d.limit.Store(newSendLimiter(b.cfg))
 	d.pull = &pullProcessor{d: d}
 	d.hold = newPullHoldService(d.log.WithField("component", "longpoll"), defaultMaxHeldPulls,
 		d.pull.replay, d.maxOffsetInQueue)
@@ -137,7 +137,7 @@ func (d *dataPlane) processSend(ch remoting.Channel, req *remoting.Command) *rem
 	}
 	resp := d.sendResponse(req)
 
-	release, code, remark := d.limit.admit(d.busy)
+	release, code, remark := d.limit.Load().admit(d.busy)
 	if code != protocol.Success {
 		return d.fail(resp, code, remark)
 	}

@@ -379,8 +379,9 @@ func TestSendBadInput(t *testing.T) {
 func TestSendSystemBusy(t *testing.T) {
 	db := startDataBroker(t, nil)
 	d := db.b.data
-	d.limit = newSendLimiterSize(1, 2, 100*time.Millisecond, true)
-	d.limit.slots <- struct{}{} // the store is "busy": the only slot is taken
+	lim := newSendLimiterSize(1, 2, 100*time.Millisecond, true)
+	d.limit.Store(lim)
+	lim.slots <- struct{}{} // the store is "busy": the only slot is taken
 
 	const n = 6
 	var wg sync.WaitGroup
@@ -416,12 +417,12 @@ func TestSendSystemBusy(t *testing.T) {
 	if timeout != 2 || overload != n-2 {
 		t.Errorf("%d timed out in the queue and %d overloaded, want 2 and %d", timeout, overload, n-2)
 	}
-	<-d.limit.slots
+	<-lim.slots
 	mustCode(t, db.invoke(sendV1("Flood", 0, "", []byte("x"))), protocol.Success)
 
 	// A real flood through a narrow gate: every send is answered, either stored or busy, and
 	// exactly the acknowledged ones are in the queue.
-	d.limit = newSendLimiterSize(1, 4, time.Millisecond, true)
+	d.limit.Store(newSendLimiterSize(1, 4, time.Millisecond, true))
 	var mu sync.Mutex
 	var ok, busy int
 	for g := 0; g < 16; g++ {

@@ -160,4 +160,3 @@ func sameMap(a, b map[string]string) bool {
 	}
 	return true
 }
-
