@@ -59,7 +59,7 @@ func newCluster(t testing.TB, n int, props map[string]string) *cluster {
 	t.Helper()
 	c := &cluster{t: t}
 	ns, err := startNamesrv(t.TempDir())
-	if errors.Is(err, errServersMissing) {
+	if errors.Is(err, errServersMissing) || errors.Is(err, errJavaMissing) {
 		t.Skip(err)
 	}
 	if err != nil {
@@ -67,13 +67,19 @@ func newCluster(t testing.TB, n int, props map[string]string) *cluster {
 	}
 	c.ns = ns
 	t.Cleanup(func() {
+		t0 := time.Now()
 		for _, b := range c.brokers {
 			if b.h != nil {
-				_ = b.h.Shutdown()
+				if err := b.h.Shutdown(); err != nil {
+					t.Errorf("shutdown broker %s: %v", b.Name, err)
+				}
 				b.h = nil
 			}
 		}
-		_ = c.ns.Shutdown()
+		if err := c.ns.Shutdown(); err != nil {
+			t.Errorf("shutdown NameServer: %v", err)
+		}
+		t.Logf("cluster shut down in %v", time.Since(t0))
 	})
 	for i := 0; i < n; i++ {
 		b := &brokerNode{c: c, Name: "broker-" + string(rune('a'+i)), Cluster: "CompatCluster",
@@ -181,6 +187,15 @@ func (c *cluster) createTopic(topic string, queues int) {
 			"writeQueueNums": strconv.Itoa(queues), "perm": "6", "topicFilterType": "SINGLE_TAG",
 			"topicSysFlag": "0", "order": "false",
 		}, nil)
+		if tc, ok := b.h.(topicCreator); ok && r.Code == 3 {
+			// The broker does not serve UPDATE_AND_CREATE_TOPIC yet (TestAdminUpdateTopic fails
+			// for that); create the topic in-process so the other tests can still run.
+			if err := tc.CreateTopic(topic, queues); err != nil {
+				c.t.Fatalf("create topic %s in-process on %s: %v", topic, b.Name, err)
+			}
+			conn.Close()
+			continue
+		}
 		if r.Code != 0 {
 			c.t.Fatalf("UPDATE_AND_CREATE_TOPIC %s on %s: %s", topic, b.Name, r)
 		}
@@ -325,6 +340,8 @@ func (d *deliveries) Total() int {
 // arrived so far.
 func (d *deliveries) waitTotal(t testing.TB, n int, timeout time.Duration) {
 	t.Helper()
+	t0 := time.Now()
+	defer func() { t.Logf("%d deliveries after %v", d.Total(), time.Since(t0).Round(time.Millisecond)) }()
 	deadline := time.After(timeout)
 	for d.Total() < n {
 		select {
@@ -399,4 +416,29 @@ type namesrvHandle interface {
 
 type brokerHandle interface {
 	Shutdown() error
+}
+
+// topicCreator is an in-process way to create a topic, used only while the broker lacks
+// UPDATE_AND_CREATE_TOPIC.
+type topicCreator interface {
+	CreateTopic(topic string, queues int) error
+}
+
+// targetJava reports whether COMPAT_TARGET=java asked for the stock Java 4.9.8 servers instead
+// of ours. Running the same tests against both is how a test's expectations are checked against
+// Java's real behaviour (and the base of the differential tests of issue 6).
+func targetJava() bool { return os.Getenv("COMPAT_TARGET") == "java" }
+
+func startNamesrv(dir string) (namesrvHandle, error) {
+	if targetJava() {
+		return startJavaNamesrv(dir)
+	}
+	return startOurNamesrv(dir)
+}
+
+func startBroker(b *brokerNode) (brokerHandle, error) {
+	if targetJava() {
+		return startJavaBroker(b)
+	}
+	return startOurBroker(b)
 }

@@ -15,5 +15,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("COMPAT_VERBOSE") == "" {
 		logrus.SetLevel(logrus.WarnLevel)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if probeDir != "" {
+		_ = os.RemoveAll(probeDir)
+	}
+	os.Exit(code)
 }

@@ -8,6 +8,6 @@ import "errors"
 // against this stub and skip; `go test -tags servers` builds servers_test.go instead.
 var errServersMissing = errors.New("the in-process NameServer/Broker are not available in this build (build tag servers)")
 
-func startNamesrv(dir string) (namesrvHandle, error) { return nil, errServersMissing }
+func startOurNamesrv(dir string) (namesrvHandle, error) { return nil, errServersMissing }
 
-func startBroker(b *brokerNode) (brokerHandle, error) { return nil, errServersMissing }
+func startOurBroker(b *brokerNode) (brokerHandle, error) { return nil, errServersMissing }

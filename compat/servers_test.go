@@ -31,7 +31,7 @@ func (h nsHandle) Shutdown() error {
 	return h.ns.Shutdown(ctx)
 }
 
-func startNamesrv(dir string) (namesrvHandle, error) {
+func startOurNamesrv(dir string) (namesrvHandle, error) {
 	cfg := namesrv.NewConfig()
 	for k, v := range map[string]string{
 		"listenPort":      "0",
@@ -55,6 +55,15 @@ func startNamesrv(dir string) (namesrvHandle, error) {
 
 type brHandle struct{ b *broker.Broker }
 
+// CreateTopic adds a topic the way UPDATE_AND_CREATE_TOPIC does (config, data version, then a
+// registration with the NameServers).
+func (h brHandle) CreateTopic(topic string, queues int) error {
+	h.b.Topics().UpdateTopicConfig(&broker.TopicConfig{TopicName: topic, ReadQueueNums: int32(queues),
+		WriteQueueNums: int32(queues), Perm: 6, TopicFilterType: "SINGLE_TAG"})
+	h.b.RegisterAll()
+	return nil
+}
+
 func (h brHandle) Shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -65,7 +74,7 @@ func (h brHandle) Shutdown() error {
 var optionalBrokerKeys = map[string]bool{"haListenPort": true, "storePathCommitLog": true,
 	"mappedFileSizeCommitLog": true, "mappedFileSizeConsumeQueue": true}
 
-func startBroker(n *brokerNode) (brokerHandle, error) {
+func startOurBroker(n *brokerNode) (brokerHandle, error) {
 	cfg := broker.DefaultConfig()
 	props := map[string]string{
 		"brokerClusterName":  n.Cluster,

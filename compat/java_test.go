@@ -1,0 +1,245 @@
+package compat
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Tests with the stock Java 4.9.8 client and mqadmin from <shared>/java. They skip, saying
+// why, when there is no Java runtime or no shared directory.
+
+func requireJava(t *testing.T) string {
+	t.Helper()
+	home := javaHome()
+	if home == "" {
+		t.Skip(errJavaMissing)
+	}
+	return home
+}
+
+func javaClasspath(t *testing.T, home string) string {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(home, "bin", "classpath")).Output()
+	if err != nil {
+		t.Fatalf("classpath: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+var (
+	probeOnce sync.Once
+	probeDir  string
+	probeErr  error
+)
+
+// compileProbe compiles compat/java/CompatProbe.java once per test binary.
+func compileProbe(t *testing.T, cp string) string {
+	t.Helper()
+	probeOnce.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		src := filepath.Join(filepath.Dir(file), "java", "CompatProbe.java")
+		probeDir, probeErr = os.MkdirTemp("", "compat-probe-")
+		if probeErr != nil {
+			return
+		}
+		out, err := exec.Command("javac", "-nowarn", "-cp", cp, "-d", probeDir, src).CombinedOutput()
+		if err != nil {
+			probeErr = fmt.Errorf("javac: %v\n%s", err, out)
+		}
+	})
+	if probeErr != nil {
+		t.Fatal(probeErr)
+	}
+	return probeDir
+}
+
+// javaJVMFlags are what the stock wrappers pass on JDK 17, plus a short rebalance interval so
+// the consumer starts pulling quickly, and logs kept under the test's temp dir.
+func javaJVMFlags(logDir string) []string {
+	return []string{"-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+		"--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+		"--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+		"-Duser.home=" + logDir, "-Drocketmq.client.logRoot=" + logDir, "-Drocketmq.client.logLevel=WARN",
+		"-Drocketmq.client.rebalance.waitInterval=2000"}
+}
+
+// TestJavaClientProduceConsume: the stock Java producer's sync, async, batch and oneway sends
+// are stored, and a Java push consumer with a tag subscription gets exactly the matching ones,
+// once each, with tags, keys, user properties and store host intact.
+func TestJavaClientProduceConsume(t *testing.T) {
+	home := requireJava(t)
+	cp := javaClasspath(t, home)
+	classes := compileProbe(t, cp)
+	c := newCluster(t, 1, nil)
+	topic := uniq("JavaProbe")
+	c.createTopic(topic, 4)
+	group := uniq("CGjava")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	args := append(javaJVMFlags(t.TempDir()), "-cp", classes+":"+cp, "CompatProbe", c.NamesrvAddr(), topic, group, "12", "TagA")
+	cmd := exec.CommandContext(ctx, "java", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("CompatProbe: %v\nstdout:\n%s\nstderr:\n%s", err, out, stderr.String())
+	}
+
+	addr := c.brokers[0].Addr()
+	expect := -1
+	sent := map[string]bool{}
+	d := newDeliveries()
+	done := ""
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		switch f[0] {
+		case "SENT": // kind body status msgId offsetMsgId brokerName queueId queueOffset
+			if len(f) != 9 || f[3] != "SEND_OK" {
+				t.Errorf("send: %s", sc.Text())
+				continue
+			}
+			for _, id := range strings.Split(f[5], ",") {
+				if got, _ := decodeOffsetMsgID(t, id); got != addr {
+					t.Errorf("offsetMsgId %s names %s, want %s", id, got, addr)
+				}
+			}
+			if f[6] != c.brokers[0].Name {
+				t.Errorf("send went to broker %q", f[6])
+			}
+			sent[f[2]] = true
+		case "RECV": // body msgId tags keys color queueId queueOffset reconsumeTimes storeHost
+			if len(f) != 10 {
+				t.Errorf("recv line: %s", sc.Text())
+				continue
+			}
+			d.add("java", f[1])
+			if f[3] != "TagA" {
+				t.Errorf("consumer subscribed to TagA got %s", sc.Text())
+			}
+			if f[9] != addr {
+				t.Errorf("store host %s, want %s", f[9], addr)
+			}
+			if strings.HasPrefix(f[1], "java-sync-") {
+				i := strings.TrimPrefix(f[1], "java-sync-")
+				if f[4] != "key-"+i || f[5] != "c"+i {
+					t.Errorf("%s: keys %q color %q", f[1], f[4], f[5])
+				}
+			}
+		case "EXPECT":
+			expect, _ = strconv.Atoi(f[1])
+		case "DONE":
+			done = f[1]
+		case "ERROR":
+			t.Errorf("probe: %s", sc.Text())
+		}
+	}
+	if done != "all" {
+		t.Errorf("probe finished %q; output:\n%s\nstderr:\n%s", done, out, stderr.String())
+	}
+	var want []string
+	for i := 0; i < 12; i += 2 {
+		want = append(want, fmt.Sprintf("java-sync-%d", i))
+	}
+	for i := 0; i < 3; i++ {
+		want = append(want, fmt.Sprintf("java-async-%d", i))
+	}
+	for i := 0; i < 4; i++ {
+		want = append(want, fmt.Sprintf("java-batch-%d", i))
+	}
+	want = append(want, "java-oneway-0")
+	if expect != len(want) {
+		t.Errorf("probe expected %d messages, the test %d", expect, len(want))
+	}
+	d.assertExactly(t, want, 1)
+}
+
+// mqadmin runs the stock mqadmin and returns its output; a non-zero exit fails the test.
+func mqadmin(t *testing.T, home string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(home, "bin", "mqadmin"), args...)
+	cmd.Env = append(os.Environ(), "ROCKETMQ_LOG_HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("mqadmin %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// TestJavaMqadmin: the stock mqadmin's clusterList, topicList, updateTopic, topicRoute and
+// topicStatus show our cluster, broker, topic and queues in the shape they show Java's
+// (compare /work/shared/fixtures/wire-4.9.8/04-mqadmin-output.txt).
+func TestJavaMqadmin(t *testing.T) {
+	home := requireJava(t)
+	c := newCluster(t, 1, nil)
+	ns := c.NamesrvAddr()
+	addr := c.brokers[0].Addr()
+	topic := uniq("AdminTopic")
+
+	out := mqadmin(t, home, "updateTopic", "-c", "CompatCluster", "-t", topic, "-r", "4", "-w", "4", "-n", ns)
+	if !strings.Contains(out, "create topic to "+addr+" success.") ||
+		!strings.Contains(out, "TopicConfig [topicName="+topic+", readQueueNums=4, writeQueueNums=4, perm=RW-") {
+		t.Errorf("updateTopic output:\n%s", out)
+	}
+	c.waitRoute(topic)
+
+	out = mqadmin(t, home, "clusterList", "-n", ns)
+	row := regexp.MustCompile(`(?m)^CompatCluster\s+broker-a\s+0\s+` + regexp.QuoteMeta(addr) + `\s+V4_9_8\s`)
+	if !strings.Contains(out, "#Cluster Name") || !row.MatchString(out) {
+		t.Errorf("clusterList output lacks our broker row:\n%s", out)
+	}
+
+	out = mqadmin(t, home, "topicList", "-n", ns)
+	for _, want := range []string{topic, "TBW102", "CompatCluster", "broker-a", "SELF_TEST_TOPIC", "OFFSET_MOVED_EVENT"} {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(want) + `$`).MatchString(out) {
+			t.Errorf("topicList lacks %s:\n%s", want, out)
+		}
+	}
+
+	out = mqadmin(t, home, "topicRoute", "-t", topic, "-n", ns)
+	compact := strings.Join(strings.Fields(out), "")
+	for _, want := range []string{`"brokerAddrs":{0:"` + addr + `"}`, `"brokerName":"broker-a"`, `"cluster":"CompatCluster"`,
+		`"perm":6`, `"readQueueNums":4`, `"writeQueueNums":4`} {
+		if !strings.Contains(compact, want) {
+			t.Errorf("topicRoute lacks %s:\n%s", want, out)
+		}
+	}
+
+	conn := dialRaw(t, addr, langGo)
+	for q, n := range []int{2, 0, 1, 3} {
+		for i := 0; i < n; i++ {
+			r, err := sendV1(conn, topic, q, goProps("TAGS", "t"), []byte("x"))
+			if err != nil || r.Code != 0 {
+				t.Fatalf("send: %v %v", r, err)
+			}
+		}
+	}
+	out = mqadmin(t, home, "topicStatus", "-t", topic, "-n", ns)
+	if !strings.Contains(out, "#Broker Name") {
+		t.Errorf("topicStatus header missing:\n%s", out)
+	}
+	for q, n := range []int{2, 0, 1, 3} {
+		re := regexp.MustCompile(fmt.Sprintf(`(?m)^broker-a\s+%d\s+0\s+%d\s`, q, n))
+		if !re.MatchString(out) {
+			t.Errorf("topicStatus lacks queue %d with min 0 max %d:\n%s", q, n, out)
+		}
+	}
+}
