@@ -467,6 +467,7 @@ func (b *Broker) registerClientProcessors() {
 	b.register(protocol.HeartBeat, remoting.ProcessorFunc(p.heartBeat))
 	b.register(protocol.UnregisterClient, remoting.ProcessorFunc(p.unregisterClient))
 	b.registerConsumerManageProcessors()
+	b.registerAdminProcessors()
 }
 
 // heartBeat records the client's producer and consumer groups. For each consumer group it

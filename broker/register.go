@@ -119,19 +119,40 @@ func (b *Broker) topicTableForRegistration() (map[string]*TopicConfig, DataVersi
 	return table, v
 }
 
-// registerAll sends REGISTER_BROKER to every NameServer in parallel and waits up to
-// registerBrokerTimeoutMills (one-way: only for the writes).
+// registerAll sends REGISTER_BROKER with every topic to every NameServer.
 func (r *registrar) registerAll(checkOrderConfig, oneway bool) {
-	addrs := r.b.cfg.NamesrvAddrs()
-	if len(addrs) == 0 {
-		return
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.running {
 		return
 	}
 	table, version := r.b.topicTableForRegistration()
+	r.send(table, version, checkOrderConfig, oneway)
+}
+
+// registerIncrement registers one changed topic with the current data version, waiting for
+// the answers (Java's registerIncrementBrokerData after UPDATE_AND_CREATE_TOPIC): the
+// NameServer merges it into the broker's queue data.
+func (r *registrar) registerIncrement(tc *TopicConfig) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.running {
+		return
+	}
+	c := *tc
+	if perm := int32(r.b.cfg.BrokerPermission); perm&PermRead == 0 || perm&PermWrite == 0 {
+		c.Perm = perm
+	}
+	r.send(map[string]*TopicConfig{c.TopicName: &c}, r.b.topics.DataVersion(), true, false)
+}
+
+// send fans a registration out to every NameServer in parallel and waits up to
+// registerBrokerTimeoutMills (one-way: only for the writes). r.mu is held.
+func (r *registrar) send(table map[string]*TopicConfig, version DataVersion, checkOrderConfig, oneway bool) {
+	addrs := r.b.cfg.NamesrvAddrs()
+	if len(addrs) == 0 {
+		return
+	}
 	body := encodeRegisterBody(table, version)
 	crc := int32(crc32.ChecksumIEEE(body) & 0x7FFFFFFF)
 	hdr := protocol.RegisterBrokerRequestHeader{
