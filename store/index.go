@@ -144,6 +144,11 @@ func (x *IndexFile) loadHeader() {
 	if x.indexCount <= 0 {
 		x.indexCount = 1
 	}
+	if int(x.indexCount) > x.indexNum {
+		// Only a damaged header says this; treat the file as full so nothing is written or
+		// undone past its items.
+		x.indexCount = int32(x.indexNum)
+	}
 }
 
 // The setters write through to the mapped header at once, as Java's IndexHeader does, so the

@@ -564,3 +564,61 @@ func BenchmarkIndexQuery(b *testing.B) {
 		}
 	}
 }
+
+func TestIndexSetOnFileFull(t *testing.T) {
+	s, _ := newTestIndex(t, 4, 3)
+	got := make(chan int64, 4)
+	s.SetOnFileFull(func(ts int64) { got <- ts })
+	for i := 0; i < 3; i++ {
+		s.PutRequest(IndexRequest{Topic: "T", Keys: "k", CommitLogOffset: int64(i), StoreTimestamp: t0 + int64(i)})
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ts := <-got:
+		if ts != t0+1 {
+			t.Fatalf("OnFileFull(%d), want %d", ts, t0+1)
+		}
+	default:
+		t.Fatal("OnFileFull not called after the first file filled")
+	}
+}
+
+// FuzzIndexFile opens arbitrary bytes as a small index file, queries and appends: nothing may
+// panic or loop, and answers stay within the file's items.
+func FuzzIndexFile(f *testing.F) {
+	const slots, items = 4, 8
+	size := int(IndexFileSize(slots, items))
+	seed := make([]byte, size)
+	binary.BigEndian.PutUint32(seed[36:], 3)
+	binary.BigEndian.PutUint32(seed[40+int(IndexKeyHash("T#k")%slots)*4:], 2)
+	binary.BigEndian.PutUint32(seed[40+slots*4+2*20:], uint32(IndexKeyHash("T#k")))
+	binary.BigEndian.PutUint32(seed[40+slots*4+2*20+16:], 1)
+	f.Add(seed)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > size+64 {
+			data = data[:size+64]
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "20261124222623249"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := NewIndexService(IndexConfig{Dir: dir, HashSlotNum: slots, IndexNum: items})
+		if err := s.Load(true, 0); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		for _, k := range []string{"k", "x", ""} {
+			if got := s.QueryOffsets("T", k, 64, 0, 1<<62); len(got) > items {
+				t.Fatalf("%d offsets from an %d-item file", len(got), items)
+			}
+		}
+		s.PutRequest(IndexRequest{Topic: "T", Keys: "k x", UniqKey: "u", CommitLogOffset: 1 << 40, StoreTimestamp: t0})
+		if err := s.TruncateFrom(1 << 39); err != nil {
+			t.Fatal(err)
+		}
+		s.DeleteExpiredFiles(1 << 50)
+	})
+}

@@ -46,6 +46,15 @@ type IndexService struct {
 	closed  bool
 }
 
+// SetOnFileFull installs the IndexConfig.OnFileFull callback after construction, for a store
+// that owns the checkpoint but receives the service ready-made (store.WithIndex). Call it
+// before the first BuildIndex.
+func (s *IndexService) SetOnFileFull(fn func(endTimestamp int64)) {
+	s.mu.Lock()
+	s.cfg.OnFileFull = fn
+	s.mu.Unlock()
+}
+
 // IndexRequest is the index's input in its own terms, for callers without a DispatchRequest.
 type IndexRequest struct {
 	Topic, Keys, UniqKey string
@@ -208,7 +217,7 @@ func (s *IndexService) writable() *IndexFile {
 		logrus.WithFields(logrus.Fields{"full": prev.path, "next": f.path}).Info("store: index file full, rolled")
 		// Java flushes the full file on a separate thread too: forcing 420 MB must not stall
 		// the dispatcher (and with it every append).
-		endTs := prev.endTs
+		endTs, onFull := prev.endTs, s.cfg.OnFileFull
 		s.flushWG.Add(1)
 		go func() {
 			defer s.flushWG.Done()
@@ -216,8 +225,8 @@ func (s *IndexService) writable() *IndexFile {
 				logrus.WithError(err).WithField("file", prev.path).Error("store: flush full index file")
 				return
 			}
-			if s.cfg.OnFileFull != nil {
-				s.cfg.OnFileFull(endTs)
+			if onFull != nil {
+				onFull(endTs)
 			}
 		}()
 	}

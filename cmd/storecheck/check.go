@@ -353,7 +353,7 @@ func (c *checker) tagsCode(v *message.View) int64 {
 	return message.TagsCode(tags)
 }
 
-// consume queue unit, big-endian: 0 commitlog offset i64 | 8 size i32 | 16 tagsCode i64
+// consume queue unit, big-endian: 0 commitlog offset i64 | 8 size i32 | 12 tagsCode i64
 // (a queue that starts past 0 is padded with (0, 0x7FFFFFFF, 0) units)
 func (c *checker) checkConsumeQueues() error {
 	cqRoot := filepath.Join(c.root, "consumequeue")
