@@ -203,20 +203,44 @@ func numericFiles(dir string) ([]string, []string, error) {
 //
 // The decoding itself is message.Parse; the checker adds the cross-file rules.
 func (c *checker) checkCommitLog() error {
-	names, others, err := numericFiles(c.clDir)
-	if errors.Is(err, os.ErrNotExist) {
+	// storePathCommitLog may list several directories (Java's multi-path commitlog); their
+	// segments together form one commitlog.
+	var names []string
+	dirOf := map[string]string{}
+	found := false
+	for _, dir := range strings.Split(c.clDir, ",") {
+		dir = strings.TrimSpace(dir)
+		if dir == "" {
+			continue
+		}
+		ns, others, err := numericFiles(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		for _, o := range others {
+			c.rep.note("%s/%s: not a segment name, ignored (Java refuses to load some such names)", dir, o)
+		}
+		for _, n := range ns {
+			if prev, dup := dirOf[n]; dup {
+				c.rep.damage("commitlog segment %s exists in %s and %s", n, prev, dir)
+				continue
+			}
+			dirOf[n] = dir
+			names = append(names, n)
+		}
+	}
+	if !found {
 		c.rep.note("no commitlog directory")
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	for _, o := range others {
-		c.rep.note("commitlog/%s: not a segment name, ignored (Java refuses to load some such names)", o)
-	}
+	sort.Strings(names)
 	c.rep.CommitLogFiles = len(names)
 	for i, name := range names {
-		path := filepath.Join(c.clDir, name)
+		path := filepath.Join(dirOf[name], name)
 		from, _ := strconv.ParseInt(name, 10, 64)
 		st, err := os.Stat(path)
 		if err != nil {

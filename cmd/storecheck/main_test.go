@@ -265,6 +265,27 @@ func TestOurStoreClean(t *testing.T) {
 	if strings.Contains(out, "0 end-of-file blanks") {
 		t.Errorf("commitlog did not roll:\n%s", out)
 	}
+
+	// Java's multi-path commitlog: the same segments spread over two directories.
+	other := filepath.Join(t.TempDir(), "commitlog2")
+	os.MkdirAll(other, 0o755)
+	segs, _ := os.ReadDir(filepath.Join(root, "commitlog"))
+	if len(segs) < 2 {
+		t.Fatalf("%d commitlog segments", len(segs))
+	}
+	for i, e := range segs {
+		if i%2 == 1 {
+			if err := os.Rename(filepath.Join(root, "commitlog", e.Name()), filepath.Join(other, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f, _ := os.OpenFile(conf, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "storePathCommitLog=%s,%s\n", filepath.Join(root, "commitlog"), other)
+	f.Close()
+	if code, out2 := runCheck(t, "-c", conf); code != 0 || !strings.Contains(out2, fmt.Sprintf("%d records", n)) {
+		t.Fatalf("multi-path: exit %d:\n%s", code, out2)
+	}
 }
 
 func TestUsage(t *testing.T) {
