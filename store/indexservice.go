@@ -21,6 +21,13 @@ type IndexConfig struct {
 	IndexNum        int    // maxIndexNum, default 20,000,000
 	MaxMsgsNumBatch int    // cap on offsets per query, default 64
 
+	// KeepOnAbnormalExit keeps every index file after a crash instead of Java's rule
+	// (drop files newer than the checkpoint's indexMsgTimestamp). Nothing is lost then, but the
+	// store must call TruncateFrom with the recovered commitlog end before dispatching again,
+	// or entries past a torn tail would survive and hide the records re-written there. With
+	// Java's rule the dropped entries come back only for records the recovery re-dispatches.
+	KeepOnAbnormalExit bool
+
 	// OnFileFull is called (from a background goroutine) after a full file has been flushed,
 	// with its endTimestamp; the store records it as the checkpoint's indexMsgTimestamp, which
 	// decides which index files survive a crash. May be nil.
@@ -104,7 +111,7 @@ func (s *IndexService) Load(lastExitOK bool, indexMsgTimestamp int64) error {
 		if err != nil {
 			return fmt.Errorf("store: load index file: %w", err)
 		}
-		if !lastExitOK && f.endTs > indexMsgTimestamp {
+		if !lastExitOK && !s.cfg.KeepOnAbnormalExit && f.endTs > indexMsgTimestamp {
 			logrus.WithFields(logrus.Fields{"file": path, "endTimestamp": f.endTs, "indexMsgTimestamp": indexMsgTimestamp}).
 				Info("store: abnormal exit, dropping index file newer than the checkpoint")
 			if err := f.destroy(); err != nil {
@@ -347,6 +354,18 @@ func (s *IndexService) DeleteExpiredFiles(minPhyOffset int64) {
 		}
 	}
 	s.files = append(s.files[:0], s.files[n:]...)
+}
+
+// EndPhyOffset is the commitlog offset of the newest indexed record (the last file's
+// endPhyOffset), or -1 with no index file: recovery must re-dispatch from there for the index
+// to be complete.
+func (s *IndexService) EndPhyOffset() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(s.files) == 0 {
+		return -1
+	}
+	return s.files[len(s.files)-1].endPhy
 }
 
 // Files returns copies of the headers and paths of the current files, oldest first.
