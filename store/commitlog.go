@@ -245,6 +245,27 @@ func (s *Store) waitFlushed(end int64) PutStatus {
 	return PutOK
 }
 
+// groupCommitTicker wakes waiters every 10 ms so they notice their timeout even while the
+// flusher is stuck in a slow fdatasync.
+func (s *Store) groupCommitTicker() {
+	defer s.wg.Done()
+	g := &s.gc
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-tick.C:
+		}
+		if g.waiters.Load() > 0 {
+			g.mu.Lock()
+			g.cond.Broadcast()
+			g.mu.Unlock()
+		}
+	}
+}
+
 // groupCommitLoop is the SYNC_FLUSH flusher.
 func (s *Store) groupCommitLoop() {
 	defer s.wg.Done()

@@ -100,8 +100,9 @@ func Open(cfg Config, opts ...Option) (*Store, error) {
 	}
 	f.Close()
 	if cfg.FlushDiskType == SyncFlush {
-		s.wg.Add(1)
+		s.wg.Add(2)
 		go s.groupCommitLoop()
+		go s.groupCommitTicker()
 	} else {
 		s.wg.Add(1)
 		go s.asyncFlushLoop()
