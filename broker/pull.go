@@ -104,42 +104,79 @@ type pullProcessor struct {
 
 // process is the first pass: suspension allowed.
 func (p *pullProcessor) process(ch remoting.Channel, req *remoting.Command) *remoting.Command {
-	return p.run(ch, req, true)
+	resp, body := p.run(ch, req, true)
+	if body == nil {
+		return resp
+	}
+	// A FOUND answer is written here rather than returned: Channel.Write copies the frame into
+	// the connection's buffer before it returns, so the pooled body can be reused at once and
+	// a pull allocates no body.
+	p.write(ch, req, resp)
+	p.d.putBody(body)
+	return nil
 }
 
 // replay answers a held pull: the pull runs again without suspension and the answer goes out
 // with the original opaque through Channel.Write.
 func (p *pullProcessor) replay(h *heldPull) {
-	resp := p.run(h.ch, h.req, false)
-	if resp == nil {
-		return
+	resp, body := p.run(h.ch, h.req, false)
+	if resp != nil {
+		p.write(h.ch, h.req, resp)
 	}
-	resp.Opaque = h.req.Opaque
+	if body != nil {
+		p.d.putBody(body)
+	}
+}
+
+// write sends resp as the answer to req: what the server does for returned responses.
+func (p *pullProcessor) write(ch remoting.Channel, req, resp *remoting.Command) {
+	resp.Opaque = req.Opaque
 	resp.MarkResponse()
-	resp.Serialize = h.req.Serialize
-	if err := h.ch.Write(resp); err != nil {
-		p.d.log.WithFields(logrus.Fields{"topic": h.key.topic, "queueId": h.key.qid, "remote": h.ch.RemoteAddr(),
-			"err": err}).Debug("held pull answer not written")
+	resp.Serialize = req.Serialize
+	if err := ch.Write(resp); err != nil {
+		p.d.log.WithFields(logrus.Fields{"remote": ch.RemoteAddr(), "code": resp.Code, "err": err}).
+			Debug("pull answer not written")
+	}
+}
+
+// maxPooledBody caps the pull bodies kept for reuse; a rare huge one is left to the GC.
+const maxPooledBody = 4 << 20
+
+func (d *dataPlane) getBody(n int) *[]byte {
+	bp := d.bodyPool.Get().(*[]byte)
+	if cap(*bp) < n {
+		*bp = make([]byte, 0, n)
+	}
+	*bp = (*bp)[:0]
+	return bp
+}
+
+func (d *dataPlane) putBody(bp *[]byte) {
+	if cap(*bp) <= maxPooledBody {
+		d.bodyPool.Put(bp)
 	}
 }
 
 // javaRemoteAddr is how Java prints a channel's SocketAddress in remarks: "/ip:port".
 func javaRemoteAddr(ch remoting.Channel) string { return "/" + ch.RemoteAddr() }
 
-func pullFail(resp *remoting.Command, code int32, remark string) *remoting.Command {
+func pullFail(resp *remoting.Command, code int32, remark string) (*remoting.Command, *[]byte) {
 	resp.Code = code
 	resp.SetRemark(remark)
-	return resp
+	return resp, nil
 }
 
 // run is processRequest(channel, request, brokerAllowSuspend).
-func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSuspend bool) *remoting.Command {
+//
+// A FOUND answer's body lives in a pooled buffer, returned as body; the caller writes the
+// answer and then gives the buffer back with putBody.
+func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSuspend bool) (*remoting.Command, *[]byte) {
 	b := p.d.b
 	cfg := b.cfg
 	var h protocol.PullMessageRequestHeader
 	if err := h.Decode(req.ExtFields); err != nil {
 		p.d.log.WithFields(logrus.Fields{"remote": ch.RemoteAddr(), "err": err}).Warn("bad pull request header")
-		return remoting.NewResponse(req, protocol.SystemError, err.Error())
+		return remoting.NewResponse(req, protocol.SystemError, err.Error()), nil
 	}
 	resp := remoting.NewResponse(req, protocol.Success, "")
 
@@ -222,9 +259,8 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 	}
 	res := b.store.GetMessage(h.ConsumerGroup, h.Topic, h.QueueID, h.QueueOffset, h.MaxMsgNums, h.MaxMsgBytes, filter)
 	if res == nil {
-		resp = pullFail(resp, protocol.SystemError, "store getMessage return null")
 		p.commitOffset(ch, &h, allowSuspend && hasCommit)
-		return resp
+		return pullFail(resp, protocol.SystemError, "store getMessage return null")
 	}
 	resp.SetRemark(res.Status.String())
 	rh := protocol.PullMessageResponseHeader{
@@ -258,14 +294,16 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 		resp.Code = protocol.SystemError
 	}
 
+	var body *[]byte
 	switch resp.Code {
 	case protocol.Success:
-		// One copy of the stored records into the body; the mapped files are released at once.
-		body := make([]byte, 0, res.BufferTotalSize)
+		// One copy of the stored records into a pooled body; the mapped files are released at
+		// once, so a slow reader never pins a commitlog file.
+		body = p.d.getBody(int(res.BufferTotalSize))
 		for _, buf := range res.Buffers {
-			body = append(body, buf...)
+			*body = append(*body, buf...)
 		}
-		resp.Body = body
+		resp.Body = *body
 	case protocol.PullNotFound:
 		if allowSuspend && hasSuspend {
 			timeout := time.Duration(h.SuspendTimeoutMillis) * time.Millisecond
@@ -276,7 +314,7 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 			if p.d.hold.hold(held, timeout) {
 				res.Release()
 				p.commitOffset(ch, &h, hasCommit)
-				return nil
+				return nil, nil
 			}
 		}
 	case protocol.PullOffsetMoved:
@@ -293,7 +331,7 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 	resp.ExtFields = make(remoting.ExtFields, 0, 4)
 	rh.Encode(&resp.ExtFields)
 	p.commitOffset(ch, &h, allowSuspend && hasCommit)
-	return resp
+	return resp, body
 }
 
 // commitOffset is the commit-offset piggyback: on the first pass of a master, a pull with

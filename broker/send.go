@@ -56,6 +56,8 @@ type dataPlane struct {
 	// propPool recycles the buffers stored property strings are built in: the store copies
 	// them into the mapped file, so a buffer is free again as soon as the put returns.
 	propPool sync.Pool
+	// bodyPool recycles pull response bodies (pull.go).
+	bodyPool sync.Pool
 }
 
 // registerDataProcessors attaches the data-path processors to the broker's processor table.
@@ -66,6 +68,7 @@ func (b *Broker) registerDataProcessors() {
 	d.hold = newPullHoldService(d.log.WithField("component", "longpoll"), defaultMaxHeldPulls,
 		d.pull.replay, d.maxOffsetInQueue)
 	d.propPool.New = func() any { b := make([]byte, 0, 512); return &b }
+	d.bodyPool.New = func() any { b := make([]byte, 0, 64<<10); return &b }
 	b.data = d
 	send := remoting.ProcessorFunc(d.processSend)
 	b.register(protocol.SendMessage, send)
