@@ -126,7 +126,7 @@ func DefaultConfig() Config {
 }
 
 // CommitLogDir is storePathCommitLog or <root>/commitlog.
-func (c *Config) CommitLogDir() string {
+func (c Config) CommitLogDir() string {
 	if c.StorePathCommitLog != "" {
 		return c.StorePathCommitLog
 	}
@@ -134,25 +134,25 @@ func (c *Config) CommitLogDir() string {
 }
 
 // ConsumeQueueDir is <root>/consumequeue.
-func (c *Config) ConsumeQueueDir() string { return filepath.Join(c.StorePathRootDir, "consumequeue") }
+func (c Config) ConsumeQueueDir() string { return filepath.Join(c.StorePathRootDir, "consumequeue") }
 
 // IndexDir is <root>/index.
-func (c *Config) IndexDir() string { return filepath.Join(c.StorePathRootDir, "index") }
+func (c Config) IndexDir() string { return filepath.Join(c.StorePathRootDir, "index") }
 
 // ConfigDir is <root>/config, where the broker keeps its JSON files.
-func (c *Config) ConfigDir() string { return filepath.Join(c.StorePathRootDir, "config") }
+func (c Config) ConfigDir() string { return filepath.Join(c.StorePathRootDir, "config") }
 
 // CheckpointPath is <root>/checkpoint.
-func (c *Config) CheckpointPath() string { return filepath.Join(c.StorePathRootDir, "checkpoint") }
+func (c Config) CheckpointPath() string { return filepath.Join(c.StorePathRootDir, "checkpoint") }
 
 // AbortPath is <root>/abort.
-func (c *Config) AbortPath() string { return filepath.Join(c.StorePathRootDir, "abort") }
+func (c Config) AbortPath() string { return filepath.Join(c.StorePathRootDir, "abort") }
 
 // LockPath is <root>/lock.
-func (c *Config) LockPath() string { return filepath.Join(c.StorePathRootDir, "lock") }
+func (c Config) LockPath() string { return filepath.Join(c.StorePathRootDir, "lock") }
 
 // cqFileSize rounds mappedFileSizeConsumeQueue up to whole units, as Java does.
-func (c *Config) cqFileSize() int {
+func (c Config) cqFileSize() int {
 	n := c.MappedFileSizeConsumeQueue
 	if n <= 0 {
 		n = 300000 * cqUnitSize
