@@ -1,0 +1,124 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rocketgo/rocketgo/message"
+	"github.com/sirupsen/logrus"
+)
+
+// captureLog collects log output during fn.
+func captureLog(fn func()) string {
+	var buf bytes.Buffer
+	old := logrus.StandardLogger().Out
+	logrus.SetOutput(&buf)
+	defer logrus.SetOutput(old)
+	fn()
+	return buf.String()
+}
+
+func TestCorruptRecordStopsRecovery(t *testing.T) {
+	cases := []struct {
+		name   string
+		damage func(rec []byte)
+		reason string
+	}{
+		{"bad crc", func(rec []byte) { rec[len(rec)-20] ^= 0xFF }, "CRC"},
+		{"bad magic", func(rec []byte) { rec[5] = 0 }, "magic"},
+		{"bad size", func(rec []byte) { rec[3]++ }, "TOTALSIZE"},
+	}
+	for _, c := range cases {
+		for _, abort := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/abort=%v", c.name, abort), func(t *testing.T) {
+				cfg := testConfig(t)
+				cfg.MappedFileSizeCommitLog = 8192
+				s := mustOpen(t, cfg)
+				var offs []int64
+				for i := 0; i < 150; i++ {
+					r := s.PutMessage(newMsg("C", int32(i%2), strings.Repeat("b", 100+i)))
+					offs = append(offs, r.WroteOffset)
+				}
+				s.Close()
+				// Damage a record in the middle of the last-but-one file.
+				files, _ := os.ReadDir(cfg.CommitLogDir())
+				if len(files) < 3 {
+					t.Fatalf("%d files", len(files))
+				}
+				victimFile := int64(len(files)-2) * 8192
+				k := 0
+				for k = range offs {
+					if offs[k] >= victimFile+2000 {
+						break
+					}
+				}
+				path := filepath.Join(cfg.CommitLogDir(), fileName(victimFile))
+				data, _ := os.ReadFile(path)
+				pos := offs[k] - victimFile
+				c.damage(data[pos : pos+int64(message.RecordLen(newMsg("C", 0, strings.Repeat("b", 100+k))))])
+				os.WriteFile(path, data, 0o644)
+				if abort {
+					os.WriteFile(cfg.AbortPath(), nil, 0o644)
+				}
+				var s2 *Store
+				logs := captureLog(func() { s2 = mustOpen(t, cfg) })
+				defer s2.Close()
+				if !strings.Contains(logs, path) || !strings.Contains(logs, fmt.Sprint("offset=", offs[k])) || !strings.Contains(logs, c.reason) {
+					t.Fatalf("log does not name file %s and offset %d (%s):\n%s", path, offs[k], c.reason, logs)
+				}
+				if s2.CommitLogMaxOffset() != offs[k] {
+					t.Fatalf("recovered end %d, want %d", s2.CommitLogMaxOffset(), offs[k])
+				}
+				// Records before the damage are served; nothing from it on.
+				for i := 0; i < k; i++ {
+					if m, err := s2.LookMessageByOffset(offs[i]); err != nil || len(m.Body) != 100+i {
+						t.Fatalf("record %d: %v", i, err)
+					}
+				}
+				total := s2.MaxOffsetInQueue("C", 0) + s2.MaxOffsetInQueue("C", 1)
+				if total != int64(k) {
+					t.Fatalf("queues hold %d units, want %d", total, k)
+				}
+				if _, err := os.Stat(filepath.Join(cfg.CommitLogDir(), fileName(victimFile+8192))); !os.IsNotExist(err) {
+					t.Fatal("file after the damage was kept")
+				}
+				r := s2.PutMessage(newMsg("C", int32(k%2), "again"))
+				if r.Status != PutOK || r.WroteOffset != offs[k] || r.QueueOffset != int64(k/2) {
+					t.Fatalf("append after truncation: %+v", r)
+				}
+			})
+		}
+	}
+}
+
+// TestTornTailZeroed: garbage after the last record is dropped and zeroed, so a later append
+// that is shorter than the garbage cannot be followed by stale bytes.
+func TestTornTailZeroed(t *testing.T) {
+	cfg := testConfig(t)
+	s := mustOpen(t, cfg)
+	for i := 0; i < 5; i++ {
+		s.PutMessage(newMsg("Z", 0, "x"))
+	}
+	end := s.CommitLogMaxOffset()
+	s.Close()
+	// A torn copy of a valid record (its first half) right after the end.
+	path := filepath.Join(cfg.CommitLogDir(), fileName(0))
+	data, _ := os.ReadFile(path)
+	rec := message.AppendRecord(nil, newMsg("Z", 0, strings.Repeat("y", 500)), 5, end, 1)
+	copy(data[end:], rec[:300])
+	os.WriteFile(path, data, 0o644)
+	os.WriteFile(cfg.AbortPath(), nil, 0o644)
+	s = mustOpen(t, cfg)
+	defer s.Close()
+	if s.CommitLogMaxOffset() != end || s.recovery.DamagedOffset != end {
+		t.Fatalf("end %d report %+v", s.CommitLogMaxOffset(), s.recovery)
+	}
+	f := s.cl.q.last()
+	if !isZero(f.data[end : end+300]) {
+		t.Fatal("torn bytes not zeroed")
+	}
+}
