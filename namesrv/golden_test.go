@@ -33,7 +33,9 @@ type wireRecord struct {
 	Header        string            `json:"header"`
 }
 
-func readRecords(t *testing.T, path string) []wireRecord {
+func readRecords(t *testing.T, path string) []wireRecord { t.Helper(); return readRecordsF(t, path) }
+
+func readRecordsF(t testing.TB, path string) []wireRecord {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -78,6 +80,11 @@ func (r *wireRecord) body(t *testing.T) []byte {
 	if len(b) == 0 {
 		return nil
 	}
+	return b
+}
+
+func (r *wireRecord) rawBody() []byte {
+	b, _ := base64.StdEncoding.DecodeString(r.Body)
 	return b
 }
 

@@ -3,6 +3,7 @@ package namesrv
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rocketgo/rocketgo/conf"
 	"github.com/rocketgo/rocketgo/remoting"
@@ -150,6 +151,9 @@ func (ns *NameServer) registerBroker(ch remoting.Channel, req *remoting.Command)
 		BrokerID:     h.BrokerID,
 		HAServerAddr: h.HaServerAddr,
 		Channel:      ch,
+	}
+	if h.HeartbeatTimeoutMillis > 0 {
+		r.HeartbeatTimeout = time.Duration(h.HeartbeatTimeoutMillis) * time.Millisecond
 	}
 	if err := decodeRegistration(r, req.Body, h.Compressed, req.Version >= versionV3_0_11); err != nil {
 		log.WithError(err).Warn("register broker: bad body")

@@ -41,6 +41,9 @@ type Registration struct {
 	HasFilterServers bool
 	// Channel is the connection the registration came on; its close removes the broker.
 	Channel remoting.Channel
+	// HeartbeatTimeout is how long this broker may stay silent (5.x header
+	// heartbeatTimeoutMillis); 0 means the table's expiry (Java 4.9.8's fixed 120 s).
+	HeartbeatTimeout time.Duration
 }
 
 // RegisterResult is what a slave learns about its master: both empty for masters, or when the
@@ -53,6 +56,7 @@ type RegisterResult struct {
 // liveBroker is the liveness record of one broker address.
 type liveBroker struct {
 	lastUpdate   time.Time
+	timeout      time.Duration // 5.x brokers send their own (heartbeatTimeoutMillis); 0 = table default
 	dataVersion  DataVersion
 	channel      remoting.Channel // nil when registered without a connection (tests)
 	haServerAddr string
@@ -148,6 +152,7 @@ func (t *RouteTable) Register(r *Registration) RegisterResult {
 	prev := t.live[r.BrokerAddr]
 	t.live[r.BrokerAddr] = &liveBroker{
 		lastUpdate:   t.now(),
+		timeout:      r.HeartbeatTimeout,
 		dataVersion:  r.DataVersion,
 		channel:      r.Channel,
 		haServerAddr: r.HAServerAddr,
@@ -330,7 +335,11 @@ func (t *RouteTable) ScanExpired() []string {
 	var toClose []remoting.Channel
 	t.mu.Lock()
 	for addr, lb := range t.live {
-		if now.Sub(lb.lastUpdate) > t.expiry {
+		timeout := t.expiry
+		if lb.timeout > 0 {
+			timeout = lb.timeout
+		}
+		if now.Sub(lb.lastUpdate) > timeout {
 			removed = append(removed, addr)
 			if lb.channel != nil {
 				toClose = append(toClose, lb.channel)

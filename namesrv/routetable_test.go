@@ -356,3 +356,61 @@ func BenchmarkRoute(b *testing.B) {
 		}
 	})
 }
+
+func TestPerBrokerHeartbeatTimeout(t *testing.T) {
+	rt := newTestTable()
+	var now atomic.Int64
+	now.Store(time.Unix(1000, 0).UnixNano())
+	rt.now = func() time.Time { return time.Unix(0, now.Load()) }
+	short := reg("C", "short", 0, "s:1", 1, nil, tq("T", 1, 6))
+	short.HeartbeatTimeout = 10 * time.Second
+	rt.Register(short)
+	rt.Register(reg("C", "default", 0, "d:1", 1, nil, tq("T", 1, 6)))
+	now.Add(int64(11 * time.Second))
+	if got := rt.ScanExpired(); !reflect.DeepEqual(got, []string{"s:1"}) {
+		t.Errorf("expired %v, want only the 5.x broker with a 10 s timeout", got)
+	}
+}
+
+// TestConcurrentUse runs registrations, lookups, closes and scans at once; -race checks it.
+func TestConcurrentUse(t *testing.T) {
+	rt := newTestTable()
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			ch := newFakeChannel("x")
+			name := string(rune('a' + w))
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				switch i % 6 {
+				case 0:
+					rt.Register(reg("C", name, int64(i%2), name+":1", int64(i), ch, tq("T", 4, 6), tq("T"+name, 2, 6)))
+				case 1:
+					if r, ok := rt.Route("T"); ok && len(r.QueueDatas) == 0 {
+						t.Error("route with no queue data")
+					}
+				case 2:
+					_ = rt.ClusterInfo()
+					_ = rt.AllTopics()
+				case 3:
+					rt.WipeWritePerm(name)
+				case 4:
+					rt.ChannelClosed(ch)
+				case 5:
+					rt.ScanExpired()
+					rt.DeleteTopic("T"+name, "C")
+				}
+			}
+		}(w)
+	}
+	time.Sleep(200 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+}

@@ -151,8 +151,8 @@ func TestTCPExpiry(t *testing.T) {
 	})
 	silent := newTestClient(t)
 	alive := newTestClient(t)
+	start := time.Now() // before the registration is stamped
 	invoke(t, silent, ns.Addr(), registerRequest("silent", 0, "10.0.0.1:10911", registerBodyJSON(1)))
-	start := time.Now()
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
