@@ -8,10 +8,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rocketgo/rocketgo/remoting"
 )
+
+type encodeFunc func(*remoting.ExtFields)
+
+func (f encodeFunc) Encode(e *remoting.ExtFields) { f(e) }
 
 // javaHome is the stock RocketMQ 4.9.8 distribution the Java cross-check uses;
 // ROCKETGO_JAVA_ROCKETMQ overrides it.
@@ -32,10 +39,37 @@ type javaCase struct {
 	want []byte
 }
 
-// TestJavaReadsOurBodies hands every kind of body we write to the stock 4.9.8 Java classes
-// (fastjson 1.2.69) and checks that Java parses it into the same values: Java's own
-// re-encoding must equal our bytes, or the same document where Java's hash order differs.
-// It skips when no Java runtime or RocketMQ distribution is present.
+// headerCase builds a "header" case: our Encode output, as a JSON object in our field order,
+// which Java must decode into class and write back identically (same fields, same order).
+// extra names ext fields that are not properties of the Java class (MSG_REGION, …): they are
+// dropped from what Java must give back.
+func headerCase(name, class string, h interface{ Encode(*remoting.ExtFields) }, extra ...string) javaCase {
+	var ext remoting.ExtFields
+	h.Encode(&ext)
+	e := encoder{}
+	e.open()
+	for _, f := range ext {
+		e.key(f.Key)
+		e.str(f.Value)
+	}
+	e.close()
+	want := encoder{}
+	want.open()
+	for _, f := range ext {
+		if !slices.Contains(extra, f.Key) {
+			want.key(f.Key)
+			want.str(f.Value)
+		}
+	}
+	want.close()
+	return javaCase{name: name, class: class, mode: "header", ours: e.b, exact: true, want: want.b}
+}
+
+// TestJavaReadsOurBodies hands every kind of body and typed header we write to the stock 4.9.8
+// Java classes (fastjson 1.2.69, RemotingCommand) and checks that Java reads the same values:
+// Java's own re-encoding must equal our bytes — for headers the same fields in the same order,
+// which also proves every field name is one Java knows — or the same document where Java's
+// hash order differs. It skips when no Java runtime or RocketMQ distribution is present.
 func TestJavaReadsOurBodies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a JVM")
@@ -116,6 +150,83 @@ func TestJavaReadsOurBodies(t *testing.T) {
 		{"delayOffset.json", "org.apache.rocketmq.store.schedule.DelayOffsetSerializeWrapper", "pretty",
 			Pretty((&DelayOffsetWrapper{OffsetTable: map[int32]int64{1: 5, 2: 0, 18: 3}}).Marshal()), true, nil},
 	}
+	const (
+		hdr = "org.apache.rocketmq.common.protocol.header."
+		ns  = hdr + "namesrv."
+	)
+	send := &SendMessageRequestHeader{ProducerGroup: "PG", Topic: "TopicTest", DefaultTopic: "TBW102", DefaultTopicQueueNums: 4,
+		QueueID: 1, SysFlag: 0, BornTimestamp: 1700000000000, Flag: 0, Properties: "UNIQ_KEY\x01X\x02WAIT\x01true",
+		ReconsumeTimes: 0, MaxReconsumeTimes: 16, HasMaxReconsumeTimes: true, BrokerName: "broker-a"}
+	// SendMessageRequestHeader.Encode keeps the Go client's field order (V1 is the Go client's
+	// header; order does not matter to any reader), so only its fields are compared.
+	sendV1 := headerCase("send v1", hdr+"SendMessageRequestHeader", send)
+	sendV1.exact = false
+	cases = append(cases,
+		sendV1,
+		headerCase("send v2", hdr+"SendMessageRequestHeaderV2", encodeFunc(send.EncodeV2)),
+		headerCase("send response", hdr+"SendMessageResponseHeader", &SendMessageResponseHeader{MsgID: "C0A8000A00002A9F0000000000001000",
+			QueueID: 1, QueueOffset: 5, TransactionID: "T", MsgRegion: DefaultRegionID, TraceOn: true}, ExtMsgRegion, ExtTraceOn),
+		headerCase("pull", hdr+"PullMessageRequestHeader", &PullMessageRequestHeader{ConsumerGroup: "CG", Topic: "TopicTest", QueueID: 2,
+			QueueOffset: 10, MaxMsgNums: 32, SysFlag: 3, CommitOffset: 9, SuspendTimeoutMillis: 15000, Subscription: "TagA",
+			SubVersion: 1700000000000, ExpressionType: ExpressionTypeTag, BrokerName: "broker-a"}),
+		headerCase("pull response", hdr+"PullMessageResponseHeader", &PullMessageResponseHeader{SuggestWhichBrokerID: 1,
+			NextBeginOffset: 5, MinOffset: 0, MaxOffset: 5}),
+		headerCase("register", ns+"RegisterBrokerRequestHeader", &RegisterBrokerRequestHeader{BrokerName: "broker-a",
+			BrokerAddr: "127.0.0.1:10911", ClusterName: "DefaultCluster", HaServerAddr: "127.0.0.1:10912", BrokerID: 0, BodyCrc32: 123}),
+		headerCase("register response", ns+"RegisterBrokerResponseHeader", &RegisterBrokerResponseHeader{HaServerAddr: "a:1", MasterAddr: "a:2"}),
+		headerCase("unregister", ns+"UnRegisterBrokerRequestHeader", &BrokerIdentityHeader{BrokerName: "b", BrokerAddr: "a:1", ClusterName: "C", BrokerID: 1}),
+		headerCase("data version", ns+"QueryDataVersionRequestHeader", &BrokerIdentityHeader{BrokerName: "b", BrokerAddr: "a:1", ClusterName: "C", BrokerID: 1}),
+		headerCase("data version response", ns+"QueryDataVersionResponseHeader", &QueryDataVersionResponseHeader{Changed: true}),
+		headerCase("route", ns+"GetRouteInfoRequestHeader", &GetRouteInfoRequestHeader{Topic: "TopicTest"}),
+		headerCase("put kv", ns+"PutKVConfigRequestHeader", &KVConfigHeader{Namespace: "N", Key: "K", Value: "V"}),
+		headerCase("get kv", ns+"GetKVConfigRequestHeader", &KVConfigHeader{Namespace: "N", Key: "K"}),
+		headerCase("get kv response", ns+"GetKVConfigResponseHeader", &GetKVConfigResponseHeader{Value: "V"}),
+		headerCase("delete kv", ns+"DeleteKVConfigRequestHeader", &KVConfigHeader{Namespace: "N", Key: "K"}),
+		headerCase("kv list", ns+"GetKVListByNamespaceRequestHeader", &KVConfigHeader{Namespace: "N"}),
+		headerCase("wipe", ns+"WipeWritePermOfBrokerRequestHeader", &BrokerNameHeader{BrokerName: "b"}),
+		headerCase("wipe response", ns+"WipeWritePermOfBrokerResponseHeader", &WipeWritePermOfBrokerResponseHeader{WipeTopicCount: 3}),
+		headerCase("add perm", ns+"AddWritePermOfBrokerRequestHeader", &BrokerNameHeader{BrokerName: "b"}),
+		headerCase("add perm response", ns+"AddWritePermOfBrokerResponseHeader", &AddWritePermOfBrokerResponseHeader{AddTopicCount: 3}),
+		headerCase("delete topic ns", ns+"DeleteTopicFromNamesrvRequestHeader", &DeleteTopicFromNamesrvRequestHeader{Topic: "T"}),
+		headerCase("topics by cluster", hdr+"GetTopicsByClusterRequestHeader", &GetTopicsByClusterRequestHeader{Cluster: "C"}),
+		headerCase("query offset", hdr+"QueryConsumerOffsetRequestHeader", &QueueHeader{ConsumerGroup: "CG", Topic: "T", QueueID: 1, BrokerName: "b"}),
+		headerCase("max offset", hdr+"GetMaxOffsetRequestHeader", &QueueHeader{Topic: "T", QueueID: 1, BrokerName: "b"}),
+		headerCase("min offset", hdr+"GetMinOffsetRequestHeader", &QueueHeader{Topic: "T", QueueID: 1, BrokerName: "b"}),
+		headerCase("earliest", hdr+"GetEarliestMsgStoretimeRequestHeader", &QueueHeader{Topic: "T", QueueID: 1, BrokerName: "b"}),
+		headerCase("update offset", hdr+"UpdateConsumerOffsetRequestHeader", &UpdateConsumerOffsetRequestHeader{ConsumerGroup: "CG",
+			Topic: "T", QueueID: 1, CommitOffset: 7, BrokerName: "b"}),
+		headerCase("search offset", hdr+"SearchOffsetRequestHeader", &SearchOffsetRequestHeader{Topic: "T", QueueID: 1, Timestamp: 5, BrokerName: "b"}),
+		headerCase("query offset response", hdr+"QueryConsumerOffsetResponseHeader", &OffsetResponseHeader{Offset: 7}),
+		headerCase("max offset response", hdr+"GetMaxOffsetResponseHeader", &OffsetResponseHeader{Offset: 7}),
+		headerCase("search offset response", hdr+"SearchOffsetResponseHeader", &OffsetResponseHeader{Offset: 7}),
+		headerCase("earliest response", hdr+"GetEarliestMsgStoretimeResponseHeader", &GetEarliestMsgStoretimeResponseHeader{Timestamp: 7}),
+		headerCase("consumer list", hdr+"GetConsumerListByGroupRequestHeader", &ConsumerGroupHeader{ConsumerGroup: "CG"}),
+		headerCase("notify ids", hdr+"NotifyConsumerIdsChangedRequestHeader", &ConsumerGroupHeader{ConsumerGroup: "CG"}),
+		headerCase("connections", hdr+"GetConsumerConnectionListRequestHeader", &ConsumerGroupHeader{ConsumerGroup: "CG"}),
+		headerCase("unregister client", hdr+"UnregisterClientRequestHeader", &UnregisterClientRequestHeader{ClientID: "c@1", ProducerGroup: "PG", ConsumerGroup: "CG"}),
+		headerCase("send back", hdr+"ConsumerSendMsgBackRequestHeader", &ConsumerSendMsgBackRequestHeader{Offset: 1, Group: "CG", DelayLevel: 3,
+			OriginMsgID: "M", OriginTopic: "T", MaxReconsumeTimes: 16, HasMaxReconsumeTimes: true, BrokerName: "b"}),
+		headerCase("end tx", hdr+"EndTransactionRequestHeader", &EndTransactionRequestHeader{ProducerGroup: "PG", TranStateTableOffset: 1,
+			CommitLogOffset: 2, CommitOrRollback: TransactionCommitType, FromTransactionCheck: true, MsgID: "M", TransactionID: "X", BrokerName: "b"}),
+		headerCase("check tx", hdr+"CheckTransactionStateRequestHeader", &CheckTransactionStateRequestHeader{TranStateTableOffset: 3,
+			CommitLogOffset: 6640, MsgID: "M", TransactionID: "M", OffsetMsgID: "O"}),
+		headerCase("query message", hdr+"QueryMessageRequestHeader", &QueryMessageRequestHeader{Topic: "T", Key: "K", MaxNum: 32,
+			BeginTimestamp: 1, EndTimestamp: 2, UniqueKeyQuery: true}, ExtUniqueKeyQuery),
+		headerCase("query message response", hdr+"QueryMessageResponseHeader", &QueryMessageResponseHeader{IndexLastUpdateTimestamp: 1, IndexLastUpdatePhyoffset: 2}),
+		headerCase("view message", hdr+"ViewMessageRequestHeader", &ViewMessageRequestHeader{Offset: 99}),
+		headerCase("create topic", hdr+"CreateTopicRequestHeader", &CreateTopicRequestHeader{Topic: "T", DefaultTopic: "TBW102",
+			ReadQueueNums: 8, WriteQueueNums: 8, Perm: 6, TopicFilterType: TopicFilterSingleTag, TopicSysFlag: 0, Order: false}),
+		headerCase("delete topic", hdr+"DeleteTopicRequestHeader", &TopicHeader{Topic: "T"}),
+		headerCase("topic stats", hdr+"GetTopicStatsInfoRequestHeader", &TopicHeader{Topic: "T"}),
+		headerCase("consume by who", hdr+"QueryTopicConsumeByWhoRequestHeader", &TopicHeader{Topic: "T"}),
+		headerCase("producer connections", hdr+"GetProducerConnectionListRequestHeader", &GetProducerConnectionListRequestHeader{ProducerGroup: "PG"}),
+		headerCase("consume stats", hdr+"GetConsumeStatsRequestHeader", &GetConsumeStatsRequestHeader{ConsumerGroup: "CG", Topic: "T"}),
+		headerCase("delete group", hdr+"DeleteSubscriptionGroupRequestHeader", &DeleteSubscriptionGroupRequestHeader{GroupName: "CG", RemoveOffset: true}),
+		headerCase("reset offset", hdr+"ResetOffsetRequestHeader", &ResetOffsetRequestHeader{Topic: "T", Group: "CG", Timestamp: -1, IsForce: true}),
+		headerCase("consumer status", hdr+"GetConsumerStatusRequestHeader", &GetConsumerStatusRequestHeader{Topic: "T", Group: "CG", ClientAddr: "c"}),
+		headerCase("running info", hdr+"GetConsumerRunningInfoRequestHeader", &GetConsumerRunningInfoRequestHeader{ConsumerGroup: "CG", ClientID: "c", JstackEnable: true}),
+		headerCase("broker config response", hdr+"GetBrokerConfigResponseHeader", &GetBrokerConfigResponseHeader{Version: `{"counter":1}`}),
+	)
 	var in bytes.Buffer
 	for i, c := range cases {
 		fmt.Fprintf(&in, "%d %s %s %s\n", i, c.class, c.mode, base64.StdEncoding.EncodeToString(c.ours))
