@@ -21,7 +21,7 @@ import (
 const fixtureDir = "../../testdata/java-4.9.8-store"
 
 // untarFixture unpacks the Java 4.9.8 store under dir and returns its root.
-func untarFixture(t *testing.T, dir string) string {
+func untarFixture(t testing.TB, dir string) string {
 	t.Helper()
 	f, err := os.Open(filepath.Join(fixtureDir, "store-compact.tar.gz"))
 	if err != nil {
@@ -317,9 +317,9 @@ func TestQuoteNumericKeys(t *testing.T) {
 }
 
 func BenchmarkCheckJavaFixture(b *testing.B) {
-	t := &testing.T{}
-	root := untarFixture(t, b.TempDir())
-	sizes := Sizes{CommitLog: 1 << 30, ConsumeQueue: 6000000, HashSlotNum: 5000000, IndexNum: 20000000}
+	root := untarFixture(b, b.TempDir())
+	sizes := Sizes{CommitLog: 1 << 30, ConsumeQueue: 6000000, HashSlotNum: 5000000, IndexNum: 20000000,
+		DelayLevels: delayLevels(store.DefaultConfig().MessageDelayLevel)}
 	for b.Loop() {
 		if rep, err := Check(root, "", sizes); err != nil || len(rep.Damage) != 0 {
 			b.Fatal(err, rep.Damage)
