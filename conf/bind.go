@@ -215,6 +215,21 @@ func ToMap(targets ...any) map[string]string {
 	return m
 }
 
+// Properties renders every bound field as a Property in declaration order (the first target
+// wins for a key bound in several), for rewriting the properties file after a live update:
+// WriteConfigFile(path, FormatProperties(Properties(cfg))) is Java's Configuration.persist.
+func Properties(targets ...any) []Property {
+	var out []Property
+	seen := map[string]bool{}
+	_ = walk(targets, false, func(key, value string) {
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, Property{Key: key, Value: value})
+		}
+	})
+	return out
+}
+
 // Print writes `key=value` lines for every bound field of each target in declaration order,
 // the output of `mqbroker -p` / `mqnamesrv -p` (MixAll.printObjectProperties).
 func Print(w io.Writer, targets ...any) error { return printFields(w, false, targets) }

@@ -277,3 +277,25 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+func TestPropertiesRoundTrip(t *testing.T) {
+	c := newBroker()
+	c.BrokerName = "b with = and # and trailing "
+	c.Sub.Weight = 0.25
+	props := Properties(c)
+	if len(props) != 12 || props[0].Key != "storePathRootDir" || props[6].Key != "brokerName" {
+		t.Fatalf("Properties = %+v", props)
+	}
+	back, err := ParseProperties(FormatProperties(props))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := &brokerCfg{}
+	if _, err := Load(back, c2); err != nil {
+		t.Fatal(err)
+	}
+	c.ListenPort = c.storeCfg.ListenPort // the first binding of listenPort is the one written
+	if *c2 != *c {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", *c2, *c)
+	}
+}
