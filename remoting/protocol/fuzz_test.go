@@ -1,6 +1,11 @@
 package protocol
 
 import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rocketgo/rocketgo/remoting"
@@ -12,6 +17,10 @@ func FuzzBodies(f *testing.F) {
 	for _, s := range []string{`{0:"a"}`, `{{"brokerName":"b","queueId":0,"topic":"t"}:1}`, `{"a":[{1:2}]}`,
 		`{"offsetTable":{"t@g":{0:1}}}`, `{"clientID":"x","consumerDataSet":[{"subscriptionDataSet":[{"codeSet":["1",2]}]}]}`} {
 		f.Add([]byte(s))
+	}
+	// Every captured Java/Go body and the Java-written config files seed the corpus too.
+	for _, fb := range loadBodiesF(f) {
+		f.Add(fb)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if n, err := normalize(b); err == nil && len(n) > 0 {
@@ -25,6 +34,18 @@ func FuzzBodies(f *testing.F) {
 		_ = (&ConsumeStats{}).Unmarshal(b)
 		_ = (&ConsumerOffsetWrapper{}).Unmarshal(b)
 		_ = (&SubscriptionGroupWrapper{}).Unmarshal(b)
+		_ = (&ClusterInfo{}).Unmarshal(b)
+		_ = (&TopicList{}).Unmarshal(b)
+		_ = (&KVTable{}).Unmarshal(b)
+		_ = (&ConsumerConnection{}).Unmarshal(b)
+		_ = (&GetConsumerStatusBody{}).Unmarshal(b)
+		_ = (&TopicStatsTable{}).Unmarshal(b)
+		_ = (&ConsumeStatsList{}).Unmarshal(b)
+		_ = (&DelayOffsetWrapper{}).Unmarshal(b)
+		_ = (&ConsumerFilterWrapper{}).Unmarshal(b)
+		_ = (&LockBatchRequestBody{}).Unmarshal(b)
+		_ = (&QueryConsumeTimeSpanBody{}).Unmarshal(b)
+		_ = (&TopicConfigSerializeWrapper{}).Unmarshal(b)
 		_, _ = UnmarshalRegisterBrokerBody(b, false)
 		_, _ = UnmarshalRegisterBrokerBody(b, true)
 	})
@@ -48,4 +69,33 @@ func FuzzHeaders(f *testing.F) {
 		}
 		SortJavaOrder(ext)
 	})
+}
+
+// loadBodiesF reads the seed bodies without a *testing.T.
+func loadBodiesF(f *testing.F) [][]byte {
+	var out [][]byte
+	file, err := os.Open("testdata/bodies.jsonl")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var fb struct {
+			Body string `json:"body"`
+		}
+		if json.Unmarshal(sc.Bytes(), &fb) == nil {
+			if b, err := base64.StdEncoding.DecodeString(fb.Body); err == nil {
+				out = append(out, b)
+			}
+		}
+	}
+	files, _ := filepath.Glob("testdata/java-4.9.8-config/*.json")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
 }
