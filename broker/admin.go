@@ -8,7 +8,7 @@ import (
 
 // adminProcessor answers the topic administration requests that producers' tooling and
 // mqadmin need from the broker core (Java AdminBrokerProcessor: updateAndCreateTopic,
-// deleteTopic, getAllTopicConfig). The rest of the admin surface belongs to the admin work
+// deleteTopic, getAllTopicConfig, getTopicStatsInfo, getBrokerRuntimeInfo). The rest of the admin surface belongs to the admin work
 // (issue 7).
 type adminProcessor struct{ b *Broker }
 
@@ -17,6 +17,8 @@ func (b *Broker) registerAdminProcessors() {
 	b.register(protocol.UpdateAndCreateTopic, remoting.ProcessorFunc(p.updateAndCreateTopic))
 	b.register(protocol.DeleteTopicInBroker, remoting.ProcessorFunc(p.deleteTopic))
 	b.register(protocol.GetAllTopicConfig, remoting.ProcessorFunc(p.getAllTopicConfig))
+	b.register(protocol.GetBrokerRuntimeInfo, remoting.ProcessorFunc(p.getBrokerRuntimeInfo))
+	b.register(protocol.GetTopicStatsInfo, remoting.ProcessorFunc(p.getTopicStatsInfo))
 }
 
 // updateAndCreateTopic creates or replaces a topic and then registers it with every

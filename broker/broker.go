@@ -41,6 +41,8 @@ type Broker struct {
 	data    *dataPlane // send, pull, long polling, send-back (send.go)
 	reg     *registrar // NameServer registration (register.go)
 
+	rstats runtimeStats // counters sampled for GET_BROKER_RUNTIME_INFO
+
 	router *remoting.Router
 	server *remoting.Server // listenPort
 	vip    *remoting.Server // listenPort-2, nil when it could not be bound
@@ -233,6 +235,8 @@ func (b *Broker) startHousekeeping() {
 		}
 	})
 	every(clientScanInterval, clientScanInterval, func() { b.clients.scanExpired(time.Now(), channelExpiredTimeout) })
+	b.rstats.init(time.Now())
+	every(time.Second, time.Second, func() { b.rstats.sample(time.Now(), b.store.Stats()) })
 }
 
 // loadMetadata reads topics.json, subscriptionGroup.json and consumerOffset.json (falling back
