@@ -330,6 +330,9 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 	res.Release()
 	resp.ExtFields = make(remoting.ExtFields, 0, 4)
 	rh.Encode(&resp.ExtFields)
+	if req.Serialize == remoting.SerializeRocketMQ {
+		reorderExt(resp.ExtFields, pullBinaryOrder)
+	}
 	p.commitOffset(ch, &h, allowSuspend && hasCommit)
 	return resp, body
 }

@@ -422,6 +422,9 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 		TraceOn:     cfg.TraceOn,
 	}
 	rh.Encode(&resp.ExtFields)
+	if req.Serialize == remoting.SerializeRocketMQ {
+		reorderExt(resp.ExtFields, sendBinaryOrder)
+	}
 	resp.Code = code
 	resp.Remark, resp.HasRemark = "", false
 	if sp.delayLevel <= 0 || sp.tranMsg {
@@ -520,6 +523,9 @@ func (d *dataPlane) sendBatch(ch remoting.Channel, req, resp *remoting.Command, 
 		TraceOn:     cfg.TraceOn,
 	}
 	rh.Encode(&resp.ExtFields)
+	if req.Serialize == remoting.SerializeRocketMQ {
+		reorderExt(resp.ExtFields, sendBinaryOrder)
+	}
 	resp.Code = code
 	resp.Remark, resp.HasRemark = "", false
 	// Any new message wakes the queue's pulls; their filters are re-checked by the pull.
@@ -539,4 +545,32 @@ func dropRealDestination(props []byte) []byte {
 		props = message.DeleteProperty(props, message.PropertyRealQueueID)
 	}
 	return props
+}
+
+// Java writes a header that implements FastCodesHeader field by field, in declaration order,
+// when it answers in the ROCKETMQ binary serialization, and its other ext fields after them;
+// in JSON the whole map comes out in HashMap order (what protocol's Encode produces). These
+// are the binary orders of the send and pull answers, so binary answers match Java's bytes.
+var (
+	sendBinaryOrder = []string{"msgId", "queueId", "queueOffset", "transactionId",
+		protocol.ExtTraceOn, protocol.ExtMsgRegion}
+	pullBinaryOrder = []string{"suggestWhichBrokerId", "nextBeginOffset", "minOffset", "maxOffset"}
+)
+
+// reorderExt sorts ext by the rank of each key in order (stable; unknown keys last). The
+// lists are a handful of entries, so an insertion sort that allocates nothing is enough.
+func reorderExt(ext remoting.ExtFields, order []string) {
+	rank := func(k string) int {
+		for i, o := range order {
+			if o == k {
+				return i
+			}
+		}
+		return len(order)
+	}
+	for i := 1; i < len(ext); i++ {
+		for j := i; j > 0 && rank(ext[j].Key) < rank(ext[j-1].Key); j-- {
+			ext[j], ext[j-1] = ext[j-1], ext[j]
+		}
+	}
 }
