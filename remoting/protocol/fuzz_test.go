@@ -11,9 +11,9 @@ import (
 	"github.com/rocketgo/rocketgo/remoting"
 )
 
-// FuzzBodies feeds arbitrary bytes to the fastjson reader and every body decoder: none may
+// FuzzBodyDecoders feeds arbitrary bytes to the fastjson reader and every body decoder: none may
 // panic, and whatever normalize accepts must be strict JSON.
-func FuzzBodies(f *testing.F) {
+func FuzzBodyDecoders(f *testing.F) {
 	for _, s := range []string{`{0:"a"}`, `{{"brokerName":"b","queueId":0,"topic":"t"}:1}`, `{"a":[{1:2}]}`,
 		`{"offsetTable":{"t@g":{0:1}}}`, `{"clientID":"x","consumerDataSet":[{"subscriptionDataSet":[{"codeSet":["1",2]}]}]}`} {
 		f.Add([]byte(s))
@@ -51,8 +51,8 @@ func FuzzBodies(f *testing.F) {
 	})
 }
 
-// FuzzHeaders decodes arbitrary key/value pairs with the hot-path headers: errors, never panics.
-func FuzzHeaders(f *testing.F) {
+// FuzzTypedHeaders decodes arbitrary key/value pairs with the hot-path headers: errors, never panics.
+func FuzzTypedHeaders(f *testing.F) {
 	f.Add("e", "1", "g", "99999999999999999999")
 	f.Add("queueOffset", "-", "sysFlag", "+2")
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
