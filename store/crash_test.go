@@ -23,6 +23,8 @@ func crashConfig(dir string) Config {
 	cfg.MappedFileSizeCommitLog = 256 * 1024
 	cfg.MappedFileSizeConsumeQueue = 500 * cqUnitSize
 	cfg.FlushIntervalCommitLog = 5
+	cfg.MaxHashSlotNum = 4096
+	cfg.MaxIndexNum = 16384
 	return cfg
 }
 
@@ -42,7 +44,7 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("helper process")
 	}
 	round, _ := strconv.Atoi(os.Getenv("ROCKETGO_CRASH_ROUND"))
-	s, err := Open(crashConfig(dir))
+	s, err := Open(crashConfig(dir), WithDefaultIndex())
 	if err != nil {
 		fmt.Println("OPENFAIL", err)
 		os.Exit(2)
@@ -133,7 +135,7 @@ func TestCrashRecovery(t *testing.T) {
 
 func verifyAfterCrash(t *testing.T, dir string, acks []ack) {
 	t.Helper()
-	s, err := Open(crashConfig(dir))
+	s, err := Open(crashConfig(dir), WithDefaultIndex())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +158,21 @@ func verifyAfterCrash(t *testing.T, dir string, acks []ack) {
 			t.Fatalf("acked message %+v not served by its queue: %v", a, g.Status)
 		}
 		g.Release()
+	}
+	// The index finds acknowledged messages by key (a sample: queries are not free).
+	for i := 0; i < len(acks); i += 1 + len(acks)/200 {
+		a := acks[i]
+		q := s.QueryMessage("Crash", fmt.Sprint("k", a.seq), 64, 0, Now()+1000)
+		found := false
+		for _, b := range q.Buffers {
+			if crc32.ChecksumIEEE(b) == a.crc {
+				found = true
+			}
+		}
+		q.Release()
+		if !found {
+			t.Fatalf("index lost acked message %+v", a)
+		}
 	}
 	// Every unit of every queue points at a valid record and offsets are dense.
 	end := s.CommitLogMaxOffset()

@@ -63,11 +63,25 @@ func (s *Store) recover() error {
 		}
 	}
 	rep.StartFile = files[start].path
-	end, err := s.scan(files, start, maxPhysCQ, rep)
+	// After a crash every valid record from the start file is dispatched again, as in Java:
+	// the queues skip units they hold, and index files newer than the checkpoint were dropped
+	// by the index loader and get rebuilt here. After a clean stop only records the queues do
+	// not hold yet are dispatched.
+	dispatchFrom := maxPhysCQ
+	if !s.lastExitOK {
+		dispatchFrom = -1
+	}
+	end, err := s.scan(files, start, dispatchFrom, rep)
 	if err != nil {
 		return err
 	}
 	rep.EndOffset = end
+	if tr, ok := s.index.(interface{ TruncateFrom(int64) error }); ok {
+		// Entries for records past the valid end would point at whatever is written there next.
+		if err := tr.TruncateFrom(end); err != nil {
+			return fmt.Errorf("store: truncate index at %d: %w", end, err)
+		}
+	}
 	s.cl.q.truncateTo(end)
 	s.cl.q.flushedWhere.Store(end)
 	if maxPhysCQ >= end {

@@ -54,6 +54,19 @@ type Option func(*Store)
 // recovery already dispatches to it.
 func WithIndex(ix IndexBuilder) Option { return func(s *Store) { s.index = ix } }
 
+// WithDefaultIndex installs an IndexService sized from the config (index/ under the root),
+// when messageIndexEnable is true.
+func WithDefaultIndex() Option {
+	return func(s *Store) {
+		if s.cfg.MessageIndexEnable {
+			s.index = NewIndexService(IndexConfigFrom(&s.cfg))
+		}
+	}
+}
+
+// Index returns the index hook (nil without one).
+func (s *Store) Index() IndexBuilder { return s.index }
+
 // Open locks the store directory, loads and recovers it, and starts the flush and clean-up
 // goroutines. The abort file exists from here until Close.
 func Open(cfg Config, opts ...Option) (*Store, error) {
@@ -130,6 +143,10 @@ func (s *Store) load() error {
 		return err
 	}
 	s.cp = cp
+	if h, ok := s.index.(interface{ SetOnFileFull(func(int64)) }); ok {
+		// A full index file moves the checkpoint's indexMsgTimestamp.
+		h.SetOnFileFull(s.SetIndexMsgTimestamp)
+	}
 	if l, ok := s.index.(IndexLoader); ok && s.index != nil {
 		if err := l.Load(s.lastExitOK, cp.indexMsgTimestamp.Load()); err != nil {
 			return fmt.Errorf("store: load index: %w", err)
