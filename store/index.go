@@ -269,6 +269,17 @@ func (x *IndexFile) timeMatched(begin, end int64) bool {
 // walk stops where Java's does: at a broken link (prev <= 0, beyond indexCount, or a self
 // loop), a negative timeDiff, or an item older than begin.
 func (x *IndexFile) SelectPhyOffsets(dst []int64, key []byte, maxNum int, begin, end int64) []int64 {
+	return x.selectPhyOffsets(dst, key, maxNum, begin, end, nil)
+}
+
+// selectPauseSteps is how many chain items a query walks between pauses (a few µs): a key
+// sharing its bucket with a hot key may face a chain of millions of items, and the writer
+// (the dispatcher, under the store's append lock) must not wait for all of them.
+const selectPauseSteps = 256
+
+// selectPhyOffsets is SelectPhyOffsets with a pause hook, called every selectPauseSteps items;
+// it may let a writer in and returns false when the walk must stop (the file was closed).
+func (x *IndexFile) selectPhyOffsets(dst []int64, key []byte, maxNum int, begin, end int64, pause func() bool) []int64 {
 	be := binary.BigEndian
 	keyHash := IndexKeyHash(key)
 	cur := int32(be.Uint32(x.data[x.slotPos(keyHash):]))
@@ -277,6 +288,9 @@ func (x *IndexFile) SelectPhyOffsets(dst []int64, key []byte, maxNum int, begin,
 	}
 	// At most indexCount steps: a corrupt file with a longer cycle cannot spin for ever.
 	for steps := int32(0); steps < x.indexCount && len(dst) < maxNum; steps++ {
+		if pause != nil && steps > 0 && steps%selectPauseSteps == 0 && !pause() {
+			break
+		}
 		ip := x.itemPos(cur)
 		if ip+indexItemSize > len(x.data) {
 			break

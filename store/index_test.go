@@ -668,3 +668,57 @@ func TestIndexKeepOnAbnormalExit(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexLongChainQueryLetsWritersIn walks a bucket of 100k items (one slot) in a loop while
+// records are added and old files deleted: answers stay right, and a put never waits for a
+// whole walk (the walk pauses every selectPauseSteps items).
+func TestIndexLongChainQueryLetsWritersIn(t *testing.T) {
+	s, _ := newTestIndex(t, 1, 60000)
+	defer s.Close()
+	for i := 0; i < 100000; i++ {
+		s.PutRequest(IndexRequest{Topic: "T", Keys: "hot", CommitLogOffset: int64(i), StoreTimestamp: t0 + int64(i)})
+	}
+	stop := make(chan struct{})
+	walks := make(chan time.Duration, 1000)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			start := time.Now()
+			// "cold" shares the only bucket and matches nothing: the whole chain is walked.
+			if got := s.QueryOffsets("T", "cold", 64, 0, 1<<62); len(got) != 0 {
+				t.Errorf("cold: %v", got)
+				return
+			}
+			walks <- time.Since(start)
+		}
+	}()
+	var worstPut time.Duration
+	for i := 0; i < 3000; i++ {
+		start := time.Now()
+		s.PutRequest(IndexRequest{Topic: "T", Keys: "hot", CommitLogOffset: int64(100000 + i), StoreTimestamp: t0 + int64(100000+i)})
+		worstPut = max(worstPut, time.Since(start))
+		if i == 1500 {
+			s.DeleteExpiredFiles(70000) // closes the oldest file, maybe under a walk
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(walks)
+	var n int
+	var longest time.Duration
+	for w := range walks {
+		n++
+		longest = max(longest, w)
+	}
+	if got := s.QueryOffsets("T", "hot", 3, 0, 1<<62); !slices.Equal(got, []int64{102999, 102998, 102997}) {
+		t.Fatalf("hot: %v", got)
+	}
+	t.Logf("%d full walks, longest %v; slowest put %v", n, longest, worstPut)
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -286,13 +287,23 @@ func (s *IndexService) QueryOffset(topic, key string, maxNum int, begin, end int
 	k = append(append(append(k, topic...), '#'), key...)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for i := len(s.files) - 1; i >= 0; i-- {
-		f := s.files[i]
-		if i == len(s.files)-1 {
+	// Long chain walks pause to let BuildIndex in (see selectPauseSteps); the list may change
+	// meanwhile, so walk a snapshot and stop at a file that has been closed.
+	files := slices.Clone(s.files)
+	for i := len(files) - 1; i >= 0; i-- {
+		f := files[i]
+		if f.data == nil {
+			break
+		}
+		if i == len(files)-1 {
 			res.IndexLastUpdateTimestamp, res.IndexLastUpdatePhyOffset = f.endTs, f.endPhy
 		}
 		if f.timeMatched(begin, end) {
-			res.PhyOffsets = f.SelectPhyOffsets(res.PhyOffsets, k, maxNum, begin, end)
+			res.PhyOffsets = f.selectPhyOffsets(res.PhyOffsets, k, maxNum, begin, end, func() bool {
+				s.mu.RUnlock()
+				s.mu.RLock()
+				return f.data != nil
+			})
 		}
 		if f.beginTs < begin || len(res.PhyOffsets) >= maxNum {
 			break
@@ -380,13 +391,16 @@ func (s *IndexService) Files() (paths []string, headers []IndexHeader) {
 }
 
 // Flush makes the last (written) file durable; earlier files were flushed when they filled.
+// The fsync runs outside the lock so that BuildIndex does not wait for the disk.
 func (s *IndexService) Flush() error {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	if len(s.files) == 0 {
+		s.mu.RUnlock()
 		return nil
 	}
-	return s.files[len(s.files)-1].Flush()
+	f := s.files[len(s.files)-1]
+	s.mu.RUnlock()
+	return f.Flush()
 }
 
 // Close waits for background flushes, flushes the last file and unmaps everything.
