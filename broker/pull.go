@@ -130,6 +130,9 @@ func (p *pullProcessor) replay(h *heldPull) {
 
 // write sends resp as the answer to req: what the server does for returned responses.
 func (p *pullProcessor) write(ch remoting.Channel, req, resp *remoting.Command) {
+	if req.IsOneway() {
+		return
+	}
 	resp.Opaque = req.Opaque
 	resp.MarkResponse()
 	resp.Serialize = req.Serialize

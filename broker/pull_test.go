@@ -419,3 +419,15 @@ func BenchmarkPull32(b *testing.B) {
 	}
 	b.ReportMetric(32*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+func TestLitePullMessage(t *testing.T) {
+	db := startDataBroker(t, nil)
+	db.send("Lite", 0, "", "lite")
+	req := pullReq("GLite", "Lite", 0, 0, protocol.PullFlagSubscription|protocol.PullFlagLitePull, "*", 0)
+	req.Code = protocol.LitePullMessage
+	resp := db.invoke(req)
+	mustCode(t, resp, protocol.Success)
+	if msgs, _ := message.DecodeAll(resp.Body); len(msgs) != 1 || string(msgs[0].Body) != "lite" {
+		t.Errorf("lite pull got %v", msgs)
+	}
+}

@@ -75,6 +75,9 @@ func (b *Broker) registerDataProcessors() {
 	b.register(protocol.SendMessageV2, send)
 	b.register(protocol.SendBatchMessage, send)
 	b.register(protocol.PullMessage, remoting.ProcessorFunc(d.pull.process))
+	// The 5.x lite pull consumer pulls with LITE_PULL_MESSAGE (same header and answers) and has
+	// no fallback; 4.9.8 brokers do not know the code, serving it costs nothing.
+	b.register(protocol.LitePullMessage, remoting.ProcessorFunc(d.pull.process))
 	b.register(protocol.ConsumerSendMsgBack, remoting.ProcessorFunc(d.processSendBack))
 }
 
