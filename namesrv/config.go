@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/rocketgo/rocketgo/conf"
 )
 
 // Config is the NameServer's configuration under Java's key names: NamesrvConfig followed by
@@ -48,6 +50,10 @@ type Config struct {
 	// Clients ask port 8080 unless the domain names a port. Off by default.
 	AddressServerPort        int    `prop:"addressServerPort"`
 	AddressServerNamesrvAddr string `prop:"addressServerNamesrvAddr"`
+
+	// Extra holds the config file's keys that no field has (mqnamesrv warns about them):
+	// like Java, GET_NAMESRV_CONFIG shows them and persisting the config keeps them.
+	Extra []conf.Property
 
 	// Test seams: how often silent brokers are looked for and how long they may be silent.
 	scanInterval time.Duration

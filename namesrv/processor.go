@@ -322,9 +322,17 @@ func (ns *NameServer) updateConfig(ch remoting.Channel, req *remoting.Command) *
 	for _, k := range conf.Keys(&next) {
 		known[k] = true
 	}
+	next.Extra = append([]conf.Property(nil), next.Extra...)
 	var applied []string
 	for _, p := range props {
 		if !known[p.Key] {
+			// Java merges a key no field has only if the config file had it.
+			for i := range next.Extra {
+				if next.Extra[i].Key == p.Key {
+					next.Extra[i].Value = p.Value
+					applied = append(applied, p.Key)
+				}
+			}
 			continue
 		}
 		if err := conf.Set(&next, p.Key, p.Value); err != nil {
@@ -356,8 +364,9 @@ func (ns *NameServer) getConfig(ch remoting.Channel, req *remoting.Command) *rem
 	return resp
 }
 
-// configText renders the config as `key=value` lines, the GET_NAMESRV_CONFIG body and the
-// configStorePath file.
+// configText renders the config as properties text (escaped so Properties.load reads it back
+// exactly), the GET_NAMESRV_CONFIG body and the configStorePath file: every field, then the
+// config file's keys no field has, as Java's Configuration keeps them.
 func (ns *NameServer) configText() string {
 	ns.cfgMu.RLock()
 	defer ns.cfgMu.RUnlock()
@@ -365,9 +374,9 @@ func (ns *NameServer) configText() string {
 }
 
 func (ns *NameServer) configTextLocked() string {
-	var sb strings.Builder
-	_ = conf.Print(&sb, ns.cfg)
-	return sb.String()
+	props := conf.Properties(ns.cfg)
+	props = append(props, ns.cfg.Extra...)
+	return string(conf.FormatProperties(props))
 }
 
 func (ns *NameServer) persistConfigLocked() error {

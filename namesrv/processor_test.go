@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rocketgo/rocketgo/conf"
 	"github.com/rocketgo/rocketgo/remoting"
 	"github.com/rocketgo/rocketgo/remoting/protocol"
 )
@@ -361,9 +362,12 @@ func TestQueryDataVersionCode(t *testing.T) {
 
 func TestNamesrvConfigCodes(t *testing.T) {
 	ns := newTestNameServer(t)
+	ns.cfg.Extra = []conf.Property{{Key: "fromFile", Value: "1"}}
+	ns.cfg.ProductEnvName = `a=b\c`
 	ch := newFakeChannel("10.0.0.1:40000")
 	resp := ns.Process(ch, request(protocol.GetNamesrvConfig, nil))
-	for _, want := range []string{"listenPort=9876\n", "orderMessageEnable=false\n", "productEnvName=center\n", "serverChannelMaxIdleTimeSeconds=120\n"} {
+	for _, want := range []string{"listenPort=9876\n", "orderMessageEnable=false\n", `productEnvName=a\=b\\c` + "\n",
+		"serverChannelMaxIdleTimeSeconds=120\n", "fromFile=1\n"} {
 		if !strings.Contains(string(resp.Body), want) {
 			t.Errorf("config text lacks %q:\n%s", want, resp.Body)
 		}
@@ -375,7 +379,7 @@ func TestNamesrvConfigCodes(t *testing.T) {
 		{"kvConfigPath=/tmp/x\n", protocol.NoPermission},
 		{"orderMessageEnable=true\nconfigStorePath=/x\n", protocol.NoPermission},
 		{"listenPort=abc\n", protocol.SystemError},
-		{"orderMessageEnable=true\nnoSuchKey=1\nproductEnvName=test\n", protocol.Success},
+		{"orderMessageEnable=true\nnoSuchKey=1\nproductEnvName=test\nfromFile=2\n", protocol.Success},
 	}
 	for _, tc := range tests {
 		resp := ns.Process(ch, request(protocol.UpdateNamesrvConfig, []byte(tc.body)))
@@ -387,7 +391,8 @@ func TestNamesrvConfigCodes(t *testing.T) {
 		t.Errorf("config after updates: %+v", ns.cfg)
 	}
 	data, err := os.ReadFile(ns.cfg.ConfigStorePath)
-	if err != nil || !strings.Contains(string(data), "productEnvName=test\n") {
+	if err != nil || !strings.Contains(string(data), "productEnvName=test\n") || !strings.Contains(string(data), "fromFile=2\n") ||
+		strings.Contains(string(data), "noSuchKey") {
 		t.Errorf("config file: %v %s", err, data)
 	}
 }

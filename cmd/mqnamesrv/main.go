@@ -63,8 +63,15 @@ func loadConfig(o *options, log logrus.FieldLogger) (*namesrv.Config, error) {
 		return nil, err
 	}
 	unknown, err := conf.Load(props, cfg)
+	isUnknown := map[string]bool{}
 	for _, k := range unknown {
+		isUnknown[k] = true
 		log.WithFields(logrus.Fields{"key": k, "file": o.configFile}).Warn("unknown config key ignored")
+	}
+	for _, p := range props {
+		if isUnknown[p.Key] {
+			cfg.Extra = append(cfg.Extra, p) // kept for GET_NAMESRV_CONFIG, as Java does
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.configFile, err)
