@@ -627,3 +627,31 @@ func (q *QueryConsumeTimeSpanBody) Unmarshal(b []byte) error {
 	*q = QueryConsumeTimeSpanBody{}
 	return unmarshal(b, q)
 }
+
+// CheckClientRequestBody is the CHECK_CLIENT_CONFIG (46) body a Java consumer with a non-TAG
+// subscription sends at start-up; any non-zero answer fails the consumer's start.
+type CheckClientRequestBody struct {
+	ClientID         string            `json:"clientId"`
+	Group            string            `json:"group"`
+	SubscriptionData *SubscriptionData `json:"subscriptionData"`
+}
+
+func (c *CheckClientRequestBody) Marshal() []byte {
+	e := encoder{}
+	e.open()
+	e.key("clientId")
+	e.str(c.ClientID)
+	e.key("group")
+	e.str(c.Group)
+	if c.SubscriptionData != nil {
+		e.key("subscriptionData")
+		e.subscriptionData(c.SubscriptionData)
+	}
+	e.close()
+	return e.b
+}
+
+func (c *CheckClientRequestBody) Unmarshal(b []byte) error {
+	*c = CheckClientRequestBody{}
+	return unmarshal(b, c)
+}
