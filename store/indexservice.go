@@ -92,6 +92,9 @@ func NewIndexService(cfg IndexConfig) *IndexService {
 func (s *IndexService) Load(lastExitOK bool, indexMsgTimestamp int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.files) > 0 || s.closed {
+		return fmt.Errorf("store: index in %s is already loaded or closed", s.cfg.Dir)
+	}
 	if err := os.MkdirAll(s.cfg.Dir, 0o755); err != nil {
 		return err
 	}
@@ -110,6 +113,10 @@ func (s *IndexService) Load(lastExitOK bool, indexMsgTimestamp int64) error {
 		path := filepath.Join(s.cfg.Dir, name)
 		f, err := OpenIndexFile(path, s.cfg.HashSlotNum, s.cfg.IndexNum, 0, 0)
 		if err != nil {
+			for _, g := range s.files {
+				g.Close()
+			}
+			s.files = nil
 			return fmt.Errorf("store: load index file: %w", err)
 		}
 		if !lastExitOK && !s.cfg.KeepOnAbnormalExit && f.endTs > indexMsgTimestamp {
