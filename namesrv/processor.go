@@ -33,6 +33,7 @@ func (ns *NameServer) handlers() map[int32]handlerFunc {
 		protocol.QueryDataVersion:              ns.queryDataVersion,
 		protocol.RegisterBroker:                ns.registerBroker,
 		protocol.UnregisterBroker:              ns.unregisterBroker,
+		protocol.BrokerHeartbeat:               ns.brokerHeartbeat,
 		protocol.GetRouteinfoByTopic:           ns.getRouteInfoByTopic,
 		protocol.GetBrokerClusterInfo:          ns.getBrokerClusterInfo,
 		protocol.WipeWritePermOfBroker:         ns.wipeWritePermOfBroker,
@@ -177,6 +178,21 @@ func (ns *NameServer) unregisterBroker(ch remoting.Channel, req *remoting.Comman
 		return headerError(req, err)
 	}
 	ns.routes.Unregister(h.ClusterName, h.BrokerAddr, h.BrokerName, h.BrokerID)
+	return success(req)
+}
+
+// brokerHeartbeat is 5.x's liveness-only report (BROKER_HEARTBEAT, 904): it keeps a registered
+// broker from expiring between full registrations.
+func (ns *NameServer) brokerHeartbeat(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	h := protocol.Header{Ext: req.ExtFields}
+	if _, err := h.Str("clusterName"); err != nil {
+		return headerError(req, err)
+	}
+	addr, err := h.Str("brokerAddr")
+	if err != nil {
+		return headerError(req, err)
+	}
+	ns.routes.Touch(addr)
 	return success(req)
 }
 

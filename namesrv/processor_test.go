@@ -397,6 +397,19 @@ func TestNamesrvConfigCodes(t *testing.T) {
 	}
 }
 
+func TestBrokerHeartbeatCode(t *testing.T) {
+	ns := newTestNameServer(t)
+	ch := newFakeChannel("10.0.0.1:40000")
+	ns.Process(ch, registerRequest("b", 0, "10.0.0.1:10911", registerBodyJSON(1)))
+	resp := ns.Process(ch, request(protocol.BrokerHeartbeat, nil, "clusterName", "DefaultCluster", "brokerAddr", "10.0.0.1:10911", "brokerName", "b"))
+	if resp.Code != 0 {
+		t.Errorf("heartbeat: %d %s", resp.Code, resp.Remark)
+	}
+	if resp := ns.Process(ch, request(protocol.BrokerHeartbeat, nil, "clusterName", "DefaultCluster")); resp.Code != protocol.SystemError {
+		t.Errorf("heartbeat without brokerAddr: %d", resp.Code)
+	}
+}
+
 func TestUnknownCode(t *testing.T) {
 	ns := newTestNameServer(t)
 	resp := ns.Process(newFakeChannel("x:1"), request(9999, nil))

@@ -224,6 +224,18 @@ func (t *RouteTable) QueryDataVersion(addr string, dv DataVersion) (changed bool
 	return changed, lb.dataVersion, true
 }
 
+// Touch refreshes addr's liveness (5.x BROKER_HEARTBEAT) and reports whether addr is known.
+func (t *RouteTable) Touch(addr string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	lb := t.live[addr]
+	if lb == nil {
+		return false
+	}
+	lb.lastUpdate = t.now()
+	return true
+}
+
 // Unregister removes one broker address on UNREGISTER_BROKER; the broker name, its cluster
 // membership and its QueueData go with the name's last address.
 func (t *RouteTable) Unregister(cluster, addr, brokerName string, brokerID int64) {

@@ -357,6 +357,26 @@ func BenchmarkRoute(b *testing.B) {
 	})
 }
 
+func TestTouchKeepsBrokerAlive(t *testing.T) {
+	rt := newTestTable()
+	var now atomic.Int64
+	now.Store(time.Unix(1000, 0).UnixNano())
+	rt.now = func() time.Time { return time.Unix(0, now.Load()) }
+	rt.Register(reg("C", "a", 0, "m:1", 1, nil, tq("T", 1, 6)))
+	now.Add(int64(100 * time.Second))
+	if !rt.Touch("m:1") || rt.Touch("unknown:1") {
+		t.Fatal("Touch reported the wrong brokers as known")
+	}
+	now.Add(int64(100 * time.Second))
+	if got := rt.ScanExpired(); len(got) != 0 {
+		t.Errorf("touched broker expired: %v", got)
+	}
+	now.Add(int64(21 * time.Second))
+	if got := rt.ScanExpired(); len(got) != 1 {
+		t.Errorf("broker silent 121 s after its heartbeat not expired: %v", got)
+	}
+}
+
 func TestPerBrokerHeartbeatTimeout(t *testing.T) {
 	rt := newTestTable()
 	var now atomic.Int64
