@@ -1,8 +1,12 @@
 package broker
 
 import (
+	"bytes"
+	"compress/zlib"
 	"context"
+	"encoding/binary"
 	"hash/crc32"
+	"strconv"
 	"sync"
 	"time"
 
@@ -83,7 +87,7 @@ func (r *registrar) loop() {
 		case <-r.stop:
 			return
 		case <-t.C:
-			r.registerAll(true, false)
+			r.periodic()
 			t.Reset(r.registerPeriod())
 		case <-r.kick:
 			r.registerAll(false, true)
@@ -130,6 +134,92 @@ func (r *registrar) registerAll(checkOrderConfig, oneway bool) {
 	r.send(table, version, checkOrderConfig, oneway)
 }
 
+// periodic is the 30 s registration. With forceRegister=false it first asks every
+// NameServer for the data version it holds (QUERY_DATA_VERSION, which also refreshes the
+// broker's liveness there) and registers only when one of them is behind, as Java's
+// needRegister.
+func (r *registrar) periodic() {
+	if !r.b.cfg.ForceRegister && !r.needRegister() {
+		return
+	}
+	r.registerAll(true, false)
+}
+
+func (r *registrar) needRegister() bool {
+	addrs := r.b.cfg.NamesrvAddrs()
+	version := r.b.topics.DataVersion()
+	body := encodeDataVersion(version)
+	changed := make(chan bool, len(addrs))
+	for _, addr := range addrs {
+		go func(addr string) {
+			var ext remoting.ExtFields
+			(&protocol.BrokerIdentityHeader{BrokerName: r.b.cfg.BrokerName, BrokerAddr: r.b.BrokerAddr(),
+				ClusterName: r.b.cfg.BrokerClusterName, BrokerID: r.b.cfg.BrokerID}).Encode(&ext)
+			resp, err := r.client.Invoke(addr, remoting.NewRequest(protocol.QueryDataVersion, ext, body), r.timeout())
+			if err != nil || resp.Code != protocol.Success {
+				// Unreachable or refusing: let the registration try (and log) instead.
+				changed <- true
+				return
+			}
+			var h protocol.QueryDataVersionResponseHeader
+			_ = h.Decode(resp.ExtFields)
+			changed <- h.Changed || string(resp.Body) != string(body)
+		}(addr)
+	}
+	need := false
+	for range addrs {
+		need = <-changed || need
+	}
+	return need
+}
+
+func encodeDataVersion(v DataVersion) []byte {
+	w := &prettyWriter{compact: true}
+	w.open()
+	w.i64("counter", v.Counter)
+	w.i64("timestamp", v.Timestamp)
+	w.close()
+	return w.buf
+}
+
+// encodeCompressedRegisterBody is the compressedRegister=true body: a zlib stream (best
+// compression, as Java's Deflater) of, all ints big-endian,
+//
+//	int32 len | DataVersion JSON
+//	int32 topicCount
+//	topicCount × (int32 len | "topicName readQueueNums writeQueueNums perm topicFilterType")
+//	int32 len | filter server list JSON ("[]")
+//
+// The text form of a topic drops `order` and topicSysFlag, as Java's TopicConfig.encode does.
+func encodeCompressedRegisterBody(table map[string]*TopicConfig, v DataVersion) ([]byte, error) {
+	raw := make([]byte, 0, 64+len(table)*64)
+	put := func(b []byte) {
+		raw = binary.BigEndian.AppendUint32(raw, uint32(len(b)))
+		raw = append(raw, b...)
+	}
+	put(encodeDataVersion(v))
+	raw = binary.BigEndian.AppendUint32(raw, uint32(len(table)))
+	for _, name := range sortedKeys(table) {
+		tc := table[name]
+		line := tc.TopicName + " " + strconv.Itoa(int(tc.ReadQueueNums)) + " " + strconv.Itoa(int(tc.WriteQueueNums)) +
+			" " + strconv.Itoa(int(tc.Perm)) + " " + tc.TopicFilterType
+		put([]byte(line))
+	}
+	put([]byte("[]"))
+	var buf bytes.Buffer
+	zw, err := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // registerIncrement registers one changed topic with the current data version, waiting for
 // the answers (Java's registerIncrementBrokerData after UPDATE_AND_CREATE_TOPIC): the
 // NameServer merges it into the broker's queue data.
@@ -153,7 +243,18 @@ func (r *registrar) send(table map[string]*TopicConfig, version DataVersion, che
 	if len(addrs) == 0 {
 		return
 	}
-	body := encodeRegisterBody(table, version)
+	compressed := r.b.cfg.CompressedRegister
+	var body []byte
+	if compressed {
+		var err error
+		if body, err = encodeCompressedRegisterBody(table, version); err != nil {
+			r.log.WithError(err).Error("compress register body failed; sending it uncompressed")
+			compressed = false
+		}
+	}
+	if !compressed {
+		body = encodeRegisterBody(table, version)
+	}
 	crc := int32(crc32.ChecksumIEEE(body) & 0x7FFFFFFF)
 	hdr := protocol.RegisterBrokerRequestHeader{
 		BrokerName:   r.b.cfg.BrokerName,
@@ -161,7 +262,7 @@ func (r *registrar) send(table map[string]*TopicConfig, version DataVersion, che
 		ClusterName:  r.b.cfg.BrokerClusterName,
 		HaServerAddr: r.b.HAServerAddr(),
 		BrokerID:     r.b.cfg.BrokerID,
-		Compressed:   false,
+		Compressed:   compressed,
 		BodyCrc32:    crc,
 	}
 	type result struct {

@@ -1,0 +1,92 @@
+package broker
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+)
+
+func TestCompressedRegisterBody(t *testing.T) {
+	table := map[string]*TopicConfig{
+		"A": {TopicName: "A", ReadQueueNums: 4, WriteQueueNums: 2, Perm: 6, TopicFilterType: "SINGLE_TAG", Order: true},
+		"B": {TopicName: "B", ReadQueueNums: 1, WriteQueueNums: 1, Perm: 7, TopicFilterType: "MULTI_TAG"},
+	}
+	body, err := encodeCompressedRegisterBody(table, DataVersion{Counter: 9, Timestamp: 1700000000000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := protocol.UnmarshalRegisterBrokerBody(body, true)
+	if err != nil {
+		t.Fatalf("NameServer-side decode: %v", err)
+	}
+	w := got.TopicConfigSerializeWrapper
+	if w.DataVersion.Counter != 9 || w.DataVersion.Timestamp != 1700000000000 || len(w.TopicConfigTable) != 2 {
+		t.Fatalf("decoded %+v", w)
+	}
+	a := w.TopicConfigTable["A"]
+	if a == nil || a.ReadQueueNums != 4 || a.WriteQueueNums != 2 || a.Perm != 6 || a.TopicFilterType != "SINGLE_TAG" {
+		t.Fatalf("A = %+v", a)
+	}
+}
+
+func TestCompressedRegistrationEndToEnd(t *testing.T) {
+	tb := startTestBroker(t, func(c *Config) { c.CompressedRegister = true })
+	if code, body := tb.route(TopicAutoCreate); code != protocol.Success || !strings.Contains(body, tb.B.BrokerAddr()) {
+		t.Fatalf("route with compressed registration: %d %s", code, body)
+	}
+}
+
+func TestRegisterToEveryNameServer(t *testing.T) {
+	// A second NameServer next to the test one; the broker registers with both, and a dead
+	// address in the list does not stop the others.
+	second := startTestBroker(t, nil) // only its NameServer is used
+	tb := startTestBroker(t, func(c *Config) {})
+	tb.Cfg.NamesrvAddr = tb.NSAddr + ";" + second.NSAddr + ";127.0.0.1:1"
+	tb.B.RegisterAll()
+	resp := callWith(t, tb.Client, second.NSAddr, protocol.GetRouteinfoByTopic, ext("topic", "broker-a"), nil)
+	if resp.Code != protocol.Success || !strings.Contains(string(resp.Body), tb.B.BrokerAddr()) {
+		t.Fatalf("second NameServer: %d %s", resp.Code, resp.Body)
+	}
+}
+
+func TestNeedRegisterFollowsDataVersion(t *testing.T) {
+	tb := startTestBroker(t, func(c *Config) { c.ForceRegister = false })
+	if tb.B.reg.needRegister() {
+		t.Fatal("NameServer holds the current version right after start; no registration needed")
+	}
+	// A change the NameServer has not seen yet (bypassing the immediate one-way registration).
+	tb.B.topics.UpdateTopicConfig(&TopicConfig{TopicName: "Quiet", ReadQueueNums: 1, WriteQueueNums: 1, Perm: 6})
+	if !tb.B.reg.needRegister() {
+		t.Fatal("changed data version must trigger a registration")
+	}
+	tb.B.reg.periodic()
+	waitFor(t, 3*time.Second, "Quiet route", func() bool { code, _ := tb.route("Quiet"); return code == protocol.Success })
+	if tb.B.reg.needRegister() {
+		t.Fatal("still needs registration after registering")
+	}
+}
+
+func TestBrokerPermissionAppliedToRegistration(t *testing.T) {
+	tb := startTestBroker(t, func(c *Config) { c.BrokerPermission = PermRead })
+	_, body := tb.route("broker-a")
+	if !strings.Contains(body, `"perm":4`) {
+		t.Fatalf("read-only broker must announce perm 4: %s", body)
+	}
+}
+
+func TestOrderTopicConfigFromNameServer(t *testing.T) {
+	tb := startTestBroker(t, nil)
+	tb.B.topics.UpdateTopicConfig(&TopicConfig{TopicName: "Ordered", ReadQueueNums: 4, WriteQueueNums: 4, Perm: 6})
+	// PUT_KV_CONFIG ORDER_TOPIC_CONFIG on the NameServer, then a registration brings it back.
+	resp := callWith(t, tb.Client, tb.NSAddr, protocol.PutKvConfig,
+		ext("namespace", "ORDER_TOPIC_CONFIG", "key", "Ordered", "value", "broker-a:4"), nil)
+	if resp.Code != protocol.Success {
+		t.Fatalf("put kv: %d %s", resp.Code, resp.Remark)
+	}
+	tb.B.RegisterAll()
+	if !tb.B.topics.IsOrderTopic("Ordered") || tb.B.topics.IsOrderTopic(TopicAutoCreate) {
+		t.Fatal("order flag not applied from the register answer")
+	}
+}
