@@ -193,17 +193,34 @@ func (r *reader) i64(name string) int64 {
 	return v
 }
 
-// writer appends typed header fields to extFields.
-type writer struct{ ext *remoting.ExtFields }
+// writer appends typed header fields to extFields. A key that was already present before the
+// writer started is replaced (Java's map semantics, e.g. pre-filled MSG_REGION); keys the
+// writer adds itself are appended without a search, since no encoder writes a key twice.
+type writer struct {
+	ext  *remoting.ExtFields
+	base int
+}
 
-func (w writer) str(name, v string)       { w.ext.Set(name, v) }
-func (w writer) i32(name string, v int32) { w.ext.Set(name, strconv.FormatInt(int64(v), 10)) }
-func (w writer) i64(name string, v int64) { w.ext.Set(name, strconv.FormatInt(v, 10)) }
-func (w writer) b(name string, v bool)    { w.ext.Set(name, formatBool(v)) }
+func newWriter(ext *remoting.ExtFields) writer { return writer{ext, len(*ext)} }
+
+func (w writer) str(name, v string) {
+	e := *w.ext
+	for i := 0; i < w.base; i++ {
+		if e[i].Key == name {
+			e[i].Value = v
+			return
+		}
+	}
+	*w.ext = append(e, remoting.Field{Key: name, Value: v})
+}
+
+func (w writer) i32(name string, v int32) { w.str(name, strconv.FormatInt(int64(v), 10)) }
+func (w writer) i64(name string, v int64) { w.str(name, strconv.FormatInt(v, 10)) }
+func (w writer) b(name string, v bool)    { w.str(name, formatBool(v)) }
 
 // optStr writes name only when v is not empty, as Java skips null fields.
 func (w writer) optStr(name, v string) {
 	if v != "" {
-		w.ext.Set(name, v)
+		w.str(name, v)
 	}
 }

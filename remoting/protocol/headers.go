@@ -38,7 +38,7 @@ func (h *RegisterBrokerRequestHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *RegisterBrokerRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("brokerName", h.BrokerName)
 	w.str("brokerAddr", h.BrokerAddr)
 	w.str("clusterName", h.ClusterName)
@@ -66,7 +66,7 @@ func (h *RegisterBrokerResponseHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *RegisterBrokerResponseHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.optStr("haServerAddr", h.HaServerAddr)
 	w.optStr("masterAddr", h.MasterAddr)
 	SortJavaOrder(*ext)
@@ -91,7 +91,7 @@ func (h *BrokerIdentityHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *BrokerIdentityHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("brokerName", h.BrokerName)
 	w.str("brokerAddr", h.BrokerAddr)
 	w.str("clusterName", h.ClusterName)
@@ -117,7 +117,7 @@ func (h *QueryDataVersionResponseHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *QueryDataVersionResponseHeader) Encode(ext *remoting.ExtFields) {
-	writer{ext}.b("changed", h.Changed)
+	newWriter(ext).b("changed", h.Changed)
 }
 
 // GetRouteInfoRequestHeader is GET_ROUTEINFO_BY_TOPIC (105).
@@ -134,7 +134,7 @@ func (h *GetRouteInfoRequestHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *GetRouteInfoRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("topic", h.Topic)
 	if h.AcceptStandardJSONOnly {
 		w.b("acceptStandardJsonOnly", true)
@@ -166,7 +166,7 @@ func (h *KVConfigHeader) DecodeFor(code int32, ext remoting.ExtFields) error {
 }
 
 func (h *KVConfigHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("namespace", h.Namespace)
 	w.optStr("key", h.Key)
 	w.optStr("value", h.Value)
@@ -184,7 +184,7 @@ func (h *GetKVConfigResponseHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *GetKVConfigResponseHeader) Encode(ext *remoting.ExtFields) {
-	writer{ext}.optStr("value", h.Value)
+	newWriter(ext).optStr("value", h.Value)
 }
 
 // BrokerNameHeader is WIPE_WRITE_PERM_OF_BROKER (205) and ADD_WRITE_PERM_OF_BROKER (327).
@@ -198,7 +198,7 @@ func (h *BrokerNameHeader) Decode(ext remoting.ExtFields) (err error) {
 }
 
 func (h *BrokerNameHeader) Encode(ext *remoting.ExtFields) {
-	writer{ext}.str("brokerName", h.BrokerName)
+	newWriter(ext).str("brokerName", h.BrokerName)
 }
 
 // WipeWritePermOfBrokerResponseHeader answers 205 with the number of topics changed.
@@ -212,7 +212,7 @@ func (h *WipeWritePermOfBrokerResponseHeader) Decode(ext remoting.ExtFields) (er
 }
 
 func (h *WipeWritePermOfBrokerResponseHeader) Encode(ext *remoting.ExtFields) {
-	writer{ext}.i32("wipeTopicCount", h.WipeTopicCount)
+	newWriter(ext).i32("wipeTopicCount", h.WipeTopicCount)
 }
 
 // AddWritePermOfBrokerResponseHeader answers 327 with the number of topics changed.
@@ -226,7 +226,7 @@ func (h *AddWritePermOfBrokerResponseHeader) Decode(ext remoting.ExtFields) (err
 }
 
 func (h *AddWritePermOfBrokerResponseHeader) Encode(ext *remoting.ExtFields) {
-	writer{ext}.i32("addTopicCount", h.AddTopicCount)
+	newWriter(ext).i32("addTopicCount", h.AddTopicCount)
 }
 
 // DeleteTopicFromNamesrvRequestHeader is DELETE_TOPIC_IN_NAMESRV (216).
@@ -243,7 +243,7 @@ func (h *DeleteTopicFromNamesrvRequestHeader) Decode(ext remoting.ExtFields) err
 }
 
 func (h *DeleteTopicFromNamesrvRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("topic", h.Topic)
 	w.optStr("clusterName", h.ClusterName)
 	SortJavaOrder(*ext)
@@ -260,7 +260,7 @@ func (h *GetTopicsByClusterRequestHeader) Decode(ext remoting.ExtFields) (err er
 }
 
 func (h *GetTopicsByClusterRequestHeader) Encode(ext *remoting.ExtFields) {
-	writer{ext}.str("cluster", h.Cluster)
+	newWriter(ext).str("cluster", h.Cluster)
 }
 
 // ---- Broker: offsets ----
@@ -298,7 +298,7 @@ func (h *QueueHeader) DecodeFor(code int32, ext remoting.ExtFields) error {
 }
 
 func (h *QueueHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.optStr("bname", h.BrokerName) // RpcRequestHeader field: Java inserts it first
 	w.optStr("consumerGroup", h.ConsumerGroup)
 	w.str("topic", h.Topic)
@@ -326,7 +326,7 @@ func (h *UpdateConsumerOffsetRequestHeader) Decode(ext remoting.ExtFields) error
 }
 
 func (h *UpdateConsumerOffsetRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.optStr("bname", h.BrokerName) // RpcRequestHeader field: Java inserts it first
 	w.str("consumerGroup", h.ConsumerGroup)
 	w.str("topic", h.Topic)
@@ -355,7 +355,7 @@ func (h *SearchOffsetRequestHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *SearchOffsetRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.optStr("bname", h.BrokerName) // RpcRequestHeader field: Java inserts it first
 	w.str("topic", h.Topic)
 	w.i32("queueId", h.QueueID)
@@ -375,7 +375,9 @@ func (h *OffsetResponseHeader) Decode(ext remoting.ExtFields) (err error) {
 	return err
 }
 
-func (h *OffsetResponseHeader) Encode(ext *remoting.ExtFields) { writer{ext}.i64("offset", h.Offset) }
+func (h *OffsetResponseHeader) Encode(ext *remoting.ExtFields) {
+	newWriter(ext).i64("offset", h.Offset)
+}
 
 // GetEarliestMsgStoretimeResponseHeader answers GET_EARLIEST_MSG_STORETIME.
 type GetEarliestMsgStoretimeResponseHeader struct {
@@ -388,7 +390,7 @@ func (h *GetEarliestMsgStoretimeResponseHeader) Decode(ext remoting.ExtFields) (
 }
 
 func (h *GetEarliestMsgStoretimeResponseHeader) Encode(ext *remoting.ExtFields) {
-	writer{ext}.i64("timestamp", h.Timestamp)
+	newWriter(ext).i64("timestamp", h.Timestamp)
 }
 
 // ---- Broker: clients ----
@@ -405,7 +407,7 @@ func (h *ConsumerGroupHeader) Decode(ext remoting.ExtFields) (err error) {
 }
 
 func (h *ConsumerGroupHeader) Encode(ext *remoting.ExtFields) {
-	writer{ext}.str("consumerGroup", h.ConsumerGroup)
+	newWriter(ext).str("consumerGroup", h.ConsumerGroup)
 }
 
 // UnregisterClientRequestHeader is UNREGISTER_CLIENT (35).
@@ -424,7 +426,7 @@ func (h *UnregisterClientRequestHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *UnregisterClientRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("clientID", h.ClientID)
 	w.optStr("producerGroup", h.ProducerGroup)
 	w.optStr("consumerGroup", h.ConsumerGroup)
@@ -458,7 +460,7 @@ func (h *ConsumerSendMsgBackRequestHeader) Decode(ext remoting.ExtFields) error 
 }
 
 func (h *ConsumerSendMsgBackRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.optStr("bname", h.BrokerName) // RpcRequestHeader field: Java inserts it first
 	w.i64("offset", h.Offset)
 	w.str("group", h.Group)
@@ -506,7 +508,7 @@ func (h *EndTransactionRequestHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *EndTransactionRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.optStr("bname", h.BrokerName) // RpcRequestHeader field: Java inserts it first
 	w.str("producerGroup", h.ProducerGroup)
 	w.i64("tranStateTableOffset", h.TranStateTableOffset)
@@ -540,7 +542,7 @@ func (h *CheckTransactionStateRequestHeader) Decode(ext remoting.ExtFields) erro
 }
 
 func (h *CheckTransactionStateRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.optStr("bname", h.BrokerName) // RpcRequestHeader field: Java inserts it first
 	w.i64("tranStateTableOffset", h.TranStateTableOffset)
 	w.i64("commitLogOffset", h.CommitLogOffset)
@@ -577,7 +579,7 @@ func (h *QueryMessageRequestHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *QueryMessageRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("topic", h.Topic)
 	w.str("key", h.Key)
 	w.i32("maxNum", h.MaxNum)
@@ -601,7 +603,7 @@ func (h *QueryMessageResponseHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *QueryMessageResponseHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.i64("indexLastUpdateTimestamp", h.IndexLastUpdateTimestamp)
 	w.i64("indexLastUpdatePhyoffset", h.IndexLastUpdatePhyoffset)
 	SortJavaOrder(*ext)
@@ -620,7 +622,7 @@ func (h *ViewMessageRequestHeader) Decode(ext remoting.ExtFields) (err error) {
 }
 
 func (h *ViewMessageRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.i64("offset", h.Offset)
 	w.optStr("topic", h.Topic)
 	SortJavaOrder(*ext)
@@ -654,7 +656,7 @@ func (h *CreateTopicRequestHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *CreateTopicRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("topic", h.Topic)
 	w.str("defaultTopic", h.DefaultTopic)
 	w.i32("readQueueNums", h.ReadQueueNums)
@@ -677,7 +679,7 @@ func (h *TopicHeader) Decode(ext remoting.ExtFields) (err error) {
 	return err
 }
 
-func (h *TopicHeader) Encode(ext *remoting.ExtFields) { writer{ext}.str("topic", h.Topic) }
+func (h *TopicHeader) Encode(ext *remoting.ExtFields) { newWriter(ext).str("topic", h.Topic) }
 
 // GetProducerConnectionListRequestHeader is GET_PRODUCER_CONNECTION_LIST (204).
 type GetProducerConnectionListRequestHeader struct {
@@ -690,7 +692,7 @@ func (h *GetProducerConnectionListRequestHeader) Decode(ext remoting.ExtFields) 
 }
 
 func (h *GetProducerConnectionListRequestHeader) Encode(ext *remoting.ExtFields) {
-	writer{ext}.str("producerGroup", h.ProducerGroup)
+	newWriter(ext).str("producerGroup", h.ProducerGroup)
 }
 
 // GetConsumeStatsRequestHeader is GET_CONSUME_STATS (208).
@@ -707,7 +709,7 @@ func (h *GetConsumeStatsRequestHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *GetConsumeStatsRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("consumerGroup", h.ConsumerGroup)
 	w.optStr("topic", h.Topic)
 	SortJavaOrder(*ext)
@@ -727,7 +729,7 @@ func (h *DeleteSubscriptionGroupRequestHeader) Decode(ext remoting.ExtFields) er
 }
 
 func (h *DeleteSubscriptionGroupRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("groupName", h.GroupName)
 	w.b("removeOffset", h.RemoveOffset)
 	SortJavaOrder(*ext)
@@ -752,7 +754,7 @@ func (h *ResetOffsetRequestHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *ResetOffsetRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("topic", h.Topic)
 	w.str("group", h.Group)
 	w.i64("timestamp", h.Timestamp)
@@ -777,7 +779,7 @@ func (h *GetConsumerStatusRequestHeader) Decode(ext remoting.ExtFields) error {
 }
 
 func (h *GetConsumerStatusRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("topic", h.Topic)
 	w.str("group", h.Group)
 	w.optStr("clientAddr", h.ClientAddr)
@@ -800,7 +802,7 @@ func (h *GetConsumerRunningInfoRequestHeader) Decode(ext remoting.ExtFields) err
 }
 
 func (h *GetConsumerRunningInfoRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("consumerGroup", h.ConsumerGroup)
 	w.str("clientId", h.ClientID)
 	w.b("jstackEnable", h.JstackEnable)
@@ -818,5 +820,5 @@ func (h *GetBrokerConfigResponseHeader) Decode(ext remoting.ExtFields) (err erro
 }
 
 func (h *GetBrokerConfigResponseHeader) Encode(ext *remoting.ExtFields) {
-	writer{ext}.str("version", h.Version)
+	newWriter(ext).str("version", h.Version)
 }

@@ -107,7 +107,7 @@ func (h *PullMessageRequestHeader) Decode(ext remoting.ExtFields) error {
 // Encode appends every field the Java push consumer sends, optional strings only when set, in
 // Java's HashMap order.
 func (h *PullMessageRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("consumerGroup", h.ConsumerGroup)
 	w.str("topic", h.Topic)
 	w.i32("queueId", h.QueueID)
@@ -150,7 +150,7 @@ func (h *PullMessageResponseHeader) Encode(ext *remoting.ExtFields) {
 	e3 := len(b)
 	b = strconv.AppendInt(b, h.MinOffset, 10)
 	s := string(b)
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("suggestWhichBrokerId", s[:e1])
 	w.str("nextBeginOffset", s[e1:e2])
 	w.str("maxOffset", s[e2:e3])

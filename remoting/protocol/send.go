@@ -177,7 +177,7 @@ func missingSend(seen uint32, names *[8]string) error {
 // Encode appends the V1 fields as the Go client writes them (every field; Java would skip a
 // null maxReconsumeTimes, which we do when HasMaxReconsumeTimes is false).
 func (h *SendMessageRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("producerGroup", h.ProducerGroup)
 	w.str("topic", h.Topic)
 	w.str("defaultTopic", h.DefaultTopic)
@@ -199,7 +199,7 @@ func (h *SendMessageRequestHeader) Encode(ext *remoting.ExtFields) {
 // EncodeV2 appends the one-letter fields in the order the 4.9.8 Java producer's frames carry
 // them (a…n, skipping i, l and n when unset, as Java skips nulls; the Go client writes "i":"").
 func (h *SendMessageRequestHeader) EncodeV2(ext *remoting.ExtFields) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("a", h.ProducerGroup)
 	w.str("b", h.Topic)
 	w.str("c", h.DefaultTopic)
@@ -245,7 +245,7 @@ func (h *SendMessageResponseHeader) Encode(ext *remoting.ExtFields) {
 	n := len(b)
 	b = strconv.AppendInt(b, h.QueueOffset, 10)
 	s := string(b)
-	w := writer{ext}
+	w := newWriter(ext)
 	w.str("queueId", s[:n])
 	w.b(ExtTraceOn, h.TraceOn)
 	w.str(ExtMsgRegion, h.MsgRegion)
@@ -257,7 +257,7 @@ func (h *SendMessageResponseHeader) Encode(ext *remoting.ExtFields) {
 // EncodeRegion appends only MSG_REGION and TRACE_ON, for send responses that fail: Java
 // pre-fills them before any check, so error answers carry them too.
 func EncodeRegion(ext *remoting.ExtFields, region string, traceOn bool) {
-	w := writer{ext}
+	w := newWriter(ext)
 	w.b(ExtTraceOn, traceOn)
 	w.str(ExtMsgRegion, region)
 }
