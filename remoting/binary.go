@@ -105,7 +105,7 @@ func decodeBinaryHeader(b []byte, c *Command, spare ExtFields, own bool) error {
 	}
 	ext := b[i : i+int(e)]
 	c.ExtFields = spare
-	var index map[string]int
+	var set fieldSet
 	for j := 0; j < len(ext); {
 		if len(ext)-j < 2 {
 			return binErr("truncated key length", i+j)
@@ -124,7 +124,7 @@ func decodeBinaryHeader(b []byte, c *Command, spare ExtFields, own bool) error {
 		}
 		v := ext[j : j+int(vl)]
 		j += int(vl)
-		c.ExtFields, index = putField(c.ExtFields, index, str(k), str(v))
+		c.ExtFields = putField(c.ExtFields, &set, str(k), str(v))
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 package remoting
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -248,22 +250,43 @@ func (d *jsonDecoder) str(keep bool) (string, error) {
 		return "", jsonErr(d, "expected string")
 	}
 	start := d.i
-	for d.i < len(d.b) {
-		ch := d.b[d.i]
-		if ch == '"' {
-			raw := d.b[start:d.i]
-			d.i++
-			if keep && !d.own {
-				return string(raw), nil
-			}
-			return bytesString(raw), nil
-		}
-		if ch == '\\' {
-			return d.strEscaped(start, keep)
-		}
-		d.i++
+	n := nextSpecial(d.b, d.i)
+	if n == len(d.b) {
+		d.i = n
+		return "", jsonErr(d, "unterminated string")
 	}
-	return "", jsonErr(d, "unterminated string")
+	d.i = n
+	if d.b[n] == '\\' {
+		return d.strEscaped(start, keep)
+	}
+	raw := d.b[start:n]
+	d.i++
+	if keep && !d.own {
+		return string(raw), nil
+	}
+	return bytesString(raw), nil
+}
+
+// nextSpecial returns the index of the first '"' or '\\' at or after i, or len(b). It tests
+// eight bytes per step (SWAR): header strings are short, too short for the vector routines'
+// setup cost, and too long for a byte loop to be free.
+func nextSpecial(b []byte, i int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ (lo * '"')
+		s := x ^ (lo * '\\')
+		// A zero byte in q or s marks a match; the lowest flagged byte is always exact.
+		if m := ((q-lo)&^q | (s-lo)&^s) & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return i
 }
 
 // strEscaped finishes a string that contains escapes, from its first byte at start.
@@ -327,8 +350,9 @@ func (d *jsonDecoder) strEscaped(start int, keep bool) (string, error) {
 				return "", jsonErr(d, "bad escape")
 			}
 		default:
-			out = append(out, ch)
-			d.i++
+			n := nextSpecial(d.b, d.i)
+			out = append(out, d.b[d.i:n]...)
+			d.i = n
 		}
 	}
 	return "", jsonErr(d, "unterminated string")
@@ -528,29 +552,45 @@ func (d *jsonDecoder) extFields(c *Command) error {
 			c.ExtFields = ExtFields{} // present but empty: re-encodes as {}
 		}
 	}
-	var index map[string]int // only for headers with very many fields
+	var set fieldSet
 	d.ws()
 	if d.eat('}') {
 		return nil
 	}
 	for {
 		d.ws()
-		k, err := d.str(true)
-		if err != nil {
-			return err
+		// Fast path for the usual "key":"value" without escapes.
+		if d.i < len(d.b) && d.b[d.i] == '"' {
+			ks := d.i + 1
+			ke := nextSpecial(d.b, ks)
+			if ke+2 < len(d.b) && d.b[ke] == '"' && d.b[ke+1] == ':' && d.b[ke+2] == '"' {
+				vs := ke + 3
+				if ve := nextSpecial(d.b, vs); ve < len(d.b) && d.b[ve] == '"' {
+					c.ExtFields = putField(c.ExtFields, &set, d.text(ks, ke), d.text(vs, ve))
+					d.i = ve + 1
+					goto next
+				}
+			}
 		}
-		d.ws()
-		if !d.eat(':') {
-			return jsonErr(d, "expected ':'")
+		{
+			k, err := d.str(true)
+			if err != nil {
+				return err
+			}
+			d.ws()
+			if !d.eat(':') {
+				return jsonErr(d, "expected ':'")
+			}
+			d.ws()
+			v, null, err := d.scalarText(true)
+			if err != nil {
+				return err
+			}
+			if !null {
+				c.ExtFields = putField(c.ExtFields, &set, k, v)
+			}
 		}
-		d.ws()
-		v, null, err := d.scalarText(true)
-		if err != nil {
-			return err
-		}
-		if !null {
-			c.ExtFields, index = putField(c.ExtFields, index, k, v)
-		}
+	next:
 		d.ws()
 		if d.eat(',') {
 			continue
@@ -562,33 +602,59 @@ func (d *jsonDecoder) extFields(c *Command) error {
 	}
 }
 
-// linearFieldLimit is where putField stops scanning for duplicates and builds an index, so
-// a header with millions of keys costs O(n), not O(n²).
+// text returns b[from:to] as a string that may outlive the decode call.
+func (d *jsonDecoder) text(from, to int) string {
+	if d.own {
+		return bytesString(d.b[from:to])
+	}
+	return string(d.b[from:to])
+}
+
+// fieldSet finds duplicate keys while a header is decoded. Most headers have a dozen
+// distinct keys: a 64-bit filter on (first byte, length) proves most keys new without a
+// scan; past linearFieldLimit keys a map takes over, so a header with millions of keys costs
+// O(n), not O(n²).
+type fieldSet struct {
+	mask  uint64
+	index map[string]int
+}
+
 const linearFieldLimit = 32
 
+func keyBit(k string) uint64 {
+	if k == "" {
+		return 1
+	}
+	return 1 << ((uint(k[0]) + 7*uint(len(k))) & 63)
+}
+
 // putField sets k=v, replacing an earlier value of k (Java's HashMap keeps the last).
-func putField(e ExtFields, index map[string]int, k, v string) (ExtFields, map[string]int) {
-	if index == nil && len(e) >= linearFieldLimit {
-		index = make(map[string]int, 2*len(e))
+func putField(e ExtFields, set *fieldSet, k, v string) ExtFields {
+	if set.index == nil && len(e) >= linearFieldLimit {
+		set.index = make(map[string]int, 2*len(e))
 		for i := range e {
-			index[e[i].Key] = i
+			set.index[e[i].Key] = i
 		}
 	}
-	if index != nil {
-		if i, ok := index[k]; ok {
+	if set.index != nil {
+		if i, ok := set.index[k]; ok {
 			e[i].Value = v
-			return e, index
+			return e
 		}
-		index[k] = len(e)
-		return append(e, Field{k, v}), index
+		set.index[k] = len(e)
+		return append(e, Field{k, v})
 	}
-	for i := range e {
-		if e[i].Key == k {
-			e[i].Value = v
-			return e, index
+	bit := keyBit(k)
+	if set.mask&bit != 0 {
+		for i := range e {
+			if e[i].Key == k {
+				e[i].Value = v
+				return e
+			}
 		}
 	}
-	return append(e, Field{k, v}), index
+	set.mask |= bit
+	return append(e, Field{k, v})
 }
 
 // skip passes over one JSON value of any kind.

@@ -93,13 +93,25 @@ type Server struct {
 	eventsWG sync.WaitGroup
 
 	lastBusyLog atomic.Int64
+	queued      atomic.Int64 // requests handed to the pool and not yet started
 }
 
+// task is work for the pool: the pooled requests one read brought from one connection (at
+// most maxBatch), run in order by one worker. Batching turns a burst of pipelined requests
+// into one channel hand-off and one worker wake-up, and lets their responses leave in one
+// flush; Java's send pool (one thread by default) is sequential too.
 type task struct {
-	c   *serverConn
+	c     *serverConn
+	items []taskItem
+}
+
+type taskItem struct {
 	cmd *Command
 	p   Processor
 }
+
+// maxBatch bounds a task so that a large burst still spreads over several workers.
+const maxBatch = 16
 
 type connEventKind uint8
 
@@ -287,14 +299,50 @@ func (s *Server) own(ch Channel, req *Command) (*serverConn, error) {
 func (s *Server) worker() {
 	defer s.workers.Done()
 	for t := range s.tasks {
-		resp := s.run(t.c, t.p, t.cmd)
-		if resp != nil && !t.cmd.IsOneway() {
+		s.queued.Add(-int64(len(t.items)))
+		for _, it := range t.items {
+			resp := s.run(t.c, it.p, it.cmd)
+			if resp == nil || it.cmd.IsOneway() {
+				continue
+			}
 			if err := t.c.Write(resp); err != nil && !errors.Is(err, ErrConnClosed) {
-				s.log.WithError(err).WithFields(logrus.Fields{"remote": t.c.remote, "code": t.cmd.Code}).
+				s.log.WithError(err).WithFields(logrus.Fields{"remote": t.c.remote, "code": it.cmd.Code}).
 					Warn("writing response failed")
 			}
 		}
 	}
+}
+
+// submit hands the connection's collected pooled requests to the workers; event loop only.
+// When the queue would exceed QueueLimit they are answered SYSTEM_BUSY instead (not for
+// oneway requests, as Java).
+func (s *Server) submit(c *serverConn) {
+	all := c.batch
+	for i := 0; i < len(all); {
+		n := min(len(all)-i, maxBatch)
+		items := make([]taskItem, n)
+		copy(items, all[i:i+n])
+		i += n
+		if s.queued.Add(int64(n)) <= int64(s.cfg.QueueLimit) {
+			select {
+			case s.tasks <- task{c: c, items: items}:
+				continue
+			default:
+			}
+		}
+		s.queued.Add(-int64(n))
+		if now := time.Now().Unix(); s.lastBusyLog.Swap(now) != now {
+			s.log.WithFields(logrus.Fields{"remote": c.remote, "code": items[0].cmd.Code, "queue": s.cfg.QueueLimit}).
+				Warn("worker pool full, answering SYSTEM_BUSY")
+		}
+		for _, it := range items {
+			if !it.cmd.IsOneway() {
+				c.queueLocal(s.busyOr(it.cmd, CodeSystemBusy, RemarkOverload))
+			}
+		}
+	}
+	clear(all)
+	c.batch = all[:0]
 }
 
 // run calls p and prepares its response; a panic becomes SYSTEM_ERROR, as Java turns a
@@ -353,17 +401,7 @@ func (s *Server) handle(c *serverConn, cmd *Command) {
 		}
 		return
 	}
-	select {
-	case s.tasks <- task{c: c, cmd: cmd, p: rt.p}:
-	default:
-		if now := time.Now().Unix(); s.lastBusyLog.Swap(now) != now {
-			s.log.WithFields(logrus.Fields{"remote": c.remote, "code": cmd.Code, "queue": s.cfg.QueueLimit}).
-				Warn("worker pool full, answering SYSTEM_BUSY")
-		}
-		if !cmd.IsOneway() {
-			c.queueLocal(s.busyOr(cmd, CodeSystemBusy, RemarkOverload))
-		}
-	}
+	c.batch = append(c.batch, taskItem{cmd: cmd, p: rt.p})
 }
 
 func (s *Server) busyOr(req *Command, code int32, remark string) *Command {
@@ -487,6 +525,7 @@ func (h *serverHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 	}
 	c.touch()
 	action := c.readFrames(gc)
+	h.s.submit(c)
 	c.flushLocal()
 	return action
 }

@@ -24,9 +24,10 @@ type serverConn struct {
 	lastActive    atomic.Int64 // unix nanos of the last read or flushed write
 	idleReported  atomic.Bool
 
-	// Frame being read; touched only by the event loop.
+	// Frame being read and pooled requests collected from this read; event loop only.
 	frame  []byte
 	filled int
+	batch  []taskItem
 
 	mu        sync.Mutex // guards out, scheduled, closed
 	out       *bytebufferpool.ByteBuffer
