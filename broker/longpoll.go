@@ -183,6 +183,20 @@ func (s *pullHoldService) poke() {
 	}
 }
 
+// wake answers h now if it is still held (a message arrived between the pull's look at the
+// queue and its parking, before any notification could find it).
+func (s *pullHoldService) wake(h *heldPull) {
+	s.mu.Lock()
+	if h.idx < 0 {
+		s.mu.Unlock()
+		return
+	}
+	heap.Remove(&s.byTime, h.idx)
+	s.unlinkLocked(h)
+	s.mu.Unlock()
+	s.dispatch(h)
+}
+
 // notifyArriving wakes the pulls held on topic/qid that asked for an offset below maxOffset
 // and whose filter accepts tagsCode (matchAll skips the filter: the periodic re-check does not
 // know which messages arrived). It is cheap when nothing is held on the queue: one map lookup.

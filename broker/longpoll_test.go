@@ -211,3 +211,21 @@ func BenchmarkNotifyArrivingNoHolds(b *testing.B) {
 		s.notifyArriving("T", 1, int64(i), 0, false)
 	}
 }
+
+func TestHoldWakeOne(t *testing.T) {
+	s, rec := newTestHold(t, 0, nil)
+	a := &heldPull{key: queueKey{"T", 0}, offset: 1, filter: matchAllFilter}
+	b := &heldPull{key: queueKey{"T", 0}, offset: 1, filter: matchAllFilter}
+	s.hold(a, time.Minute)
+	s.hold(b, time.Minute)
+	s.wake(a)
+	if got := rec.wait(t, time.Second); got != a {
+		t.Fatal("wake answered the wrong pull")
+	}
+	rec.none(t, 50*time.Millisecond)
+	if n := s.held(); n != 1 {
+		t.Fatalf("held = %d, want 1", n)
+	}
+	s.wake(a) // already answered: nothing happens
+	rec.none(t, 50*time.Millisecond)
+}

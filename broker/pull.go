@@ -317,6 +317,11 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 			if p.d.hold.hold(held, timeout) {
 				res.Release()
 				p.commitOffset(ch, &h, hasCommit)
+				// A message stored after GetMessage looked but before the pull was parked
+				// notified nobody; look once more so it is not left waiting for the timeout.
+				if b.store.MaxOffsetInQueue(h.Topic, h.QueueID) > h.QueueOffset {
+					p.d.hold.wake(held)
+				}
 				return nil, nil
 			}
 		}
