@@ -235,14 +235,15 @@ func (s *pullHoldService) notifyArriving(topic string, qid int32, maxOffset int6
 	}
 }
 
-// dispatch hands h to a worker; when all are busy and the queue is full the caller runs it,
-// which slows the notifier (a sender) rather than dropping the answer.
+// dispatch hands h to a worker. When all are busy and their queue is full it starts a
+// goroutine rather than running the pull on the caller: the notifier may be the store's
+// append path, which must not block, and the overflow is bounded by maxHeld anyway.
 func (s *pullHoldService) dispatch(h *heldPull) {
 	select {
 	case s.work <- h:
 	case <-s.stop:
 	default:
-		s.replay(h)
+		go s.replay(h)
 	}
 }
 
