@@ -137,7 +137,7 @@ func (ns *NameServer) Start() error {
 	if c.AddressServerPort != 0 {
 		if err := ns.startAddressServer(&c); err != nil {
 			_ = srv.Shutdown(context.Background())
-			ns.srv = nil
+			ns.srv, ns.started = nil, false
 			return err
 		}
 	}

@@ -237,6 +237,29 @@ func TestStartErrors(t *testing.T) {
 	if _, err := New(cfg); err == nil {
 		t.Error("listenPort 70000 accepted")
 	}
+
+	// The address-server port is busy: Start fails, nothing is left listening, and Shutdown
+	// is still safe.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cfg.ListenPort = 0
+	cfg.AddressServerPort = busy.Addr().(*net.TCPAddr).Port
+	third, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := third.Start(); err == nil || !strings.Contains(err.Error(), "address server") {
+		t.Errorf("start with a busy address-server port: %v", err)
+	}
+	if third.Addr() != "" {
+		t.Errorf("remoting listener left open at %s", third.Addr())
+	}
+	if err := third.Shutdown(context.Background()); err != nil {
+		t.Errorf("shutdown after failed start: %v", err)
+	}
 }
 
 func freePort(t *testing.T) int {
