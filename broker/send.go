@@ -46,6 +46,8 @@ type dataPlane struct {
 	log   *logrus.Entry
 	limit atomic.Pointer[sendLimiter]
 	busy  func() bool // the store's page-cache-busy check, nil when it has none
+	// storeNotifies is set when the store calls storeArrived for every new message.
+	storeNotifies atomic.Bool
 	hold  *pullHoldService
 	pull  *pullProcessor
 
@@ -84,6 +86,12 @@ func (b *Broker) registerDataProcessors() {
 // startDataPlane starts the long-polling service; the store must be open.
 func (b *Broker) startDataPlane() {
 	b.data.busy = pageCacheBusy(b.store)
+	// When the store reports every new consume-queue unit (Java's MessageArrivingListener),
+	// held pulls wake for messages from any write path, not only this file's puts.
+	if l, ok := any(b.store).(arrivingNotifier); ok {
+		l.SetArrivingListener(b.data.storeArrived)
+		b.data.storeNotifies.Store(true)
+	}
 	b.data.hold.start()
 }
 
@@ -473,9 +481,21 @@ func (d *dataPlane) putStatus(s store.PutStatus) (ok bool, code int32, remark st
 	return false, protocol.SystemError, "UNKNOWN_ERROR DEFAULT"
 }
 
-// messageArrived wakes pulls held on the queue that just grew.
-func (d *dataPlane) messageArrived(topic string, queueID int32, nextOffset, tagsCode int64) {
+// arrivingNotifier is the store hook that reports each new consume-queue unit.
+type arrivingNotifier interface {
+	SetArrivingListener(func(topic string, queueID int32, nextOffset, tagsCode int64))
+}
+
+// storeArrived is the store's arrival hook; it runs on the append path and never blocks.
+func (d *dataPlane) storeArrived(topic string, queueID int32, nextOffset, tagsCode int64) {
 	d.hold.notifyArriving(topic, queueID, nextOffset, tagsCode, false)
+}
+
+// messageArrived wakes pulls held on the queue that just grew, unless the store does it.
+func (d *dataPlane) messageArrived(topic string, queueID int32, nextOffset, tagsCode int64) {
+	if !d.storeNotifies.Load() {
+		d.hold.notifyArriving(topic, queueID, nextOffset, tagsCode, false)
+	}
 }
 
 func (d *dataPlane) maxOffsetInQueue(topic string, queueID int32) int64 {
@@ -532,7 +552,9 @@ func (d *dataPlane) sendBatch(ch remoting.Channel, req, resp *remoting.Command, 
 	resp.Code = code
 	resp.Remark, resp.HasRemark = "", false
 	// Any new message wakes the queue's pulls; their filters are re-checked by the pull.
-	d.hold.notifyArriving(h.Topic, queueID, res.QueueOffset+int64(res.MsgNum), 0, true)
+	if !d.storeNotifies.Load() {
+		d.hold.notifyArriving(h.Topic, queueID, res.QueueOffset+int64(res.MsgNum), 0, true)
+	}
 	return resp
 }
 
