@@ -48,8 +48,8 @@ type dataPlane struct {
 	busy  func() bool // the store's page-cache-busy check, nil when it has none
 	// storeNotifies is set when the store calls storeArrived for every new message.
 	storeNotifies atomic.Bool
-	hold  *pullHoldService
-	pull  *pullProcessor
+	hold          *pullHoldService
+	pull          *pullProcessor
 
 	// storeHost is brokerIP1:listenPort, cached because the listen port is known only once
 	// the server is bound (listenPort 0 in tests).
