@@ -119,6 +119,9 @@ func TestJavaReadsOurBodies(t *testing.T) {
 		{"lock req", body + "LockBatchRequestBody", "compact", (&LockBatchRequestBody{ConsumerGroup: "CG", ClientID: "c", MQSet: []MessageQueue{q0}}).Marshal(), true, nil},
 		{"lock resp", body + "LockBatchResponseBody", "compact", (&LockBatchResponseBody{LockOKMQSet: []MessageQueue{q1}}).Marshal(), true, nil},
 		{"consume stats", "org.apache.rocketmq.common.admin.ConsumeStats", "compact", cs.Marshal(), true, nil},
+		{"tps large", "org.apache.rocketmq.common.admin.ConsumeStats", "compact", (&ConsumeStats{ConsumeTps: 12345678.9}).Marshal(), true, nil},
+		{"tps small", "org.apache.rocketmq.common.admin.ConsumeStats", "compact", (&ConsumeStats{ConsumeTps: 0.00012}).Marshal(), true, nil},
+		{"tps third", "org.apache.rocketmq.common.admin.ConsumeStats", "compact", (&ConsumeStats{ConsumeTps: 1.0 / 3}).Marshal(), true, nil},
 		{"consume stats list", body + "ConsumeStatsList", "compact", (&ConsumeStatsList{BrokerAddr: "a:1", TotalDiff: 10,
 			ConsumeStatsList: []map[string][]ConsumeStats{{"CG": {cs}}}}).Marshal(), true, nil},
 		{"topic stats", "org.apache.rocketmq.common.admin.TopicStatsTable", "compact", (&TopicStatsTable{OffsetTable: map[MessageQueue]TopicOffset{

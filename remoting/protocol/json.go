@@ -1,9 +1,11 @@
 package protocol
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	jsoniter "github.com/json-iterator/go"
@@ -67,59 +69,32 @@ func (e *encoder) i64(v int64) { e.b = strconv.AppendInt(e.b, v, 10) }
 func (e *encoder) bool(v bool) { e.b = strconv.AppendBool(e.b, v) }
 
 // f64 writes a double as Java's Double.toString does for the usual range: always with a
-// fraction ("0.0", "1.5"), scientific notation outside [1e-3, 1e7).
+// fraction ("0.0", "1.5"), scientific notation outside [1e-3, 1e7) as 1.0E7 / 1.5E-4.
 func (e *encoder) f64(v float64) {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
-		// fastjson writes null for these.
-		e.b = append(e.b, "null"...)
+		e.b = append(e.b, "null"...) // fastjson writes null for these
 	case v == 0 || (math.Abs(v) >= 1e-3 && math.Abs(v) < 1e7):
 		start := len(e.b)
 		e.b = strconv.AppendFloat(e.b, v, 'f', -1, 64)
-		if !containsByte(e.b[start:], '.') {
+		if bytes.IndexByte(e.b[start:], '.') < 0 {
 			e.b = append(e.b, '.', '0')
 		}
 	default:
-		start := len(e.b)
-		e.b = strconv.AppendFloat(e.b, v, 'E', -1, 64)
-		// Go writes 1.5E+07, Java 1.5E7; Go writes 1E+07, Java 1.0E7.
-		s := string(e.b[start:])
-		e.b = e.b[:start]
-		mant, exp, _ := cut(s, 'E')
-		if !containsByte([]byte(mant), '.') {
+		// Go writes 1.5E+07 and 1E-04; Java writes 1.5E7 and 1.0E-4.
+		mant, exp, _ := strings.Cut(strconv.FormatFloat(v, 'E', -1, 64), "E")
+		if !strings.Contains(mant, ".") {
 			mant += ".0"
 		}
-		if exp != "" && exp[0] == '+' {
-			exp = exp[1:]
-		}
-		for len(exp) > 1 && exp[0] == '0' {
-			exp = exp[1:]
-		}
-		if len(exp) > 2 && exp[0] == '-' && exp[1] == '0' {
-			exp = "-" + exp[2:]
-		}
+		neg := exp[0] == '-'
+		exp = strings.TrimLeft(exp[1:], "0")
 		e.b = append(e.b, mant...)
 		e.b = append(e.b, 'E')
+		if neg {
+			e.b = append(e.b, '-')
+		}
 		e.b = append(e.b, exp...)
 	}
-}
-
-func containsByte(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
-		}
-	}
-	return false
-}
-
-func cut(s string, c byte) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // str writes a JSON string the way fastjson escapes it: quote, backslash and control
