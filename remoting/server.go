@@ -504,6 +504,11 @@ func (h *serverHandler) OnClose(gc gnet.Conn, err error) gnet.Action {
 		return gnet.None
 	}
 	s := h.s
+	if c.frame != nil || gc.InboundBuffered() > 0 {
+		// The peer went away in the middle of a frame (a body cut short).
+		s.log.WithFields(logrus.Fields{"remote": c.remote, "have": c.filled + gc.InboundBuffered(),
+			"want": len(c.frame)}).Warn("bad frame: connection closed mid-frame")
+	}
 	c.markClosed()
 	s.mu.Lock()
 	delete(s.conns, c.id)

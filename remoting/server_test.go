@@ -224,7 +224,7 @@ func TestServerBadFrames(t *testing.T) {
 				_ = nc.(*net.TCPConn).CloseWrite()
 			}
 			expectClosed(t, nc)
-			if !tt.half {
+			{
 				// A log line naming the peer.
 				deadline := time.Now().Add(time.Second)
 				for !hasLog(nc.LocalAddr().String(), "bad frame") {
