@@ -279,3 +279,35 @@ func atoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// BenchmarkTCPGetRouteInfo measures route lookups over loopback with 8 requests in flight.
+func BenchmarkTCPGetRouteInfo(b *testing.B) {
+	cfg := NewConfig()
+	cfg.BindAddress, cfg.ListenPort, cfg.KvConfigPath, cfg.ConfigStorePath = "127.0.0.1", 0, "", ""
+	ns, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := ns.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer ns.Shutdown(context.Background())
+	cl := remoting.NewClient(remoting.ClientConfig{})
+	defer cl.Close()
+	if resp, err := cl.Invoke(ns.Addr(), registerRequest("b", 0, "10.0.0.1:10911", registerBodyJSON(1)), 3*time.Second); err != nil || resp.Code != 0 {
+		b.Fatalf("register: %v", err)
+	}
+	b.ReportAllocs()
+	b.SetParallelism(4) // 4 × GOMAXPROCS goroutines
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := request(protocol.GetRouteinfoByTopic, nil, "topic", "TopicA")
+			resp, err := cl.Invoke(ns.Addr(), req, 3*time.Second)
+			if err != nil || resp.Code != 0 {
+				b.Errorf("route: %v", err)
+				return
+			}
+		}
+	})
+}
