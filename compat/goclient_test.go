@@ -57,7 +57,7 @@ func (r *received) get(body string) *primitive.MessageExt {
 
 type pushSpec struct {
 	group, instance, topic, expr string
-	model                        consumer.MessageModel
+	broadcast                    bool // the client's zero MessageModel is BroadCasting, so say it explicitly
 	from                         consumer.ConsumeFromWhere
 	opts                         []consumer.Option
 }
@@ -71,11 +71,15 @@ func startPush(t testing.TB, c *cluster, s pushSpec, d *deliveries, rec *receive
 	if s.instance == "" {
 		s.instance = uniq("c")
 	}
+	model := consumer.Clustering
+	if s.broadcast {
+		model = consumer.BroadCasting
+	}
 	opts := []consumer.Option{
 		consumer.WithNameServer(primitive.NamesrvAddr{c.NamesrvAddr()}),
 		consumer.WithGroupName(s.group),
 		consumer.WithInstance(s.instance),
-		consumer.WithConsumerModel(s.model),
+		consumer.WithConsumerModel(model),
 		consumer.WithConsumeFromWhere(s.from),
 	}
 	pc, err := rocketmq.NewPushConsumer(append(opts, s.opts...)...)
@@ -171,8 +175,7 @@ func TestGoSyncSendPushConsume(t *testing.T) {
 
 	d := newDeliveries()
 	rec := &received{}
-	startPush(t, c, pushSpec{group: uniq("CG"), topic: topic, model: consumer.Clustering,
-		from: consumer.ConsumeFromFirstOffset}, d, rec)
+	startPush(t, c, pushSpec{group: uniq("CG"), topic: topic, from: consumer.ConsumeFromFirstOffset}, d, rec)
 	d.waitTotal(t, len(want), deliveryTimeout)
 	d.settle(500 * time.Millisecond)
 	d.assertExactly(t, want, 1)
@@ -404,8 +407,8 @@ func TestGoBroadcast(t *testing.T) {
 	a := "bcast-a-" + group
 	b := "bcast-b-" + group
 	cleanLocalOffsets(t, a, b)
-	startPush(t, c, pushSpec{group: group, instance: a, topic: topic, model: consumer.BroadCasting, from: consumer.ConsumeFromFirstOffset}, dA, nil)
-	startPush(t, c, pushSpec{group: group, instance: b, topic: topic, model: consumer.BroadCasting, from: consumer.ConsumeFromFirstOffset}, dB, nil)
+	startPush(t, c, pushSpec{group: group, instance: a, topic: topic, broadcast: true, from: consumer.ConsumeFromFirstOffset}, dA, nil)
+	startPush(t, c, pushSpec{group: group, instance: b, topic: topic, broadcast: true, from: consumer.ConsumeFromFirstOffset}, dB, nil)
 	p := startProducer(t, c)
 	want := bodies("bcast", 20)
 	for _, m := range want {

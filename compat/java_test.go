@@ -170,18 +170,46 @@ func TestJavaClientProduceConsume(t *testing.T) {
 	d.assertExactly(t, want, 1)
 }
 
-// mqadmin runs the stock mqadmin and returns its output; a non-zero exit fails the test.
-func mqadmin(t *testing.T, home string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+// mqadminRun runs the stock mqadmin once and returns its output. mqadmin prints a broker's
+// error answer and still exits 0, so an exception in the output is an error too.
+func mqadminRun(home, logDir string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(home, "bin", "mqadmin"), args...)
-	cmd.Env = append(os.Environ(), "ROCKETMQ_LOG_HOME="+t.TempDir())
+	cmd.Env = append(os.Environ(), "ROCKETMQ_LOG_HOME="+logDir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("mqadmin %v: %v\n%s", args, err, out)
+		return string(out), fmt.Errorf("mqadmin %v: %v\n%s", args, err, out)
 	}
-	return string(out)
+	if bytes.Contains(out, []byte("Exception")) {
+		return string(out), fmt.Errorf("mqadmin %v reported an error:\n%s", args, out)
+	}
+	return string(out), nil
+}
+
+// mqadminAll runs several mqadmin commands at once: each JVM spends most of its ~4 s waiting,
+// so running them side by side keeps the test short even on 2 cores.
+func mqadminAll(t *testing.T, home string, cmds ...[]string) []string {
+	t.Helper()
+	outs := make([]string, len(cmds))
+	errs := make([]error, len(cmds))
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for i, args := range cmds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i], errs[i] = mqadminRun(home, t.TempDir(), args...)
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d mqadmin commands took %v", len(cmds), time.Since(t0).Round(time.Millisecond))
+	for _, err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	return outs
 }
 
 // TestJavaMqadmin: the stock mqadmin's clusterList, topicList, updateTopic, topicRoute and
@@ -194,37 +222,22 @@ func TestJavaMqadmin(t *testing.T) {
 	addr := c.brokers[0].Addr()
 	topic := uniq("AdminTopic")
 
-	out := mqadmin(t, home, "updateTopic", "-c", "CompatCluster", "-t", topic, "-r", "4", "-w", "4", "-n", ns)
-	if !strings.Contains(out, "create topic to "+addr+" success.") ||
+	outs := mqadminAll(t, home,
+		[]string{"updateTopic", "-c", "CompatCluster", "-t", topic, "-r", "4", "-w", "4", "-n", ns},
+		[]string{"clusterList", "-n", ns})
+	if out := outs[0]; !strings.Contains(out, "create topic to "+addr+" success.") ||
 		!strings.Contains(out, "TopicConfig [topicName="+topic+", readQueueNums=4, writeQueueNums=4, perm=RW-") {
 		t.Errorf("updateTopic output:\n%s", out)
 	}
-	c.waitRoute(topic)
-
-	out = mqadmin(t, home, "clusterList", "-n", ns)
 	row := regexp.MustCompile(`(?m)^CompatCluster\s+broker-a\s+0\s+` + regexp.QuoteMeta(addr) + `\s+V4_9_8\s`)
-	if !strings.Contains(out, "#Cluster Name") || !row.MatchString(out) {
+	if out := outs[1]; !strings.Contains(out, "#Cluster Name") || !row.MatchString(out) {
 		t.Errorf("clusterList output lacks our broker row:\n%s", out)
 	}
-
-	out = mqadmin(t, home, "topicList", "-n", ns)
-	for _, want := range []string{topic, "TBW102", "CompatCluster", "broker-a", "SELF_TEST_TOPIC", "OFFSET_MOVED_EVENT"} {
-		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(want) + `$`).MatchString(out) {
-			t.Errorf("topicList lacks %s:\n%s", want, out)
-		}
-	}
-
-	out = mqadmin(t, home, "topicRoute", "-t", topic, "-n", ns)
-	compact := strings.Join(strings.Fields(out), "")
-	for _, want := range []string{`"brokerAddrs":{0:"` + addr + `"}`, `"brokerName":"broker-a"`, `"cluster":"CompatCluster"`,
-		`"perm":6`, `"readQueueNums":4`, `"writeQueueNums":4`} {
-		if !strings.Contains(compact, want) {
-			t.Errorf("topicRoute lacks %s:\n%s", want, out)
-		}
-	}
+	c.waitRoute(topic)
 
 	conn := dialRaw(t, addr, langGo)
-	for q, n := range []int{2, 0, 1, 3} {
+	counts := []int{2, 0, 1, 3}
+	for q, n := range counts {
 		for i := 0; i < n; i++ {
 			r, err := sendV1(conn, topic, q, goProps("TAGS", "t"), []byte("x"))
 			if err != nil || r.Code != 0 {
@@ -232,14 +245,30 @@ func TestJavaMqadmin(t *testing.T) {
 			}
 		}
 	}
-	out = mqadmin(t, home, "topicStatus", "-t", topic, "-n", ns)
-	if !strings.Contains(out, "#Broker Name") {
-		t.Errorf("topicStatus header missing:\n%s", out)
+
+	outs = mqadminAll(t, home,
+		[]string{"topicList", "-n", ns},
+		[]string{"topicRoute", "-t", topic, "-n", ns},
+		[]string{"topicStatus", "-t", topic, "-n", ns})
+	for _, want := range []string{topic, "TBW102", "CompatCluster", "broker-a", "SELF_TEST_TOPIC", "OFFSET_MOVED_EVENT"} {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(want) + `$`).MatchString(outs[0]) {
+			t.Errorf("topicList lacks %s:\n%s", want, outs[0])
+		}
 	}
-	for q, n := range []int{2, 0, 1, 3} {
+	compact := strings.Join(strings.Fields(outs[1]), "")
+	for _, want := range []string{`"brokerAddrs":{0:"` + addr + `"}`, `"brokerName":"broker-a"`, `"cluster":"CompatCluster"`,
+		`"perm":6`, `"readQueueNums":4`, `"writeQueueNums":4`} {
+		if !strings.Contains(compact, want) {
+			t.Errorf("topicRoute lacks %s:\n%s", want, outs[1])
+		}
+	}
+	if !strings.Contains(outs[2], "#Broker Name") {
+		t.Errorf("topicStatus header missing:\n%s", outs[2])
+	}
+	for q, n := range counts {
 		re := regexp.MustCompile(fmt.Sprintf(`(?m)^broker-a\s+%d\s+0\s+%d\s`, q, n))
-		if !re.MatchString(out) {
-			t.Errorf("topicStatus lacks queue %d with min 0 max %d:\n%s", q, n, out)
+		if !re.MatchString(outs[2]) {
+			t.Errorf("topicStatus lacks queue %d with min 0 max %d:\n%s", q, n, outs[2])
 		}
 	}
 }
