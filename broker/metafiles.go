@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -198,7 +199,7 @@ func encodeOffsets(table map[string]map[int32]int64) []byte {
 		for id := range q {
 			ids = append(ids, id)
 		}
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		slices.Sort(ids)
 		w.buf = append(w.buf, '{')
 		for i, id := range ids {
 			if i > 0 {
