@@ -19,10 +19,14 @@ const NamespaceOrderTopicConfig = "ORDER_TOPIC_CONFIG"
 // kvStore is the NameServer's namespace → key → value table (Java's KVConfigManager),
 // persisted as {"configTable":{ns:{k:v}}} at path after every change.
 type kvStore struct {
-	mu    sync.RWMutex // guards table; held while persisting so files are written in order
-	table map[string]map[string]string
-	path  string
-	log   *logrus.Entry
+	// writeMu serialises writers from change to file, so files land in change order; mu
+	// guards table only for the short in-memory part. GET_KV_CONFIG runs on the event loop
+	// and must not wait for a writer's fsync. Lock order: writeMu, then mu.
+	writeMu sync.Mutex
+	mu      sync.RWMutex
+	table   map[string]map[string]string
+	path    string
+	log     *logrus.Entry
 }
 
 type kvFile struct {
@@ -61,27 +65,33 @@ func loadKVStore(path string, log *logrus.Entry) (*kvStore, error) {
 
 // Put sets namespace/key to value and persists.
 func (s *kvStore) Put(namespace, key, value string) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	kv := s.table[namespace]
 	if kv == nil {
 		kv = make(map[string]string)
 		s.table[namespace] = kv
 	}
 	kv[key] = value
+	data, err := s.snapshotLocked()
+	s.mu.Unlock()
 	s.log.WithFields(logrus.Fields{"namespace": namespace, "key": key, "value": value}).Info("kv config put")
-	return s.persistLocked()
+	return s.persist(data, err)
 }
 
 // Delete removes namespace/key (absent is fine) and persists.
 func (s *kvStore) Delete(namespace, key string) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if kv := s.table[namespace]; kv != nil {
 		delete(kv, key)
 	}
+	data, err := s.snapshotLocked()
+	s.mu.Unlock()
 	s.log.WithFields(logrus.Fields{"namespace": namespace, "key": key}).Info("kv config delete")
-	return s.persistLocked()
+	return s.persist(data, err)
 }
 
 // Get returns the value of namespace/key.
@@ -108,22 +118,32 @@ func (s *kvStore) List(namespace string) (map[string]string, bool) {
 	return out, true
 }
 
-func (s *kvStore) persistLocked() error {
+// snapshotLocked renders the table as the file's JSON; s.mu must be held.
+func (s *kvStore) snapshotLocked() ([]byte, error) {
 	if s.path == "" {
-		return nil
+		return nil, nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(kvFile{ConfigTable: s.table}); err != nil {
-		return err
+		return nil, err
 	}
-	data := bytes.TrimRight(buf.Bytes(), "\n")
-	if err := writeConfigFile(s.path, data); err != nil {
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// persist writes a snapshot; s.writeMu must be held.
+func (s *kvStore) persist(data []byte, err error) error {
+	if s.path == "" {
+		return nil
+	}
+	if err == nil {
+		err = writeConfigFile(s.path, data)
+	}
+	if err != nil {
 		s.log.WithError(err).WithField("path", s.path).Error("persist kv config")
-		return err
 	}
-	return nil
+	return err
 }
 
 // writeConfigFile writes a config file with store's safe procedure (Java's .tmp/.bak steps
