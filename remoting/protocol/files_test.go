@@ -279,7 +279,7 @@ func TestRouteForms(t *testing.T) {
 	if got := string(r.Marshal(false)); !strings.Contains(got, `"cluster":"集群😀"`) {
 		t.Errorf("raw utf-8: %s", got)
 	}
-	if got := string(r.Marshal(true)); !strings.Contains(got, `"cluster":"\u96c6\u7fa4\ud83d\ude00"`) {
+	if got := string(r.Marshal(true)); !strings.Contains(got, `"cluster":"\u96C6\u7FA4\uD83D\uDE00"`) {
 		t.Errorf("escaped: %s", got)
 	}
 	var back TopicRouteData

@@ -106,11 +106,12 @@ func TestJavaReadsOurBodies(t *testing.T) {
 	)
 	cases := []javaCase{
 		{"route", route_ + "TopicRouteData", "compact", route.Marshal(false), true, nil},
-		{"route standard", route_ + "TopicRouteData", "compact", route.Marshal(true), true, route.Marshal(false)},
+		{"route standard read", route_ + "TopicRouteData", "compact", route.Marshal(true), true, route.Marshal(false)},
+		{"route standard", route_ + "TopicRouteData", "standard", route.Marshal(true), true, nil},
 		{"cluster", body + "ClusterInfo", "compact", (&ClusterInfo{BrokerAddrTable: map[string]*BrokerData{"broker-a": &route.BrokerDatas[0]},
 			ClusterAddrTable: map[string][]string{"DefaultCluster": {"broker-a"}}}).Marshal(), true, nil},
 		{"topic list", body + "TopicList", "compact", (&TopicList{TopicList: []string{"TopicTest", "TBW102"}, BrokerAddr: "a:1"}).Marshal(), true, nil},
-		{"kv", body + "KVTable", "compact", (&KVTable{Table: map[string]string{"k": "v\n\"x\""}}).Marshal(), true, nil},
+		{"kv", body + "KVTable", "compact", (&KVTable{Table: map[string]string{"k": "v\n\"x\"\x01\x1f\x7f/\\😀\t\b\f\r"}}).Marshal(), true, nil},
 		{"group list", body + "GroupList", "compact", (&GroupList{GroupList: []string{"CG"}}).Marshal(), true, nil},
 		{"consumer ids", "org.apache.rocketmq.common.protocol.header.GetConsumerListByGroupResponseBody", "compact",
 			(&GetConsumerListByGroupResponseBody{ConsumerIDList: []string{"a@1", "b@2"}}).Marshal(), true, nil},

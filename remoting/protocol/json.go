@@ -97,18 +97,18 @@ func (e *encoder) f64(v float64) {
 	}
 }
 
-// str writes a JSON string the way fastjson escapes it: quote, backslash and control
-// characters; '/' and, unless ascii is set, non-ASCII pass through.
+// str writes a JSON string the way fastjson escapes it: quote, backslash, control characters
+// and DEL (as \u00XX in upper case); '/' and, unless ascii is set, non-ASCII pass through.
 func (e *encoder) str(s string) { e.b = appendJSONString(e.b, s, e.ascii) }
 
 func appendJSONString(b []byte, s string, ascii bool) []byte {
-	const hex = "0123456789abcdef"
+	const hex = "0123456789ABCDEF" // fastjson writes \u escapes in upper case
 	b = append(b, '"')
 	// Fast path: copy the run of bytes that need no escaping in one append.
 	plain := 0
 	for plain < len(s) {
 		c := s[plain]
-		if c < 0x20 || c == '"' || c == '\\' || (ascii && c >= 0x7f) {
+		if c < 0x20 || c == '"' || c == '\\' || c == 0x7f || (ascii && c >= 0x80) {
 			break
 		}
 		plain++
@@ -130,7 +130,7 @@ func appendJSONString(b []byte, s string, ascii bool) []byte {
 				b = append(b, '\\', 'b')
 			case c == '\f':
 				b = append(b, '\\', 'f')
-			case c < 0x20 || c == 0x7f && ascii:
+			case c < 0x20 || c == 0x7f:
 				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 			default:
 				b = append(b, c)

@@ -1,6 +1,7 @@
 // JavaCheck reads bodies written by our Go encoders and hands back what the stock 4.9.8 Java
 // classes make of them: each stdin line is "id className mode base64"; mode "compact" parses
-// with fastjson into className and writes RemotingSerializable.toJson(obj, false); "pretty"
+// with fastjson into className and writes RemotingSerializable.toJson(obj, false); "standard"
+// writes it with the NameServer's features for new clients (BrowserCompatible, …); "pretty"
 // does the same with pretty output (the broker's config files); "register" decodes a
 // compressed REGISTER_BROKER body with RegisterBrokerBody.decode; "header" takes a JSON object
 // of extFields, decodes it into the custom header class with decodeCommandCustomHeader,
@@ -16,6 +17,7 @@ import java.util.HashMap;
 
 import com.alibaba.fastjson.JSON;
 import com.alibaba.fastjson.TypeReference;
+import com.alibaba.fastjson.serializer.SerializerFeature;
 import org.apache.rocketmq.common.protocol.body.RegisterBrokerBody;
 import org.apache.rocketmq.remoting.CommandCustomHeader;
 import org.apache.rocketmq.remoting.protocol.RemotingCommand;
@@ -43,6 +45,11 @@ public class JavaCheck {
                     RemotingCommand again = RemotingCommand.createRequestCommand(0, h);
                     again.makeCustomHeaderToNet();
                     out = JSON.toJSONString(again.getExtFields());
+                } else if (p[2].equals("standard")) {
+                    // The NameServer's route form for new clients (DefaultRequestProcessor).
+                    Object obj = JSON.parseObject(new String(body, StandardCharsets.UTF_8), Class.forName(p[1]));
+                    out = JSON.toJSONString(obj, SerializerFeature.BrowserCompatible, SerializerFeature.QuoteFieldNames,
+                        SerializerFeature.SkipTransientField, SerializerFeature.MapSortField);
                 } else {
                     Object obj = JSON.parseObject(new String(body, StandardCharsets.UTF_8), Class.forName(p[1]));
                     out = RemotingSerializable.toJson(obj, p[2].equals("pretty"));
