@@ -324,16 +324,21 @@ func (ns *NameServer) updateConfig(ch remoting.Channel, req *remoting.Command) *
 	if err != nil {
 		return remoting.NewResponse(req, protocol.SystemError, "string2Properties error")
 	}
-	ns.cfgMu.Lock()
-	defer ns.cfgMu.Unlock()
+	// cfgWriteMu keeps updates and their file writes in order; cfgMu is held only while the
+	// struct changes, because route lookups on the event loop read it.
+	ns.cfgWriteMu.Lock()
+	defer ns.cfgWriteMu.Unlock()
+	ns.cfgMu.RLock()
 	black := ns.blackListLocked()
 	for _, p := range props {
 		if black[p.Key] {
+			ns.cfgMu.RUnlock()
 			return remoting.NewResponse(req, protocol.NoPermission, "Can not update config in black list.")
 		}
 	}
 	// Validate everything on a copy first so a bad value changes nothing.
 	next := *ns.cfg
+	ns.cfgMu.RUnlock()
 	known := make(map[string]bool)
 	for _, k := range conf.Keys(&next) {
 		known[k] = true
@@ -356,10 +361,15 @@ func (ns *NameServer) updateConfig(ch remoting.Channel, req *remoting.Command) *
 		}
 		applied = append(applied, p.Key)
 	}
+	ns.cfgMu.Lock()
 	*ns.cfg = next
+	text := ns.configTextLocked()
+	ns.cfgMu.Unlock()
 	ns.remoteLog(ch).WithField("keys", applied).Info("name server config updated")
-	if err := ns.persistConfigLocked(); err != nil {
-		ns.log.WithError(err).WithField("path", ns.cfg.ConfigStorePath).Warn("persist name server config")
+	if next.ConfigStorePath != "" {
+		if err := writeConfigFile(next.ConfigStorePath, []byte(text)); err != nil {
+			ns.log.WithError(err).WithField("path", next.ConfigStorePath).Warn("persist name server config")
+		}
 	}
 	return success(req)
 }
@@ -393,13 +403,6 @@ func (ns *NameServer) configTextLocked() string {
 	props := conf.Properties(ns.cfg)
 	props = append(props, ns.cfg.Extra...)
 	return string(conf.FormatProperties(props))
-}
-
-func (ns *NameServer) persistConfigLocked() error {
-	if ns.cfg.ConfigStorePath == "" {
-		return nil
-	}
-	return writeConfigFile(ns.cfg.ConfigStorePath, []byte(ns.configTextLocked()))
 }
 
 func (ns *NameServer) orderMessageEnable() bool {

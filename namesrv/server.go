@@ -24,8 +24,9 @@ const (
 // NameServer is one NameServer instance: the route table, the KV config, the remoting
 // listener and the optional HTTP address endpoint.
 type NameServer struct {
-	cfgMu sync.RWMutex // guards *cfg (UPDATE_NAMESRV_CONFIG changes it while serving)
-	cfg   *Config
+	cfgMu      sync.RWMutex // guards *cfg (UPDATE_NAMESRV_CONFIG changes it while serving)
+	cfgWriteMu sync.Mutex   // serialises UPDATE_NAMESRV_CONFIG from change to file; before cfgMu
+	cfg        *Config
 
 	log    *logrus.Entry
 	routes *RouteTable
