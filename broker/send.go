@@ -1,12 +1,15 @@
 package broker
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -22,7 +25,8 @@ import (
 //	SEND_MESSAGE (V1 names) ─┐
 //	SEND_MESSAGE_V2 (a…n)  ──┼─▶ header ─▶ admission (flowcontrol.go) ─▶ msgCheck ─▶ build record
 //	SEND_BATCH_MESSAGE     ──┘   (batch=true selects the batch path, whatever the code)
-//	                              ─▶ %RETRY% / DLQ / delay / half-message rewrite ─▶ store.Put
+//	                              ─▶ %RETRY% / DLQ / half-message rewrite ─▶ store.Put (which
+//	                                 routes DELAY > 0 through SCHEDULE_TOPIC_XXXX, as 4.9.8's CommitLog)
 //	                              ─▶ status → response code ─▶ wake held pulls (longpoll.go)
 //
 // Every check answers with Java's code and remark; an unexpected failure never panics.
@@ -472,7 +476,8 @@ func (d *dataPlane) putStatus(s store.PutStatus) (ok bool, code int32, remark st
 		return false, protocol.MessageIllegal, d.illegalRemark()
 	case store.ServiceNotAvailable:
 		return false, protocol.ServiceNotAvailable, "service not available now. It may be caused by one of the " +
-			"following reasons: the broker's disk is full, messages are put to the slave, message store has been shut down, etc."
+			"following reasons: the broker's disk is full [" + d.diskUtil() + "], messages are put to the slave, " +
+			"message store has been shut down, etc."
 	case store.OSPageCacheBusy:
 		return false, protocol.SystemError, "[PC_SYNCHRONIZED]broker busy, start flow control for a while"
 	case store.UnknownError:
@@ -598,4 +603,27 @@ func reorderExt(ext remoting.ExtFields, order []string) {
 			ext[j], ext[j-1] = ext[j-1], ext[j]
 		}
 	}
+}
+
+// diskUtil is Java's SendMessageProcessor.diskUtil for the SERVICE_NOT_AVAILABLE remark: the
+// used fraction of the partitions holding the commitlog, the consume queues and the index.
+func (d *dataPlane) diskUtil() string {
+	cfg := d.b.store.Config() // the store's copy has the default paths filled in
+	used := func(dir string) float64 {
+		var st syscall.Statfs_t
+		// A directory not created yet (no message so far) lives on its parent's partition.
+		for syscall.Statfs(dir, &st) != nil {
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				return -1
+			}
+			dir = parent
+		}
+		if st.Blocks == 0 {
+			return -1
+		}
+		return float64(st.Blocks-st.Bfree) / float64(st.Blocks)
+	}
+	return fmt.Sprintf("CL: %5.2f CQ: %5.2f INDEX: %5.2f", used(cfg.CommitLogDir()), used(cfg.ConsumeQueueDir()),
+		used(cfg.IndexDir()))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/rocketgo/rocketgo/message"
 	"github.com/rocketgo/rocketgo/remoting"
 	"github.com/rocketgo/rocketgo/remoting/protocol"
+	"github.com/rocketgo/rocketgo/store"
 	"github.com/sirupsen/logrus"
 )
 
@@ -565,4 +567,28 @@ func BenchmarkProcessPull(b *testing.B) {
 		}
 	}
 	b.ReportMetric(32*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// TestSendToSlave: a slave's store refuses puts; the producer gets SERVICE_NOT_AVAILABLE (14,
+// which both clients retry on another broker) with Java's remark and the disk figures.
+func TestSendToSlave(t *testing.T) {
+	db := startDataBroker(t, func(c *Config) {
+		c.BrokerRole = store.Slave
+		c.BrokerID = 1
+	})
+	resp := db.invoke(sendV1("SlaveTopic", 0, "", []byte("x")))
+	mustCode(t, resp, protocol.ServiceNotAvailable)
+	re := regexp.MustCompile(`^service not available now\. It may be caused by one of the following reasons: ` +
+		`the broker's disk is full \[CL: +[0-9.]+ CQ: +[0-9.]+ INDEX: +[0-9.]+\], messages are put to the slave, ` +
+		`message store has been shut down, etc\.$`)
+	if !re.MatchString(resp.Remark) {
+		t.Errorf("remark %q", resp.Remark)
+	}
+	// A slave does not correct offsets: OFFSET_MOVED becomes PULL_RETRY_IMMEDIATELY with the
+	// request's offset, and no OFFSET_MOVED_EVENT is written (it could not be).
+	pr, _ := db.pullAll("SlaveTopic", 0, 5)
+	mustCode(t, pr, protocol.PullRetryImmediately)
+	if ph := pullHeader(t, pr); ph.NextBeginOffset != 5 || ph.SuggestWhichBrokerID != 0 {
+		t.Errorf("slave pull header %+v", ph)
+	}
 }
