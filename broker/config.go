@@ -311,16 +311,16 @@ func splitHostPort(a string) (string, int, error) {
 	return host, p, nil
 }
 
-// LocalAddress picks the address Java's RemotingUtil.getLocalAddress picks: the first IPv4
-// address of an up, non-loopback interface that is not 127.0.x.x or 192.168.x.x; else the last
-// IPv4 address seen; else the first IPv6 address; else the host name's address.
+// LocalAddress picks the address Java's RemotingUtil.getLocalAddress picks: over every
+// interface that is not a Linux bridge, the first non-loopback IPv4 address that does not start
+// with 127.0 or 192.168; else the last non-loopback IPv4 address seen; else the first IPv6
+// one; else the host name's address.
 func LocalAddress() string {
 	ifaces, err := net.Interfaces()
-	var last4, first6 string
+	var v4, v6 []string
 	if err == nil {
 		for _, ifc := range ifaces {
-			if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 ||
-				strings.HasPrefix(ifc.Name, "docker") || strings.HasPrefix(ifc.Name, "br-") {
+			if isBridge(ifc.Name) {
 				continue
 			}
 			addrs, err := ifc.Addrs()
@@ -332,23 +332,24 @@ func LocalAddress() string {
 				if !ok || ipn.IP.IsLoopback() {
 					continue
 				}
-				if v4 := ipn.IP.To4(); v4 != nil {
-					s := v4.String()
-					if !strings.HasPrefix(s, "127.0") && !strings.HasPrefix(s, "192.168") {
-						return s
-					}
-					last4 = s
-				} else if first6 == "" && !ipn.IP.IsLinkLocalUnicast() {
-					first6 = ipn.IP.String()
+				if ip4 := ipn.IP.To4(); ip4 != nil {
+					v4 = append(v4, ip4.String())
+				} else {
+					v6 = append(v6, ipn.IP.String())
 				}
 			}
 		}
 	}
-	if last4 != "" {
-		return last4
+	for _, ip := range v4 {
+		if !strings.HasPrefix(ip, "127.0") && !strings.HasPrefix(ip, "192.168") {
+			return ip
+		}
 	}
-	if first6 != "" {
-		return first6
+	if len(v4) > 0 {
+		return v4[len(v4)-1]
+	}
+	if len(v6) > 0 {
+		return v6[0]
 	}
 	if host, err := os.Hostname(); err == nil {
 		if ips, err := net.LookupIP(host); err == nil && len(ips) > 0 {
@@ -356,6 +357,13 @@ func LocalAddress() string {
 		}
 	}
 	return "127.0.0.1"
+}
+
+// isBridge is Java's RemotingUtil.isBridge: Linux exposes a bridge's ports under
+// /sys/class/net/<name>/bridge.
+func isBridge(name string) bool {
+	_, err := os.Stat("/sys/class/net/" + name + "/bridge")
+	return err == nil
 }
 
 // LoadFile applies a Java broker.conf (java.util.Properties syntax) over c and returns the
