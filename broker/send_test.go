@@ -268,6 +268,21 @@ func TestSendDelayAndRetryTopics(t *testing.T) {
 		t.Error("a delayed message is readable from its topic at once")
 	}
 
+	// A level beyond the configured ones is clamped to the last (18), property included.
+	mustCode(t, db.invoke(sendV1("TopicDelay", 0, props("DELAY", "99"), []byte("max"))), protocol.Success)
+	pr, msgs = db.pullAll(TopicSchedule, 17, 0)
+	mustCode(t, pr, protocol.Success)
+	if p := message.ParseProperties(msgs[0].Properties); p["DELAY"] != "18" || p["REAL_QID"] != "0" {
+		t.Errorf("clamped delay record properties %v", p)
+	}
+	// A DELAY that is not a positive number is no delay at all.
+	for _, bad := range []string{"0", "-3", "abc"} {
+		mustCode(t, db.invoke(sendV1("TopicNoDelay", 0, props("DELAY", bad), []byte(bad))), protocol.Success)
+	}
+	if pr, msgs := db.pullAll("TopicNoDelay", 0, 0); pr.Code != protocol.Success || len(msgs) != 3 {
+		t.Errorf("non-positive delays: code %d, %d messages readable at once, want 3", pr.Code, len(msgs))
+	}
+
 	// A %RETRY% send whose reconsumeTimes reached maxReconsumeTimes goes to the DLQ.
 	req := sendV2(protocol.SendMessageV2, "%RETRY%CG1", 0, props("TAGS", "R"), []byte("dead"), false)
 	req.ExtFields.Set("j", "3") // reconsumeTimes
@@ -287,6 +302,20 @@ func TestSendDelayAndRetryTopics(t *testing.T) {
 	mustCode(t, db.invoke(req), protocol.Success)
 	if pr, msgs := db.pullAll("%RETRY%CG1", 0, 0); pr.Code != protocol.Success || string(msgs[0].Body) != "again" {
 		t.Errorf("retry topic pull %d %v", pr.Code, msgs)
+	}
+}
+
+// TestSendCompressedBody is trap 20's second half: the Go client marks a zlib body with
+// sysFlag 0x1 only; the broker stores flag and body untouched (it never decompresses).
+func TestSendCompressedBody(t *testing.T) {
+	db := startDataBroker(t, nil)
+	body := []byte{0x78, 0x9c, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x06, 0x2c, 0x02, 0x15} // zlib("hello")
+	req := sendV1("Zip", 0, props("TAGS", "Z"), body)
+	req.ExtFields.Set("sysFlag", "1")
+	mustCode(t, db.invoke(req), protocol.Success)
+	_, msgs := db.pullAll("Zip", 0, 0)
+	if len(msgs) != 1 || msgs[0].SysFlag != message.SysFlagCompressed || string(msgs[0].Body) != string(body) {
+		t.Errorf("stored %v", msgs)
 	}
 }
 

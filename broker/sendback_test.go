@@ -94,6 +94,11 @@ func TestSendBackLevels(t *testing.T) {
 	if r := db.lastRecord(TopicSchedule, 4, 0); message.ParseProperties(r.Properties)["DELAY"] != "5" {
 		t.Errorf("level-5 record %v", r)
 	}
+	// A level beyond the configured ones is clamped to 18 by the put.
+	mustCode(t, db.invoke(sendBackReq("GL", orig, 30, 16)), protocol.Success)
+	if r := db.lastRecord(TopicSchedule, 17, 0); message.ParseProperties(r.Properties)["DELAY"] != "18" {
+		t.Errorf("level-30 record %v", r)
+	}
 	// delayLevel < 0: straight to the DLQ (the orderly consumer's give-up).
 	mustCode(t, db.invoke(sendBackReq("GL", orig, -1, 16)), protocol.Success)
 	if r := db.lastRecord("%DLQ%GL", 0, 0); r.ReconsumeTimes != 1 {
