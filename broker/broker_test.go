@@ -147,7 +147,8 @@ func TestTopicAutoCreateDisabled(t *testing.T) {
 func TestHeartbeatCreatesGroupRetryTopicAndRoute(t *testing.T) {
 	tb := startTestBroker(t, nil)
 	resp := tb.call(protocol.HeartBeat, nil, heartbeatBody("10.0.0.1@1", "CG", "PG", "TopicTest", "%RETRY%CG"))
-	if resp.Code != protocol.Success || resp.Version != remoting.Version || resp.HasRemark {
+	// As the Java broker answers (wire-4.9.8/02 and 03): version 409, no remark, no extFields.
+	if resp.Code != protocol.Success || resp.Version != remoting.Version || resp.HasRemark || resp.ExtFields != nil {
 		t.Fatalf("heartbeat answer: code %d version %d remark %q", resp.Code, resp.Version, resp.Remark)
 	}
 	if g := tb.B.groups.Get("CG"); g == nil || g.RetryQueueNums != 1 {
@@ -169,8 +170,8 @@ func TestHeartbeatCreatesGroupRetryTopicAndRoute(t *testing.T) {
 		t.Fatal("producer not registered")
 	}
 	resp = tb.call(protocol.GetConsumerListByGroup, ext("consumerGroup", "CG"), nil)
-	if resp.Code != protocol.Success || string(resp.Body) != `{"consumerIdList":["10.0.0.1@1"]}` {
-		t.Fatalf("consumer list: %d %s", resp.Code, resp.Body)
+	if resp.Code != protocol.Success || string(resp.Body) != `{"consumerIdList":["10.0.0.1@1"]}` || resp.ExtFields == nil {
+		t.Fatalf("consumer list: %d %s ext %v", resp.Code, resp.Body, resp.ExtFields)
 	}
 }
 

@@ -524,7 +524,7 @@ func (p *clientManage) unregisterClient(ch remoting.Channel, req *remoting.Comma
 		}
 		p.b.clients.UnregisterConsumer(h.ConsumerGroup, ch, notify)
 	}
-	return success(req)
+	return withHeader(success(req))
 }
 
 // retryTopicSysFlagUnitSub is TopicSysFlag.FLAG_UNIT_SUB: the retry topic of a unit-mode consumer.

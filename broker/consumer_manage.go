@@ -37,6 +37,16 @@ func success(req *remoting.Command) *remoting.Command {
 	return remoting.NewResponse(req, protocol.Success, "")
 }
 
+// withHeader marks resp as carrying a (possibly empty) custom response header: Java writes
+// "extFields":{} for every response created from a header class, even one with no fields set,
+// and null only for header-less responses such as HEART_BEAT's.
+func withHeader(resp *remoting.Command) *remoting.Command {
+	if resp.ExtFields == nil {
+		resp.ExtFields = remoting.ExtFields{}
+	}
+	return resp
+}
+
 func offsetResponse(req *remoting.Command, offset int64) *remoting.Command {
 	resp := success(req)
 	(&protocol.OffsetResponseHeader{Offset: offset}).Encode(&resp.ExtFields)
@@ -83,7 +93,7 @@ func answerConsumerOffset(req *remoting.Command, committed int64, st minOffsetQu
 	if st.MinOffsetInQueue(topic, queueID) <= 0 && !checkInDisk(st, topic, queueID, 0) {
 		return offsetResponse(req, 0)
 	}
-	return remoting.NewResponse(req, protocol.QueryNotFound, remarkOffsetNotFound)
+	return withHeader(remoting.NewResponse(req, protocol.QueryNotFound, remarkOffsetNotFound))
 }
 
 // updateConsumerOffset stores the offset without validation, as Java. Java clients send it
@@ -94,7 +104,7 @@ func (p *consumerManage) updateConsumerOffset(ch remoting.Channel, req *remoting
 		return headerError(req, err)
 	}
 	p.b.offsets.CommitOffset(ch.RemoteAddr(), h.ConsumerGroup, h.Topic, h.QueueID, h.CommitOffset)
-	return success(req)
+	return withHeader(success(req))
 }
 
 // getConsumerListByGroup answers the client ids of the group's live connections; with none it
@@ -106,7 +116,7 @@ func (p *consumerManage) getConsumerListByGroup(ch remoting.Channel, req *remoti
 	}
 	if g := p.b.clients.ConsumerGroup(h.ConsumerGroup); g != nil {
 		if ids := g.ClientIDs(); len(ids) > 0 {
-			resp := success(req)
+			resp := withHeader(success(req))
 			resp.Body = encodeConsumerIDList(ids)
 			return resp
 		}
@@ -114,7 +124,7 @@ func (p *consumerManage) getConsumerListByGroup(ch remoting.Channel, req *remoti
 	} else {
 		p.b.log.WithFields(logrus.Fields{"group": h.ConsumerGroup, "remote": ch.RemoteAddr()}).Warn("getConsumerListByGroup: no consumer group info")
 	}
-	return remoting.NewResponse(req, protocol.SystemError, "no consumer for this group, "+h.ConsumerGroup)
+	return withHeader(remoting.NewResponse(req, protocol.SystemError, "no consumer for this group, "+h.ConsumerGroup))
 }
 
 // encodeConsumerIDList writes {"consumerIdList":["id",...]} (GetConsumerListByGroupResponseBody).
