@@ -91,6 +91,19 @@ const (
 	DefaultRegionID          = "DefaultRegion" // MSG_REGION of send responses
 )
 
+// Ext-field names outside the typed headers.
+const (
+	// 5.x heartbeat responses: whether the broker takes fingerprint-only heartbeats, and
+	// whether the subscription changed. Absent means "not supported", which 5.x clients accept.
+	ExtIsSupportHeartBeatV2 = "IS_SUPPORT_HEART_BEAT_V2"
+	ExtIsSubChange          = "IS_SUB_CHANGE"
+	// ACL 1.0 signing fields that signed clients (e.g. mqadmin with tools.yml) add to every
+	// request; they belong to the RPC hook, not to any header.
+	ExtAccessKey     = "AccessKey"
+	ExtSignature     = "Signature"
+	ExtSecurityToken = "SecurityToken"
+)
+
 // IsSystemTopic reports a topic Java's TopicValidator treats as a system topic: the fixed set or
 // the rmq_sys_ prefix. A broker also counts its cluster-name and broker-name topics (it adds
 // them at start-up); callers check those themselves.
