@@ -282,6 +282,20 @@ func TestNotifyDisabledByGroupConfig(t *testing.T) {
 	}
 }
 
+func TestNotifyDisabledBrokerWide(t *testing.T) {
+	tb := startTestBroker(t, func(c *Config) { c.NotifyConsumerIdsChangedEnable = false })
+	rec := &notifyRecorder{}
+	c := remoting.NewClient(remoting.ClientConfig{})
+	c.Handle(protocol.NotifyConsumerIdsChanged, rec)
+	defer c.Close()
+	callWith(t, c, tb.Addr(), protocol.HeartBeat, nil, heartbeatBody("q@1", "G", "", "T"))
+	callWith(t, tb.Client, tb.Addr(), protocol.HeartBeat, nil, heartbeatBody("q@2", "G", "", "T"))
+	time.Sleep(200 * time.Millisecond)
+	if n := rec.count("G"); n != 0 {
+		t.Fatalf("notified %d times with notifyConsumerIdsChangedEnable=false", n)
+	}
+}
+
 func TestChannelExpiry(t *testing.T) {
 	tb := startTestBroker(t, nil)
 	tb.call(protocol.HeartBeat, nil, heartbeatBody("c@1", "CG", "PG", "T"))

@@ -393,9 +393,7 @@ func (m *ClientManager) ChannelClosed(ch remoting.Channel) {
 	m.mu.Unlock()
 	for _, g := range changed {
 		m.log.WithFields(logrus.Fields{"group": g.GroupName, "remote": ch.RemoteAddr()}).Info("consumer channel closed, removed from group")
-		if m.b.cfg.NotifyConsumerIdsChangedEnable {
-			m.notifyConsumerIdsChanged(g)
-		}
+		m.notifyConsumerIdsChanged(g)
 	}
 }
 
@@ -436,16 +434,19 @@ func (m *ClientManager) scanExpired(now time.Time, timeout time.Duration) {
 	for _, c := range closing {
 		_ = c.Channel.Close()
 	}
-	if m.b.cfg.NotifyConsumerIdsChangedEnable {
-		for _, g := range changed {
-			m.notifyConsumerIdsChanged(g)
-		}
+	for _, g := range changed {
+		m.notifyConsumerIdsChanged(g)
 	}
 }
 
 // notifyConsumerIdsChanged sends NOTIFY_CONSUMER_IDS_CHANGED one-way to every member of g so
-// they rebalance at once instead of within 20 s.
+// they rebalance at once instead of within 20 s. The broker-wide
+// notifyConsumerIdsChangedEnable switches it off everywhere (Java's
+// DefaultConsumerIdsChangeListener); the group's own flag is checked by the callers.
 func (m *ClientManager) notifyConsumerIdsChanged(g *ConsumerGroupInfo) {
+	if !m.b.cfg.NotifyConsumerIdsChangedEnable {
+		return
+	}
 	for _, c := range g.Channels() {
 		req := remoting.NewRequest(protocol.NotifyConsumerIdsChanged, remoting.ExtFields{{Key: "consumerGroup", Value: g.GroupName}}, nil)
 		req.Opaque = m.opaque.Add(1)
