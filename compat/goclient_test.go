@@ -5,8 +5,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -681,4 +684,70 @@ func cleanLocalOffsets(t testing.TB, instances ...string) {
 			}
 		}
 	})
+}
+
+// TestGoNameServerDomain: with addressServerPort set, the NameServer answers the HTTP path
+// clients poll when given a name-server domain instead of an address, and a Go producer and
+// consumer configured only with that URL find the NameServer through it.
+func TestGoNameServerDomain(t *testing.T) {
+	if targetJava() {
+		t.Skip("the stock Java NameServer has no address-server endpoint")
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClusterOpts(t, clusterOpts{brokers: 1, nsProps: map[string]string{"addressServerPort": strconv.Itoa(port)}})
+	url := fmt.Sprintf("http://127.0.0.1:%d/rocketmq/nsaddr", port)
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != c.NamesrvAddr() {
+		t.Fatalf("GET %s: %d %q, want 200 %q", url, resp.StatusCode, body, c.NamesrvAddr())
+	}
+
+	topic := uniq("GoDomain")
+	c.createTopic(topic, 2)
+	p, err := rocketmq.NewProducer(producer.WithNameServerDomain(url), producer.WithGroupName(uniq("PG")),
+		producer.WithInstanceName(uniq("p")), producer.WithRetry(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatalf("start producer: %v", err)
+	}
+	defer p.Shutdown()
+	want := bodies("domain", 6)
+	for _, b := range want {
+		if _, err := p.SendSync(context.Background(), newMsg(topic, b)); err != nil {
+			t.Fatalf("send through the domain-resolved NameServer: %v", err)
+		}
+	}
+	d := newDeliveries()
+	pc, err := rocketmq.NewPushConsumer(consumer.WithNameServerDomain(url), consumer.WithGroupName(uniq("CGdomain")),
+		consumer.WithInstance(uniq("c")), consumer.WithConsumerModel(consumer.Clustering),
+		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = pc.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
+		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+			for _, m := range msgs {
+				d.add("c", string(m.Body))
+			}
+			return consumer.ConsumeSuccess, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Start(); err != nil {
+		t.Fatalf("start consumer: %v", err)
+	}
+	defer pc.Shutdown()
+	d.waitTotal(t, len(want), deliveryTimeout)
+	d.settle(500 * time.Millisecond)
+	d.assertExactly(t, want, 1)
 }

@@ -48,17 +48,26 @@ func (b *brokerNode) Addr() string { return "127.0.0.1:" + strconv.Itoa(b.Port) 
 // Running reports whether the broker is started.
 func (b *brokerNode) Running() bool { return b.h != nil }
 
+// clusterOpts shapes a cluster: how many broker groups, and extra Java config keys for the
+// brokers and the NameServer.
 type clusterOpts struct {
-	brokers int
-	props   map[string]string
+	brokers     int
+	brokerProps map[string]string
+	nsProps     map[string]string
 }
 
 // newCluster starts a NameServer and n broker groups (broker-a, broker-b, ...) of cluster
 // "CompatCluster". Everything is shut down when the test ends.
 func newCluster(t testing.TB, n int, props map[string]string) *cluster {
 	t.Helper()
+	return newClusterOpts(t, clusterOpts{brokers: n, brokerProps: props})
+}
+
+// newClusterOpts is newCluster with every option.
+func newClusterOpts(t testing.TB, o clusterOpts) *cluster {
+	t.Helper()
 	c := &cluster{t: t}
-	ns, err := startNamesrv(t.TempDir())
+	ns, err := startNamesrv(t.TempDir(), o.nsProps)
 	if errors.Is(err, errServersMissing) || errors.Is(err, errJavaMissing) {
 		t.Skip(err)
 	}
@@ -76,14 +85,15 @@ func newCluster(t testing.TB, n int, props map[string]string) *cluster {
 				b.h = nil
 			}
 		}
+		t1 := time.Now()
 		if err := c.ns.Shutdown(); err != nil {
 			t.Errorf("shutdown NameServer: %v", err)
 		}
-		t.Logf("cluster shut down in %v", time.Since(t0))
+		t.Logf("cluster shut down: brokers %v, NameServer %v", t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	})
-	for i := 0; i < n; i++ {
+	for i := 0; i < o.brokers; i++ {
 		b := &brokerNode{c: c, Name: "broker-" + string(rune('a'+i)), Cluster: "CompatCluster",
-			Port: freeBrokerPort(t), Dir: t.TempDir(), Props: props}
+			Port: freeBrokerPort(t), Dir: t.TempDir(), Props: o.brokerProps}
 		c.brokers = append(c.brokers, b)
 		b.Start()
 	}
@@ -429,11 +439,11 @@ type topicCreator interface {
 // Java's real behaviour (and the base of the differential tests of issue 6).
 func targetJava() bool { return os.Getenv("COMPAT_TARGET") == "java" }
 
-func startNamesrv(dir string) (namesrvHandle, error) {
+func startNamesrv(dir string, props map[string]string) (namesrvHandle, error) {
 	if targetJava() {
-		return startJavaNamesrv(dir)
+		return startJavaNamesrv(dir, props)
 	}
-	return startOurNamesrv(dir)
+	return startOurNamesrv(dir, props)
 }
 
 func startBroker(b *brokerNode) (brokerHandle, error) {

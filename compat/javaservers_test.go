@@ -108,7 +108,7 @@ func writeProps(path string, props map[string]string) error {
 	return os.WriteFile(path, []byte(sb.String()), 0o644)
 }
 
-func startJavaNamesrv(dir string) (namesrvHandle, error) {
+func startJavaNamesrv(dir string, extra map[string]string) (namesrvHandle, error) {
 	if javaHome() == "" {
 		return nil, errJavaMissing
 	}
@@ -116,11 +116,15 @@ func startJavaNamesrv(dir string) (namesrvHandle, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := filepath.Join(dir, "namesrv.properties")
-	if err := writeProps(cfg, map[string]string{
+	props := map[string]string{
 		"listenPort":   strconv.Itoa(port),
 		"kvConfigPath": filepath.Join(dir, "kvConfig.json"),
-	}); err != nil {
+	}
+	for k, v := range extra {
+		props[k] = v
+	}
+	cfg := filepath.Join(dir, "namesrv.properties")
+	if err := writeProps(cfg, props); err != nil {
 		return nil, err
 	}
 	return startJavaProc(dir, "mqnamesrv", "128m", []string{"-c", cfg}, port)

@@ -30,14 +30,18 @@ func (h nsHandle) Shutdown() error {
 	return h.ns.Shutdown(ctx)
 }
 
-func startOurNamesrv(dir string) (namesrvHandle, error) {
+func startOurNamesrv(dir string, extra map[string]string) (namesrvHandle, error) {
 	cfg := namesrv.NewConfig()
-	for k, v := range map[string]string{
+	props := map[string]string{
 		"listenPort":      "0",
 		"bindAddress":     "127.0.0.1",
 		"kvConfigPath":    filepath.Join(dir, "kvConfig.json"),
 		"configStorePath": filepath.Join(dir, "namesrv.properties"),
-	} {
+	}
+	for k, v := range extra {
+		props[k] = v
+	}
+	for k, v := range props {
 		if err := conf.Set(cfg, k, v); err != nil {
 			return nil, fmt.Errorf("namesrv config %s=%s: %w", k, v, err)
 		}
