@@ -621,3 +621,77 @@ func TestSendToSlave(t *testing.T) {
 		t.Errorf("slave pull header %+v", ph)
 	}
 }
+
+// FuzzDataPath feeds arbitrary header values and bodies to the send, pull and send-back
+// processors: whatever arrives, they answer (or hold) without panicking.
+func FuzzDataPath(f *testing.F) {
+	f.Add(int32(protocol.SendMessage), "FuzzT", "1", props("TAGS", "A", "DELAY", "3"), []byte("body"), false)
+	f.Add(int32(protocol.SendMessageV2), "%RETRY%G", "-1", props("TRAN_MSG", "true"), []byte{}, false)
+	f.Add(int32(protocol.SendBatchMessage), "FuzzT", "0", "", message.AppendBatchEntry(nil, 0, []byte("x"), nil), true)
+	f.Add(int32(protocol.SendBatchMessage), "FuzzT", "0", "WAIT\x01true", []byte{0, 0, 0, 3, 1}, true)
+	f.Add(int32(protocol.PullMessage), "FuzzT", "0", "TagA || TagB", []byte(nil), false)
+	f.Add(int32(protocol.ConsumerSendMsgBack), "G", "0", "", []byte(nil), false)
+	db := startDataBrokerF(f)
+	ch := &fakeChannel{remote: "127.0.0.1:50000"}
+	f.Fuzz(func(t *testing.T, code int32, topic, num, p string, body []byte, batch bool) {
+		var req *remoting.Command
+		switch code {
+		case protocol.PullMessage:
+			req = pullReq("FG", topic, 0, 0, protocol.PullFlagSubscription, p, 0)
+			req.ExtFields.Set("queueId", num)
+			req.ExtFields.Set("queueOffset", num)
+			req.ExtFields.Set("maxMsgNums", num)
+		case protocol.ConsumerSendMsgBack:
+			req = sendBackReq(topic, 0, 0, 16)
+			req.ExtFields.Set("offset", num)
+			req.ExtFields.Set("delayLevel", num)
+		default:
+			req = sendV2(protocol.SendMessageV2, topic, 0, p, body, batch)
+			req.Code = code
+			req.ExtFields.Set("e", num)
+			req.ExtFields.Set("f", num)
+			if code == protocol.SendMessage {
+				req = sendV1(topic, 0, p, body)
+				req.ExtFields.Set("queueId", num)
+				req.ExtFields.Set("batch", strconv.FormatBool(batch))
+			}
+		}
+		switch req.Code {
+		case protocol.PullMessage:
+			db.b.data.pull.process(ch, req)
+		case protocol.ConsumerSendMsgBack:
+			db.b.data.processSendBack(ch, req)
+		default:
+			if r := db.b.data.processSend(ch, req); r == nil {
+				t.Fatal("a send got no answer")
+			}
+		}
+	})
+}
+
+// startDataBrokerF is startDataBroker for fuzz targets.
+func startDataBrokerF(f *testing.F) *dataBroker {
+	lvl := logrus.GetLevel()
+	logrus.SetLevel(logrus.PanicLevel)
+	f.Cleanup(func() { logrus.SetLevel(lvl) })
+	cfg := DefaultConfig()
+	cfg.BrokerIP1, cfg.BrokerIP2 = "127.0.0.1", "127.0.0.1"
+	cfg.BrokerName, cfg.BrokerClusterName = "broker-f", "ClusterF"
+	cfg.NamesrvAddr = ""
+	cfg.ListenPort = 0
+	cfg.StorePathRootDir = f.TempDir()
+	cfg.MappedFileSizeCommitLog = 16 << 20
+	br, err := New(cfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := br.Start(); err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		br.Shutdown(ctx)
+	})
+	return &dataBroker{b: br, addr: br.BrokerAddr()}
+}
