@@ -316,3 +316,25 @@ func TestLockChild(t *testing.T) {
 	}
 	s.Close()
 }
+
+// TestPutAllocatesNothing: the append path of a single message allocates nothing once the
+// queue exists (ASYNC_FLUSH; a SYNC_FLUSH wait adds none either).
+func TestPutAllocatesNothing(t *testing.T) {
+	for _, fl := range []FlushDiskType{AsyncFlush, SyncFlush} {
+		cfg := testConfig(t)
+		cfg.MappedFileSizeCommitLog = 16 << 20
+		cfg.FlushDiskType = fl
+		s := mustOpen(t, cfg)
+		m := newMsg("A", 0, strings.Repeat("x", 1024), "TAGS", "TagA", "KEYS", "a b")
+		s.PutMessage(m)
+		n := testing.AllocsPerRun(200, func() {
+			if r := s.PutMessage(m); r.Status != PutOK {
+				t.Fatal(r.Status)
+			}
+		})
+		s.Close()
+		if n != 0 {
+			t.Fatalf("%s: %.1f allocations per put", fl, n)
+		}
+	}
+}

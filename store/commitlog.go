@@ -123,8 +123,10 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 		}
 		rec := f.data[pos : pos+n]
 		pos += n
-		f.storeTs.Store(now)
+		// wrote before storeTs: a flusher that reads storeTs and then syncs up to wrote never
+		// records a checkpoint time newer than what it made durable.
 		f.wrote.Store(int64(pos))
+		f.storeTs.Store(now)
 		if counted {
 			c.queueOffsets[key] = qo + 1
 		}

@@ -95,12 +95,7 @@ func (s *Store) recover() error {
 		cq.correctMinOffset(minPhys)
 		s.cl.queueOffsets[queueKey{cq.Topic, cq.QueueID}] = cq.MaxOffset()
 	}
-	if l := s.cl.q.last(); l != nil {
-		var v message.View
-		if message.Parse(l.data, &v) == nil {
-			s.cl.lastStoreTs = v.StoreTimestamp
-		}
-	}
+	// Store times stay non-decreasing across restarts even if the clock went back.
 	s.cl.lastStoreTs = max(s.cl.lastStoreTs, s.cp.physicMsgTimestamp.Load(), s.logicsTs.Load())
 	rep.Took = time.Since(begin)
 	fields := logrus.Fields{"abnormal": rep.Abnormal, "startFile": rep.StartFile, "endOffset": end,
@@ -152,8 +147,13 @@ func (s *Store) scan(files []*MappedFile, start int, dispatchFrom int64, rep *Re
 			}
 			pos += int(v.TotalSize)
 			end = f.from + int64(pos)
+			s.cl.lastStoreTs = max(s.cl.lastStoreTs, v.StoreTimestamp)
 			if end > dispatchFrom {
-				if derr := s.dispatch(&v); derr != nil {
+				derr := s.dispatch(&v)
+				if errors.Is(derr, errBadTopic) {
+					logrus.WithFields(logrus.Fields{"file": f.path, "offset": v.PhysicalOffset, "topic": string(v.Topic)}).
+						Warn("store: record with an unusable topic name, not dispatched")
+				} else if derr != nil {
 					return 0, fmt.Errorf("store: recovery dispatch at %d: %w", v.PhysicalOffset, derr)
 				}
 				rep.Dispatched++

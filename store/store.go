@@ -55,11 +55,15 @@ type Option func(*Store)
 func WithIndex(ix IndexBuilder) Option { return func(s *Store) { s.index = ix } }
 
 // WithDefaultIndex installs an IndexService sized from the config (index/ under the root),
-// when messageIndexEnable is true.
+// when messageIndexEnable is true. It keeps its files after a crash (recovery cuts them at the
+// recovered commitlog end) instead of Java's rule of dropping files newer than the checkpoint,
+// which loses the entries of records older than where recovery starts re-dispatching.
 func WithDefaultIndex() Option {
 	return func(s *Store) {
 		if s.cfg.MessageIndexEnable {
-			s.index = NewIndexService(IndexConfigFrom(&s.cfg))
+			ic := IndexConfigFrom(&s.cfg)
+			ic.KeepOnAbnormalExit = true
+			s.index = NewIndexService(ic)
 		}
 	}
 }
@@ -143,6 +147,7 @@ func (s *Store) load() error {
 		return err
 	}
 	s.cp = cp
+	s.logicsTs.Store(cp.logicsMsgTimestamp.Load())
 	if h, ok := s.index.(interface{ SetOnFileFull(func(int64)) }); ok {
 		// A full index file moves the checkpoint's indexMsgTimestamp.
 		h.SetOnFileFull(s.SetIndexMsgTimestamp)
@@ -206,16 +211,22 @@ func (s *Store) findOrCreateCQ(topic string, queueID int32) (*ConsumeQueue, erro
 	if cq := s.cqs[queueKey{topic, queueID}]; cq != nil {
 		return cq, nil
 	}
-	t := string([]byte(topic))
-	if t == "" || t == "." || t == ".." || containsSlash(t) {
-		return nil, fmt.Errorf("store: topic %q cannot name a directory", t)
+	if badTopicName(topic) {
+		return nil, fmt.Errorf("%w: %q", errBadTopic, topic)
 	}
+	t := string([]byte(topic))
 	cq := newConsumeQueue(s.cfg.ConsumeQueueDir(), t, queueID, s.cfg.cqFileSize())
 	s.cqs[queueKey{t, queueID}] = cq
 	return cq, nil
 }
 
-func containsSlash(t string) bool {
+// errBadTopic: the topic cannot name a consume-queue directory.
+var errBadTopic = errors.New("store: topic cannot name a directory")
+
+func badTopicName(t string) bool {
+	if t == "" || t == "." || t == ".." {
+		return true
+	}
 	for i := 0; i < len(t); i++ {
 		if t[i] == '/' || t[i] == 0 {
 			return true
@@ -291,6 +302,9 @@ func (s *Store) validate(m *message.Msg) (PutStatus, error) {
 	if len(m.Topic) == 0 || len(m.Topic) > 127 {
 		return MessageIllegal, fmt.Errorf("store: topic length %d out of range", len(m.Topic))
 	}
+	if badTopicName(m.Topic) {
+		return MessageIllegal, fmt.Errorf("%w: %q", errBadTopic, m.Topic)
+	}
 	if len(m.Properties) > 32767 {
 		return PropertiesSizeExceeded, fmt.Errorf("store: properties are %d bytes", len(m.Properties))
 	}
@@ -353,9 +367,12 @@ func (s *Store) afterAppend(res PutResult, wait bool) PutResult {
 	if res.Status != PutOK {
 		return res
 	}
-	if s.cfg.FlushDiskType == SyncFlush && wait {
+	switch {
+	case s.cfg.FlushDiskType == SyncFlush && wait:
 		res.Status = s.waitFlushed(res.WroteOffset + int64(res.WroteBytes))
-	} else {
+	case s.cfg.FlushDiskType == SyncFlush || !s.cfg.FlushCommitLogTimed:
+		// Java wakes the flusher here; with flushCommitLogTimed (the default) the async
+		// flusher runs on its clock and a wake-up per put would only cost a context switch.
 		s.gc.kick()
 	}
 	return res
