@@ -75,21 +75,64 @@ func javaJVMFlags(logDir string) []string {
 		"-Drocketmq.client.rebalance.waitInterval=2000"}
 }
 
+// probeVariant is one run of CompatProbe: how the Java client finds the NameServer, which
+// header serialization it uses and which tags it subscribes to.
+type probeVariant struct {
+	name     string
+	expr     string
+	binary   bool // -Drocketmq.serialize.type=ROCKETMQ: every request header in the binary form
+	byDomain bool // no namesrvAddr: the client asks the address server (rocketmq.namesrv.domain)
+}
+
 // TestJavaClientProduceConsume: the stock Java producer's sync, async, batch and oneway sends
-// are stored, and a Java push consumer with a tag subscription gets exactly the matching ones,
-// once each, with tags, keys, user properties and store host intact.
+// are stored, and a Java push consumer gets exactly the messages its subscription matches,
+// once each, with tags, keys, user properties and store host intact — with JSON headers and a
+// tag filter, and with binary (ROCKETMQ) headers and the NameServer found through the HTTP
+// address server.
 func TestJavaClientProduceConsume(t *testing.T) {
 	home := requireJava(t)
 	cp := javaClasspath(t, home)
 	classes := compileProbe(t, cp)
-	c := newCluster(t, 1, nil)
-	topic := uniq("JavaProbe")
-	c.createTopic(topic, 4)
-	group := uniq("CGjava")
+	variants := []probeVariant{{name: "json-tagA", expr: "TagA"}}
+	opts := clusterOpts{brokers: 1}
+	if !targetJava() {
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.nsProps = map[string]string{"addressServerPort": strconv.Itoa(port)}
+		variants = append(variants, probeVariant{name: "binary-domain-all", expr: "*", binary: true, byDomain: true})
+	}
+	c := newClusterOpts(t, opts)
+	// Topics are made here: the cluster reports failures on the parent test, which must not
+	// happen from a parallel subtest.
+	topics := make([]string, len(variants))
+	for i := range variants {
+		topics[i] = uniq("JavaProbe")
+		c.createTopic(topics[i], 4)
+	}
+	for i, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			runProbe(t, c, classes, cp, v, topics[i], opts.nsProps["addressServerPort"])
+		})
+	}
+}
 
+func runProbe(t *testing.T, c *cluster, classes, cp string, v probeVariant, topic, domainPort string) {
+	group := uniq("CGjava")
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	args := append(javaJVMFlags(t.TempDir()), "-cp", classes+":"+cp, "CompatProbe", c.NamesrvAddr(), topic, group, "12", "TagA")
+	args := javaJVMFlags(t.TempDir())
+	ns := c.NamesrvAddr()
+	if v.binary {
+		args = append(args, "-Drocketmq.serialize.type=ROCKETMQ")
+	}
+	if v.byDomain {
+		args = append(args, "-Drocketmq.namesrv.domain=127.0.0.1:"+domainPort)
+		ns = "-"
+	}
+	args = append(args, "-cp", classes+":"+cp, "CompatProbe", ns, topic, group, "12", v.expr)
 	cmd := exec.CommandContext(ctx, "java", args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -100,7 +143,6 @@ func TestJavaClientProduceConsume(t *testing.T) {
 
 	addr := c.brokers[0].Addr()
 	expect := -1
-	sent := map[string]bool{}
 	d := newDeliveries()
 	done := ""
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -123,15 +165,14 @@ func TestJavaClientProduceConsume(t *testing.T) {
 			if f[6] != c.brokers[0].Name {
 				t.Errorf("send went to broker %q", f[6])
 			}
-			sent[f[2]] = true
 		case "RECV": // body msgId tags keys color queueId queueOffset reconsumeTimes storeHost
 			if len(f) != 10 {
 				t.Errorf("recv line: %s", sc.Text())
 				continue
 			}
 			d.add("java", f[1])
-			if f[3] != "TagA" {
-				t.Errorf("consumer subscribed to TagA got %s", sc.Text())
+			if v.expr != "*" && f[3] != v.expr {
+				t.Errorf("consumer subscribed to %s got %s", v.expr, sc.Text())
 			}
 			if f[9] != addr {
 				t.Errorf("store host %s, want %s", f[9], addr)
@@ -153,9 +194,12 @@ func TestJavaClientProduceConsume(t *testing.T) {
 	if done != "all" {
 		t.Errorf("probe finished %q; output:\n%s\nstderr:\n%s", done, out, stderr.String())
 	}
+	// Sync messages alternate TagA/TagB; async, batch and oneway ones are TagA.
 	var want []string
-	for i := 0; i < 12; i += 2 {
-		want = append(want, fmt.Sprintf("java-sync-%d", i))
+	for i := 0; i < 12; i++ {
+		if i%2 == 0 || v.expr == "*" {
+			want = append(want, fmt.Sprintf("java-sync-%d", i))
+		}
 	}
 	for i := 0; i < 3; i++ {
 		want = append(want, fmt.Sprintf("java-async-%d", i))

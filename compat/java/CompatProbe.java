@@ -19,6 +19,8 @@ import org.apache.rocketmq.common.message.MessageExt;
 /**
  * Drives a NameServer and Broker with the stock Java client (4.9.8) for the compat suite.
  * Usage: CompatProbe NAMESRV TOPIC GROUP N TAG_EXPR
+ * (NAMESRV "-" leaves the address unset, so the client asks the address server named by
+ * -Drocketmq.namesrv.domain.)
  *
  * It sends N sync messages (tags alternating TagA/TagB, keys, a user property), N/4 async ones,
  * a batch of 4 and one oneway, then consumes the topic with a push consumer subscribed to
@@ -35,7 +37,7 @@ public class CompatProbe {
         String expr = args[4];
 
         DefaultMQProducer producer = new DefaultMQProducer("P" + group);
-        producer.setNamesrvAddr(ns);
+        if (!ns.equals("-")) producer.setNamesrvAddr(ns);
         producer.setSendMsgTimeout(5000);
         producer.setInstanceName("probe-p-" + group);
         producer.start();
@@ -80,7 +82,7 @@ public class CompatProbe {
         ConcurrentHashMap<String, AtomicInteger> seen = new ConcurrentHashMap<>();
         CountDownLatch all = new CountDownLatch(expected.size());
         DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(group);
-        consumer.setNamesrvAddr(ns);
+        if (!ns.equals("-")) consumer.setNamesrvAddr(ns);
         consumer.setInstanceName("probe-c-" + group);
         consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
         consumer.subscribe(topic, expr);
