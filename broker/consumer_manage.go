@@ -16,9 +16,12 @@ type consumerManage struct{ b *Broker }
 
 func (b *Broker) registerConsumerManageProcessors() {
 	p := &consumerManage{b}
-	b.register(protocol.QueryConsumerOffset, remoting.ProcessorFunc(p.queryConsumerOffset))
-	b.register(protocol.UpdateConsumerOffset, remoting.ProcessorFunc(p.updateConsumerOffset))
-	b.register(protocol.GetConsumerListByGroup, remoting.ProcessorFunc(p.getConsumerListByGroup))
+	// These three touch only in-memory tables, so they run on the event loop: a flood of sends
+	// filling the worker pool must not turn offset commits and rebalances into SYSTEM_BUSY
+	// (Java gives them an executor of their own for the same reason).
+	b.registerInline(protocol.QueryConsumerOffset, remoting.ProcessorFunc(p.queryConsumerOffset))
+	b.registerInline(protocol.UpdateConsumerOffset, remoting.ProcessorFunc(p.updateConsumerOffset))
+	b.registerInline(protocol.GetConsumerListByGroup, remoting.ProcessorFunc(p.getConsumerListByGroup))
 	b.register(protocol.GetMaxOffset, remoting.ProcessorFunc(p.getMaxOffset))
 	b.register(protocol.GetMinOffset, remoting.ProcessorFunc(p.getMinOffset))
 	b.register(protocol.SearchOffsetByTimestamp, remoting.ProcessorFunc(p.searchOffsetByTimestamp))
