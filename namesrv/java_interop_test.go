@@ -101,6 +101,20 @@ mappedFileSizeConsumeQueue=60000
 			}
 		}
 	}
+	// Without -n the tool asks the address server named by rocketmq.namesrv.domain.
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(javaHome, "bin", "mqadmin"), "clusterList")
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "NAMESRV_ADDR=") && !strings.HasPrefix(kv, "JAVA_OPT_EXT=") {
+			cmd.Env = append(cmd.Env, kv) // an empty NAMESRV_ADDR would count as an address list
+		}
+	}
+	cmd.Env = append(cmd.Env, "JAVA_OPT_EXT=-Drocketmq.namesrv.domain="+ns.AddressServerAddr())
+	if b, _ := cmd.CombinedOutput(); !strings.Contains(string(b), "broker-java") {
+		t.Errorf("clusterList through the address server:\n%s", b)
+	}
+
 	if v, ok := ns.kv.Get("NS", "k"); !ok || v != "v" {
 		t.Errorf("kv NS/k = %q %v", v, ok)
 	}
