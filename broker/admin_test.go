@@ -83,7 +83,8 @@ func TestTopicStatsAndRuntimeInfo(t *testing.T) {
 		t.Fatalf("runtime info: %d %s", resp.Code, resp.Body)
 	}
 	if kv.Table["brokerVersionDesc"] != "V4_9_8" || len(strings.Fields(kv.Table["putTps"])) != 3 ||
-		!strings.HasPrefix(kv.Table["commitLogDirCapacity"], "Total : ") || kv.Table["earliestMessageTimeStamp"] == "" {
+		!strings.HasPrefix(kv.Table["commitLogDirCapacity"], "Total : ") || kv.Table["earliestMessageTimeStamp"] == "" ||
+		strings.HasPrefix(kv.Table["commitLogDiskRatio"], "-") {
 		t.Fatalf("runtime info %v", kv.Table)
 	}
 }

@@ -2,6 +2,8 @@ package broker
 
 import (
 	"fmt"
+	"math"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -129,12 +131,35 @@ func (b *Broker) runtimeInfo() map[string]string {
 		"putTps":                r.tps(func(s statsSample) int64 { return s.put }),
 		"getTotalTps":           r.tps(func(s statsSample) int64 { return s.get }),
 		"getTransferedTps":      r.tps(func(s statsSample) int64 { return s.getFound }),
-		"commitLogDiskRatio":    strconv.FormatFloat(st.CommitLogDiskRatio, 'f', -1, 64),
-		"consumeQueueDiskRatio": strconv.FormatFloat(st.ConsumeQueueDiskRatio, 'f', -1, 64),
+		"commitLogDiskRatio":    strconv.FormatFloat(orDiskRatio(st.CommitLogDiskRatio, b.cfg.CommitLogDir()), 'f', -1, 64),
+		"consumeQueueDiskRatio": strconv.FormatFloat(orDiskRatio(st.ConsumeQueueDiskRatio, b.cfg.ConsumeQueueDir()), 'f', -1, 64),
 		"commitLogMinOffset":    i64(st.CommitLogMinOffset),
 		"commitLogMaxOffset":    i64(st.CommitLogMaxOffset),
 	}
 	return kv
+}
+
+// orDiskRatio replaces the store's -1 (directory not created yet: no message stored) by the
+// used ratio of the file system the directory will live on, which is what Java shows because
+// it creates the directories at start.
+func orDiskRatio(r float64, dir string) float64 {
+	if r >= 0 {
+		return r
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		var fs syscall.Statfs_t
+		if syscall.Statfs(d, &fs) == nil {
+			used := float64(fs.Blocks-fs.Bfree) * float64(fs.Bsize)
+			avail := float64(fs.Bavail) * float64(fs.Bsize)
+			if used+avail <= 0 {
+				return r
+			}
+			return math.Ceil(100*used/(used+avail)) / 100
+		}
+		if d == filepath.Dir(d) {
+			return r
+		}
+	}
 }
 
 func avg(sum, n int64) float64 {
