@@ -40,6 +40,7 @@ type Broker struct {
 	clients *ClientManager
 	data    *dataPlane // send, pull, long polling, send-back (send.go)
 	reg     *registrar // NameServer registration (register.go)
+	sem     *semantics // delayed messages, transactions, queue locks (schedule.go)
 
 	rstats runtimeStats // counters sampled for GET_BROKER_RUNTIME_INFO
 
@@ -76,6 +77,7 @@ func New(cfg *Config) (*Broker, error) {
 	b.reg = newRegistrar(b)
 	b.registerClientProcessors()
 	b.registerDataProcessors()
+	b.registerSemanticProcessors()
 	return b, nil
 }
 
@@ -152,6 +154,7 @@ func (b *Broker) Start() (err error) {
 		return err
 	}
 	b.startDataPlane()
+	b.startSemantics()
 	b.reg.start()
 	b.startHousekeeping()
 	b.log.WithFields(logrus.Fields{"addr": b.BrokerAddr(), "listen": b.Addr(), "vip": b.vipAddr(),
@@ -297,6 +300,7 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 	b.reg.unregisterAll(ctx)
 	b.shutdownServers(ctx)
 	b.stopDataPlane()
+	b.stopSemantics()
 	b.wg.Wait()
 	b.reg.close()
 	var errs []error

@@ -535,6 +535,6 @@ const retryTopicSysFlagUnitSub = 1 << 1
 // connection leaves every group at once instead of after the 120 s expiry.
 func (b *Broker) OnConnect(ch remoting.Channel) {}
 
-func (b *Broker) OnClose(ch remoting.Channel) { b.clients.ChannelClosed(ch) }
+func (b *Broker) OnClose(ch remoting.Channel) { b.clients.ChannelClosed(ch); b.sem.channelClosed(ch) }
 
-func (b *Broker) OnIdle(ch remoting.Channel) { b.clients.ChannelClosed(ch) }
+func (b *Broker) OnIdle(ch remoting.Channel) { b.clients.ChannelClosed(ch); b.sem.channelClosed(ch) }

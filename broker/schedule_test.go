@@ -1,0 +1,218 @@
+package broker
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rocketgo/rocketgo/message"
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+)
+
+// pullFrom pulls every message of topic/queueID from offset over cli (explicit "*" subscription).
+func pullFrom(t *testing.T, cli *remoting.Client, addr, topic string, queueID int32, offset int64) []*message.MsgExt {
+	t.Helper()
+	resp, err := cli.Invoke(addr, pullReq("CG_SCHED", topic, queueID, offset, protocol.PullFlagSubscription, "*", 0), 5*time.Second)
+	if err != nil {
+		t.Fatalf("pull: %v", err)
+	}
+	if resp.Code != protocol.Success {
+		return nil
+	}
+	msgs, err := message.DecodeAll(resp.Body)
+	if err != nil {
+		t.Fatalf("decode pull body: %v", err)
+	}
+	return msgs
+}
+
+// collector polls a queue and records when each message first became readable.
+type arrival struct {
+	msg *message.MsgExt
+	at  time.Time
+}
+
+func collect(t *testing.T, cli *remoting.Client, addr func() string, topic string, queueID int32, want int,
+	limit time.Duration) []arrival {
+	t.Helper()
+	var got []arrival
+	deadline := time.Now().Add(limit)
+	for len(got) < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d messages delivered to %s within %v", len(got), want, topic, limit)
+		}
+		for _, m := range pullFrom(t, cli, addr(), topic, queueID, int64(len(got))) {
+			got = append(got, arrival{m, time.Now()})
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return got
+}
+
+func TestScheduleDeliversOnTimeInOrder(t *testing.T) {
+	db := startDataBroker(t, func(c *Config) { c.MessageDelayLevel = "1s 2s 3s" })
+	db.topic("DelayT", 2)
+	type sent struct {
+		body  string
+		level int
+		at    time.Time
+		uniq  string
+	}
+	var all []sent
+	send := func(body string, level int, qid int32) {
+		uniq := "UNIQ-" + body
+		resp := db.invoke(sendV1("DelayT", qid, props("DELAY", strconv.Itoa(level), "TAGS", "TD",
+			"UNIQ_KEY", uniq, "KEYS", "k-"+body), []byte(body)))
+		mustCode(t, resp, protocol.Success)
+		if q := resp.ExtFields.Value("queueId"); q != strconv.Itoa(int(qid)) {
+			t.Fatalf("answer queueId %s, want %d", q, qid)
+		}
+		all = append(all, sent{body, min(level, 3), time.Now(), uniq})
+	}
+	// Interleave levels on queue 0; level 9 is clamped to the last configured level (3 s).
+	send("a1", 1, 0)
+	send("b1", 2, 0)
+	send("a2", 1, 0)
+	send("c1", 9, 0)
+	send("b2", 2, 0)
+	send("a3", 1, 0)
+	send("q1", 1, 1)
+
+	got := collect(t, db.cli, func() string { return db.addr }, "DelayT", 0, 6, 8*time.Second)
+	byBody := map[string]arrival{}
+	for _, a := range got {
+		byBody[string(a.msg.Body)] = a
+	}
+	for _, s := range all[:len(all)-1] {
+		a, ok := byBody[s.body]
+		if !ok {
+			t.Fatalf("%s not delivered", s.body)
+		}
+		delay := time.Duration(s.level) * time.Second
+		late := a.at.Sub(s.at)
+		if late < delay-50*time.Millisecond || late > delay+time.Second {
+			t.Errorf("%s (level %d) delivered after %v, want %v..%v", s.body, s.level, late, delay, delay+time.Second)
+		}
+		p := message.ParseProperties(a.msg.Properties)
+		if a.msg.Topic != "DelayT" || a.msg.QueueID != 0 || p["REAL_TOPIC"] != "DelayT" || p["REAL_QID"] != "0" ||
+			p["UNIQ_KEY"] != s.uniq || p["KEYS"] != "k-"+s.body || p["TAGS"] != "TD" {
+			t.Errorf("%s delivered as topic %s queue %d props %v", s.body, a.msg.Topic, a.msg.QueueID, p)
+		}
+		if d, ok := p["DELAY"]; ok && d != strconv.Itoa(s.level) {
+			t.Errorf("%s: DELAY %q on the delivered message", s.body, d)
+		}
+	}
+	// In order within each level (bodies a* are level 1, b* level 2).
+	order := map[int][]string{}
+	for _, a := range got {
+		order[int(a.msg.Body[0])] = append(order[int(a.msg.Body[0])], string(a.msg.Body))
+	}
+	if strings.Join(order['a'], ",") != "a1,a2,a3" || strings.Join(order['b'], ",") != "b1,b2" {
+		t.Errorf("per-level order %q %q", order['a'], order['b'])
+	}
+	// The other queue got its own message, the consumer's tag filter still works on it.
+	if msgs := collect(t, db.cli, func() string { return db.addr }, "DelayT", 1, 1, 3*time.Second); string(msgs[0].msg.Body) != "q1" {
+		t.Errorf("queue 1 got %q", msgs[0].msg.Body)
+	}
+
+	// GET_ALL_DELAY_OFFSET reports each level's progress in delayOffset.json's shape.
+	waitFor(t, time.Second, "offsets", func() bool { return db.b.sem.sched.offset(3) == 1 })
+	resp := db.invoke(remoting.NewRequest(protocol.GetAllDelayOffset, nil, nil))
+	mustCode(t, resp, protocol.Success)
+	var w protocol.DelayOffsetWrapper
+	if err := w.Unmarshal(resp.Body); err != nil {
+		t.Fatalf("%v: %s", err, resp.Body)
+	}
+	if w.OffsetTable[1] != 4 || w.OffsetTable[2] != 2 || w.OffsetTable[3] != 1 {
+		t.Errorf("offset table %v (body %s)", w.OffsetTable, resp.Body)
+	}
+	if !strings.Contains(string(resp.Body), "{1:4") {
+		t.Errorf("level keys must be unquoted as fastjson writes them: %s", resp.Body)
+	}
+}
+
+// TestScheduleSurvivesRestart: messages pending at a graceful shutdown are delivered after the
+// restart, each exactly once, and delayOffset.json holds the progress.
+func TestScheduleSurvivesRestart(t *testing.T) {
+	tb := startTestBroker(t, func(c *Config) { c.MessageDelayLevel = "1s 2s" })
+	send := func(body string, level int) {
+		resp := callWith(t, tb.Client, tb.Addr(), protocol.SendMessage, sendV1("DelayR", 0,
+			props("DELAY", strconv.Itoa(level), "UNIQ_KEY", "U"+body), []byte(body)).ExtFields, []byte(body))
+		mustCode(t, resp, protocol.Success)
+	}
+	tb.B.topics.UpdateTopicConfig(&TopicConfig{TopicName: "DelayR", ReadQueueNums: 1, WriteQueueNums: 1,
+		Perm: PermRead | PermWrite, TopicFilterType: "SINGLE_TAG"})
+	for i := 0; i < 3; i++ {
+		send("early-"+strconv.Itoa(i), 1)
+	}
+	addr := func() string { return tb.Addr() }
+	collect(t, tb.Client, addr, "DelayR", 0, 3, 5*time.Second)
+	for i := 0; i < 3; i++ {
+		send("late-"+strconv.Itoa(i), 2)
+	}
+	tb.restart()
+	raw, err := os.ReadFile(filepath.Join(tb.Cfg.StorePathRootDir, "config", delayOffsetFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w protocol.DelayOffsetWrapper
+	if err := w.Unmarshal(raw); err != nil || w.OffsetTable[1] != 3 {
+		t.Fatalf("delayOffset.json after shutdown: %v %s", err, raw)
+	}
+	got := collect(t, tb.Client, addr, "DelayR", 0, 6, 6*time.Second)
+	time.Sleep(1500 * time.Millisecond) // a duplicate would show up now
+	got = append(got[:0], collect(t, tb.Client, addr, "DelayR", 0, 6, time.Second)...)
+	if extra := pullFrom(t, tb.Client, tb.Addr(), "DelayR", 0, 6); len(extra) != 0 {
+		t.Errorf("%d duplicate deliveries after restart", len(extra))
+	}
+	seen := map[string]int{}
+	for _, a := range got {
+		seen[string(a.msg.Body)]++
+	}
+	for _, b := range []string{"early-0", "early-1", "early-2", "late-0", "late-1", "late-2"} {
+		if seen[b] != 1 {
+			t.Errorf("%s delivered %d times", b, seen[b])
+		}
+	}
+}
+
+func TestParseDelayLevels(t *testing.T) {
+	cases := []struct {
+		spec string
+		want []time.Duration
+		bad  bool
+	}{
+		{"1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h", nil, false},
+		{"1s 2m 3h 1d", []time.Duration{time.Second, 2 * time.Minute, 3 * time.Hour, 24 * time.Hour}, false},
+		{"1s x 2s", []time.Duration{time.Second, 2 * time.Second}, true},
+		{"5q", nil, true},
+	}
+	for _, c := range cases {
+		got, err := parseDelayLevels(c.spec)
+		if (err != nil) != c.bad {
+			t.Errorf("%q: err %v", c.spec, err)
+		}
+		if c.want == nil && !c.bad && len(got) != 18 {
+			t.Errorf("%q: %d levels", c.spec, len(got))
+		}
+		if c.want != nil && !equalDurations(got, c.want) {
+			t.Errorf("%q: %v, want %v", c.spec, got, c.want)
+		}
+	}
+}
+
+func equalDurations(a, b []time.Duration) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
