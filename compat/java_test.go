@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,7 +76,157 @@ func javaJVMFlags(logDir string) []string {
 		"-Drocketmq.client.rebalance.waitInterval=2000"}
 }
 
-// probeVariant is one run of CompatProbe: how the Java client finds the NameServer, which
+// javaEnv is what every probe run needs: the distribution, its classpath and the compiled probe.
+type javaEnv struct{ home, cp, classes string }
+
+func requireJavaEnv(t *testing.T) javaEnv {
+	t.Helper()
+	home := requireJava(t)
+	cp := javaClasspath(t, home)
+	return javaEnv{home: home, cp: cp, classes: compileProbe(t, cp)}
+}
+
+// probeResult is CompatProbe's output, parsed.
+type probeResult struct {
+	out     string
+	sent    [][]string             // SENT fields after the tag: kind body status msgId offsetMsgId broker queue offset
+	recv    map[string]*deliveries // by consumer name
+	lines   map[string][]string    // RECV fields by body, last seen
+	expect  int
+	done    string
+	latency time.Duration
+	extra   map[string]string // other tagged lines (ASSIGNED, ...)
+}
+
+// probe runs CompatProbe with args; between reads, onPause runs when the probe prints PAUSE,
+// and the probe continues once it returns.
+func (e javaEnv) probe(t *testing.T, jvm []string, onPause func(), args ...string) *probeResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	full := append(append(javaJVMFlags(t.TempDir()), jvm...), "-cp", e.classes+":"+e.cp, "CompatProbe")
+	cmd := exec.CommandContext(ctx, "java", append(full, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start CompatProbe: %v", err)
+	}
+	res := &probeResult{recv: map[string]*deliveries{}, lines: map[string][]string{}, expect: -1, extra: map[string]string{}}
+	var all strings.Builder
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		all.WriteString(line + "\n")
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		switch f[0] {
+		case "SENT":
+			res.sent = append(res.sent, f[1:])
+		case "RECV": // consumer body msgId tags keys color queueId queueOffset reconsumeTimes storeHost
+			if len(f) != 11 {
+				t.Errorf("recv line: %s", line)
+				continue
+			}
+			d := res.recv[f[1]]
+			if d == nil {
+				d = newDeliveries()
+				res.recv[f[1]] = d
+			}
+			d.add(f[1], f[2])
+			res.lines[f[2]] = f[1:]
+		case "EXPECT":
+			res.expect, _ = strconv.Atoi(f[1])
+		case "LATENCY":
+			ms, _ := strconv.Atoi(f[1])
+			res.latency = time.Duration(ms) * time.Millisecond
+		case "DONE":
+			res.done = f[1]
+		case "PAUSE":
+			if onPause != nil {
+				onPause()
+			}
+			_, _ = io.WriteString(stdin, "go\n")
+		case "ERROR":
+			t.Errorf("probe: %s", line)
+		default:
+			res.extra[f[0]] = strings.Join(f[1:], " ")
+		}
+	}
+	err = cmd.Wait()
+	res.out = all.String()
+	if err != nil {
+		t.Fatalf("CompatProbe %v: %v\nstdout:\n%s\nstderr:\n%s", args, err, res.out, stderr.String())
+	}
+	if res.done != "all" {
+		t.Errorf("probe %v finished %q; output:\n%s\nstderr:\n%s", args, res.done, res.out, stderr.String())
+	}
+	return res
+}
+
+// checkSent fails for a send that was not SEND_OK or whose offset id does not name a broker
+// of want; it returns how many sends each broker took.
+func (r *probeResult) checkSent(t *testing.T, want ...*brokerNode) map[string]int {
+	t.Helper()
+	per := map[string]int{}
+	for _, f := range r.sent {
+		if len(f) != 8 || f[2] != "SEND_OK" {
+			t.Errorf("send: %v", f)
+			continue
+		}
+		per[f[5]]++
+		for _, id := range strings.Split(f[4], ",") {
+			addr, _ := decodeOffsetMsgID(t, id)
+			ok := false
+			for _, b := range want {
+				ok = ok || (addr == b.Addr() && f[5] == b.Name)
+			}
+			if !ok {
+				t.Errorf("send of %s went to %s, offset id %s names %s", f[1], f[5], id, addr)
+			}
+		}
+	}
+	return per
+}
+
+// merged joins the deliveries of several consumers.
+func (r *probeResult) merged(names ...string) *deliveries {
+	m := newDeliveries()
+	for _, n := range names {
+		if d := r.recv[n]; d != nil {
+			d.mu.Lock()
+			for body, who := range d.by {
+				for _, w := range who {
+					m.count[body]++
+					m.by[body] = append(m.by[body], w)
+					m.total++
+				}
+			}
+			d.mu.Unlock()
+		}
+	}
+	return m
+}
+
+// javaBodies are the probe's message bodies: prefix-0 ... prefix-(n-1).
+func javaBodies(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-%d", prefix, i)
+	}
+	return out
+}
+
+// probeVariant is one run of the pc mode: how the Java client finds the NameServer, which
 // header serialization it uses and which tags it subscribes to.
 type probeVariant struct {
 	name     string
@@ -90,9 +241,7 @@ type probeVariant struct {
 // tag filter, and with binary (ROCKETMQ) headers and the NameServer found through the HTTP
 // address server.
 func TestJavaClientProduceConsume(t *testing.T) {
-	home := requireJava(t)
-	cp := javaClasspath(t, home)
-	classes := compileProbe(t, cp)
+	env := requireJavaEnv(t)
 	variants := []probeVariant{{name: "json-tagA", expr: "TagA"}}
 	opts := clusterOpts{brokers: 1}
 	if !targetJava() {
@@ -114,104 +263,118 @@ func TestJavaClientProduceConsume(t *testing.T) {
 	for i, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
-			runProbe(t, c, classes, cp, v, topics[i], opts.nsProps["addressServerPort"])
+			var jvm []string
+			ns := c.NamesrvAddr()
+			if v.binary {
+				jvm = append(jvm, "-Drocketmq.serialize.type=ROCKETMQ")
+			}
+			if v.byDomain {
+				jvm = append(jvm, "-Drocketmq.namesrv.domain=127.0.0.1:"+opts.nsProps["addressServerPort"])
+				ns = "-"
+			}
+			res := env.probe(t, jvm, nil, "pc", ns, topics[i], uniq("CGjava"), "12", v.expr)
+			res.checkSent(t, c.brokers[0])
+			// Sync messages alternate TagA/TagB; async, batch and oneway ones are TagA.
+			var want []string
+			for i := 0; i < 12; i++ {
+				if i%2 == 0 || v.expr == "*" {
+					want = append(want, fmt.Sprintf("java-sync-%d", i))
+				}
+			}
+			want = append(want, javaBodies("java-async", 3)...)
+			want = append(want, javaBodies("java-batch", 4)...)
+			want = append(want, "java-oneway-0")
+			if res.expect != len(want) {
+				t.Errorf("probe expected %d messages, the test %d", res.expect, len(want))
+			}
+			res.merged("C").assertExactly(t, want, 1)
+			for body, f := range res.lines { // consumer body msgId tags keys color queueId queueOffset reconsume storeHost
+				if v.expr != "*" && f[3] != v.expr {
+					t.Errorf("consumer subscribed to %s got %s with tag %s", v.expr, body, f[3])
+				}
+				if f[9] != c.brokers[0].Addr() {
+					t.Errorf("%s: store host %s, want %s", body, f[9], c.brokers[0].Addr())
+				}
+				if i, ok := strings.CutPrefix(body, "java-sync-"); ok && (f[4] != "key-"+i || f[5] != "c"+i) {
+					t.Errorf("%s: keys %q color %q", body, f[4], f[5])
+				}
+			}
 		})
 	}
 }
 
-func runProbe(t *testing.T, c *cluster, classes, cp string, v probeVariant, topic, domainPort string) {
-	group := uniq("CGjava")
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	args := javaJVMFlags(t.TempDir())
-	ns := c.NamesrvAddr()
-	if v.binary {
-		args = append(args, "-Drocketmq.serialize.type=ROCKETMQ")
+// TestJavaClientGroups: two Java push consumers of one group split the queues and consume each
+// message once between them; two broadcasting ones and a lite pull consumer each get every
+// message once; a message sent while they all long-poll arrives at once.
+func TestJavaClientGroups(t *testing.T) {
+	env := requireJavaEnv(t)
+	c := newCluster(t, 1, nil)
+	topic := uniq("JavaGroups")
+	c.createTopic(topic, 4)
+	res := env.probe(t, nil, nil, "group", c.NamesrvAddr(), topic, uniq("CGjg"), "20", "4")
+	res.checkSent(t, c.brokers[0])
+	want := append(javaBodies("java-group", 20), "java-late")
+	t.Logf("assignment: %s", res.extra["ASSIGNED"])
+	ab := res.merged("A", "B")
+	ab.assertExactly(t, want, 1)
+	if res.recv["A"].Total() == 0 || res.recv["B"].Total() == 0 {
+		t.Errorf("one clustering instance got nothing: A=%d B=%d", res.recv["A"].Total(), res.recv["B"].Total())
 	}
-	if v.byDomain {
-		args = append(args, "-Drocketmq.namesrv.domain=127.0.0.1:"+domainPort)
-		ns = "-"
+	for _, who := range []string{"C", "D", "L"} {
+		res.merged(who).assertExactly(t, want, 1)
 	}
-	args = append(args, "-cp", classes+":"+cp, "CompatProbe", ns, topic, group, "12", v.expr)
-	cmd := exec.CommandContext(ctx, "java", args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("CompatProbe: %v\nstdout:\n%s\nstderr:\n%s", err, out, stderr.String())
+	if res.latency > 2*time.Second {
+		t.Errorf("the message sent during long polling arrived after %v", res.latency)
 	}
+}
 
-	addr := c.brokers[0].Addr()
-	expect := -1
-	d := newDeliveries()
-	done := ""
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
-			continue
-		}
-		switch f[0] {
-		case "SENT": // kind body status msgId offsetMsgId brokerName queueId queueOffset
-			if len(f) != 9 || f[3] != "SEND_OK" {
-				t.Errorf("send: %s", sc.Text())
-				continue
+// TestJavaClientOffsetsAcrossRestart: a Java consumer group consumes a first batch and shuts
+// down (committing with Java's oneway UPDATE_CONSUMER_OFFSET); a second batch is stored; the
+// broker restarts; the group comes back and gets exactly the second batch.
+func TestJavaClientOffsetsAcrossRestart(t *testing.T) {
+	env := requireJavaEnv(t)
+	c := newCluster(t, 1, nil)
+	topic := uniq("JavaRestart")
+	c.createTopic(topic, 4)
+	group := uniq("CGjr")
+	first := env.probe(t, nil, nil, "pc", c.NamesrvAddr(), topic, group, "8", "*")
+	n1 := first.expect
+	waitCommitted(t, c.brokers[0].Addr(), group, topic, 4, int64(n1))
+	conn := dialRaw(t, c.brokers[0].Addr(), langGo)
+	second := bodies("second", 12)
+	for i, b := range second {
+		mustSend(t, conn, topic, i%4, goProps("TAGS", "TagA"), b)
+	}
+	conn.Close()
+	c.brokers[0].Restart()
+	res := env.probe(t, nil, nil, "consume", c.NamesrvAddr(), topic, group, strconv.Itoa(len(second)))
+	res.merged("C").assertExactly(t, second, 1)
+}
+
+// TestJavaClientProducerFailover: a Java producer keeps sending when one of two broker groups
+// stops: every send succeeds, none on the stopped group.
+func TestJavaClientProducerFailover(t *testing.T) {
+	env := requireJavaEnv(t)
+	c := newCluster(t, 2, nil)
+	topic := uniq("JavaFailover")
+	c.createTopic(topic, 4)
+	res := env.probe(t, nil, func() { c.brokers[1].Stop() }, "failover", c.NamesrvAddr(), topic, "16", "30")
+	per := res.checkSent(t, c.brokers...)
+	post := 0
+	for _, f := range res.sent {
+		if strings.HasPrefix(f[1], "java-post-") {
+			post++
+			if f[5] == c.brokers[1].Name {
+				t.Errorf("send %s reported success on the stopped %s", f[1], f[5])
 			}
-			for _, id := range strings.Split(f[5], ",") {
-				if got, _ := decodeOffsetMsgID(t, id); got != addr {
-					t.Errorf("offsetMsgId %s names %s, want %s", id, got, addr)
-				}
-			}
-			if f[6] != c.brokers[0].Name {
-				t.Errorf("send went to broker %q", f[6])
-			}
-		case "RECV": // body msgId tags keys color queueId queueOffset reconsumeTimes storeHost
-			if len(f) != 10 {
-				t.Errorf("recv line: %s", sc.Text())
-				continue
-			}
-			d.add("java", f[1])
-			if v.expr != "*" && f[3] != v.expr {
-				t.Errorf("consumer subscribed to %s got %s", v.expr, sc.Text())
-			}
-			if f[9] != addr {
-				t.Errorf("store host %s, want %s", f[9], addr)
-			}
-			if strings.HasPrefix(f[1], "java-sync-") {
-				i := strings.TrimPrefix(f[1], "java-sync-")
-				if f[4] != "key-"+i || f[5] != "c"+i {
-					t.Errorf("%s: keys %q color %q", f[1], f[4], f[5])
-				}
-			}
-		case "EXPECT":
-			expect, _ = strconv.Atoi(f[1])
-		case "DONE":
-			done = f[1]
-		case "ERROR":
-			t.Errorf("probe: %s", sc.Text())
 		}
 	}
-	if done != "all" {
-		t.Errorf("probe finished %q; output:\n%s\nstderr:\n%s", done, out, stderr.String())
+	if post != 30 {
+		t.Errorf("%d of 30 sends after the stop succeeded", post)
 	}
-	// Sync messages alternate TagA/TagB; async, batch and oneway ones are TagA.
-	var want []string
-	for i := 0; i < 12; i++ {
-		if i%2 == 0 || v.expr == "*" {
-			want = append(want, fmt.Sprintf("java-sync-%d", i))
-		}
+	if per[c.brokers[1].Name] == 0 {
+		t.Errorf("before the stop no send went to %s: %v", c.brokers[1].Name, per)
 	}
-	for i := 0; i < 3; i++ {
-		want = append(want, fmt.Sprintf("java-async-%d", i))
-	}
-	for i := 0; i < 4; i++ {
-		want = append(want, fmt.Sprintf("java-batch-%d", i))
-	}
-	want = append(want, "java-oneway-0")
-	if expect != len(want) {
-		t.Errorf("probe expected %d messages, the test %d", expect, len(want))
-	}
-	d.assertExactly(t, want, 1)
 }
 
 // mqadminRun runs the stock mqadmin once and returns its output. mqadmin prints a broker's
