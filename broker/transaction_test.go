@@ -1,0 +1,285 @@
+package broker
+
+import (
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rocketgo/rocketgo/message"
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+)
+
+// fakeTxProducer is a producer built on remoting.Client: it heartbeats as group TXG and
+// records the broker's CHECK_TRANSACTION_STATE requests.
+type fakeTxProducer struct {
+	cli    *remoting.Client
+	mu     sync.Mutex
+	checks []checkRecord
+}
+
+type checkRecord struct {
+	hdr  protocol.CheckTransactionStateRequestHeader
+	msg  *message.MsgExt
+	flag int32
+}
+
+func (p *fakeTxProducer) Process(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	var r checkRecord
+	_ = r.hdr.Decode(req.ExtFields)
+	r.msg, _ = message.Decode(req.Body)
+	r.flag = req.Flag
+	p.mu.Lock()
+	p.checks = append(p.checks, r)
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *fakeTxProducer) checksFor(uniq string) []checkRecord {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []checkRecord
+	for _, c := range p.checks {
+		if c.hdr.MsgID == uniq {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func newFakeTxProducer(t *testing.T, db *dataBroker) *fakeTxProducer {
+	t.Helper()
+	p := &fakeTxProducer{cli: remoting.NewClient(remoting.ClientConfig{Name: "tx-producer"})}
+	p.cli.Handle(protocol.CheckTransactionState, p)
+	t.Cleanup(func() { p.cli.Close() })
+	resp, err := p.cli.Invoke(db.addr, remoting.NewRequest(protocol.HeartBeat, nil,
+		heartbeatBody("127.0.0.1@tx", "", "TXG")), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCode(t, resp, protocol.Success)
+	return p
+}
+
+type halfSent struct {
+	uniq       string
+	queueOff   int64
+	commitOff  int64
+	offsetID   string
+	sentAtUnix int64
+}
+
+func sendHalf(t *testing.T, db *dataBroker, body string, extra ...string) halfSent {
+	t.Helper()
+	uniq := "TXUNIQ-" + body
+	kv := append([]string{"TRAN_MSG", "true", "PGROUP", "TXG", "UNIQ_KEY", uniq, "TAGS", "TT"}, extra...)
+	req := sendV2(protocol.SendMessageV2, "TopicTx", 1, props(kv...), []byte(body), false)
+	req.ExtFields.Set("f", strconv.Itoa(int(message.TransactionPreparedType)))
+	resp := db.invoke(req)
+	mustCode(t, resp, protocol.Success)
+	id := resp.ExtFields.Value("msgId")
+	_, off, err := message.ParseOffsetMsgID(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qo, _ := strconv.ParseInt(resp.ExtFields.Value("queueOffset"), 10, 64)
+	return halfSent{uniq: uniq, queueOff: qo, commitOff: off, offsetID: id, sentAtUnix: time.Now().UnixMilli()}
+}
+
+func endTx(group string, queueOff, commitOff int64, state int32, uniq string, fromCheck bool) *remoting.Command {
+	h := protocol.EndTransactionRequestHeader{ProducerGroup: group, TranStateTableOffset: queueOff,
+		CommitLogOffset: commitOff, CommitOrRollback: state, FromTransactionCheck: fromCheck, MsgID: uniq,
+		TransactionID: uniq}
+	var ext remoting.ExtFields
+	h.Encode(&ext)
+	return remoting.NewRequest(protocol.EndTransaction, ext, nil)
+}
+
+// deliveredTx returns the TopicTx queue 1 messages by UNIQ_KEY.
+func deliveredTx(t *testing.T, db *dataBroker) map[string][]*message.MsgExt {
+	t.Helper()
+	out := map[string][]*message.MsgExt{}
+	_, msgs := db.pullAll("TopicTx", 1, 0)
+	for _, m := range msgs {
+		u := m.Property(message.PropertyUniqClientMessageIDKeyIdx)
+		out[u] = append(out[u], m)
+	}
+	return out
+}
+
+func TestTransactionCommitRollbackCheck(t *testing.T) {
+	db := startDataBroker(t, func(c *Config) {
+		c.TransactionCheckInterval = 200
+		c.TransactionTimeOut = 600
+		c.TransactionCheckMax = 2
+	})
+	db.topic("TopicTx", 2)
+	prod := newFakeTxProducer(t, db)
+
+	committed := sendHalf(t, db, "commit")
+	rolled := sendHalf(t, db, "rollback")
+	checked := sendHalf(t, db, "unknown-then-commit")
+	ignored := sendHalf(t, db, "never-answered")
+	immune := sendHalf(t, db, "immune", "CHECK_IMMUNITY_TIME_IN_SECONDS", "3")
+
+	if got := deliveredTx(t, db); len(got) != 0 {
+		t.Fatalf("half messages visible before any decision: %v", got)
+	}
+
+	// Commit: the real message appears with the COMMIT bits and the half's offset.
+	resp := db.invoke(endTx("TXG", committed.queueOff, committed.commitOff, message.TransactionCommitType, committed.uniq, false))
+	mustCode(t, resp, protocol.Success)
+	got := deliveredTx(t, db)[committed.uniq]
+	if len(got) != 1 {
+		t.Fatalf("committed message delivered %d times", len(got))
+	}
+	m := got[0]
+	p := message.ParseProperties(m.Properties)
+	if m.Topic != "TopicTx" || m.QueueID != 1 || string(m.Body) != "commit" ||
+		message.TransactionType(m.SysFlag) != message.TransactionCommitType ||
+		m.PreparedTransactionOffset != committed.commitOff {
+		t.Errorf("committed record %v prepared=%d", m, m.PreparedTransactionOffset)
+	}
+	for _, gone := range []string{"REAL_TOPIC", "REAL_QID", "TRAN_MSG"} {
+		if _, ok := p[gone]; ok {
+			t.Errorf("committed message keeps %s: %v", gone, p)
+		}
+	}
+	if p["PGROUP"] != "TXG" || p["TAGS"] != "TT" {
+		t.Errorf("committed message properties %v", p)
+	}
+
+	// Rollback: answered SUCCESS, nothing delivered.
+	mustCode(t, db.invoke(endTx("TXG", rolled.queueOff, rolled.commitOff, message.TransactionRollbackType, rolled.uniq, false)),
+		protocol.Success)
+
+	// Bad END_TRANSACTIONs: Java's code and remark, nothing delivered.
+	bad := []struct {
+		name   string
+		req    *remoting.Command
+		remark string
+	}{
+		{"unknown offset", endTx("TXG", 0, 1<<40, message.TransactionCommitType, "x", false), "Find prepared transaction message failed"},
+		{"negative offset", endTx("TXG", 0, -5, message.TransactionCommitType, "x", false), "Find prepared transaction message failed"},
+		{"mid-record offset", endTx("TXG", checked.queueOff, checked.commitOff+3, message.TransactionCommitType, "x", false), "Find prepared transaction message failed"},
+		{"not a half", endTx("TXG", 0, got[0].CommitLogOffset, message.TransactionCommitType, "x", false), "Find prepared transaction message failed"},
+		{"group", endTx("OTHER", checked.queueOff, checked.commitOff, message.TransactionCommitType, "x", false), "The producer group wrong"},
+		{"queue offset", endTx("TXG", checked.queueOff+7, checked.commitOff, message.TransactionRollbackType, "x", false), "The transaction state table offset wrong"},
+	}
+	for _, c := range bad {
+		resp := db.invoke(c.req)
+		if resp.Code != protocol.SystemError || resp.Remark != c.remark {
+			t.Errorf("%s: code %d remark %q, want %d %q", c.name, resp.Code, resp.Remark, protocol.SystemError, c.remark)
+		}
+	}
+	// UNKNOWN (0) gets no answer at all, as from Java.
+	if _, err := db.cli.Invoke(db.addr, endTx("TXG", checked.queueOff, checked.commitOff, 0, checked.uniq, false),
+		300*time.Millisecond); err == nil {
+		t.Error("END_TRANSACTION with state UNKNOWN was answered")
+	}
+
+	// The unresolved one is checked back once it is older than transactionTimeOut.
+	var chk checkRecord
+	waitFor(t, 3*time.Second, "check-back", func() bool {
+		c := prod.checksFor(checked.uniq)
+		if len(c) > 0 {
+			chk = c[0]
+		}
+		return len(c) > 0
+	})
+	if chk.flag&remoting.FlagOneway == 0 {
+		t.Error("CHECK_TRANSACTION_STATE not oneway")
+	}
+	if age := time.Now().UnixMilli() - checked.sentAtUnix; age < 600 {
+		t.Errorf("checked after %d ms, before transactionTimeOut", age)
+	}
+	if chk.hdr.TransactionID != checked.uniq || chk.hdr.CommitLogOffset == checked.commitOff ||
+		chk.hdr.TranStateTableOffset <= checked.queueOff {
+		t.Errorf("check header %+v (half was at %d/%d)", chk.hdr, checked.queueOff, checked.commitOff)
+	}
+	if _, off, err := message.ParseOffsetMsgID(chk.hdr.OffsetMsgID); err != nil || off != chk.hdr.CommitLogOffset {
+		t.Errorf("offsetMsgId %q does not name commitLogOffset %d", chk.hdr.OffsetMsgID, chk.hdr.CommitLogOffset)
+	}
+	if chk.msg == nil || chk.msg.Topic != "TopicTx" || chk.msg.QueueID != 1 || string(chk.msg.Body) != "unknown-then-commit" ||
+		chk.msg.Property("TRANSACTION_CHECK_TIMES") != "1" || chk.msg.QueueOffset != chk.hdr.TranStateTableOffset {
+		t.Errorf("check body %v", chk.msg)
+	}
+	// The producer answers from the check: committed with the header's offsets.
+	if err := prod.cli.InvokeOneway(db.addr, endTx("TXG", chk.hdr.TranStateTableOffset, chk.hdr.CommitLogOffset,
+		message.TransactionCommitType, checked.uniq, true)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, "commit after check", func() bool { return len(deliveredTx(t, db)[checked.uniq]) == 1 })
+
+	// The never-answered one is checked transactionCheckMax (2) times, then given up.
+	waitFor(t, 5*time.Second, "give up", func() bool {
+		_, msgs := db.pullAll(TopicTransCheckMax, 0, 0)
+		for _, m := range msgs {
+			if m.Property("UNIQ_KEY") == ignored.uniq {
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(prod.checksFor(ignored.uniq)); n != 2 {
+		t.Errorf("never-answered half checked %d times, want transactionCheckMax=2", n)
+	}
+	// The immune one (3 s) is not checked before its immunity ends.
+	if c := prod.checksFor(immune.uniq); len(c) > 0 && time.Now().UnixMilli()-immune.sentAtUnix < 3000 {
+		t.Errorf("checked during its immunity")
+	}
+	waitFor(t, 4*time.Second, "immune check", func() bool { return len(prod.checksFor(immune.uniq)) > 0 })
+	if first := prod.checksFor(immune.uniq); len(first) == 0 {
+		t.Fatal("no check")
+	}
+
+	// Settle: rolled back, never answered and unknown messages are never delivered, the
+	// committed ones exactly once; rolled-back and committed halves were never checked.
+	time.Sleep(500 * time.Millisecond)
+	d := deliveredTx(t, db)
+	for u, want := range map[string]int{committed.uniq: 1, checked.uniq: 1, rolled.uniq: 0, ignored.uniq: 0, immune.uniq: 0} {
+		if len(d[u]) != want {
+			t.Errorf("%s delivered %d times, want %d", u, len(d[u]), want)
+		}
+	}
+	for _, u := range []string{committed.uniq, rolled.uniq} {
+		if n := len(prod.checksFor(u)); n != 0 {
+			t.Errorf("%s checked %d times after its decision", u, n)
+		}
+	}
+	// The check service's progress is kept as CID_RMQ_SYS_TRANS offsets (consumerOffset.json).
+	if off := db.b.offsets.QueryOffset(transCheckGroup, TopicTransHalf, 0); off < checked.queueOff+1 {
+		t.Errorf("half progress %d", off)
+	}
+	if tc := db.b.topics.SelectTopicConfig(TopicTransHalf); tc == nil || tc.WriteQueueNums != 1 || tc.Perm != PermRead|PermWrite {
+		t.Errorf("half topic config %+v", tc)
+	}
+}
+
+// TestTransactionNoProducerChannel: with no live producer the check is skipped (logged), and
+// a commit that arrives later still works.
+func TestTransactionCheckWithoutProducer(t *testing.T) {
+	db := startDataBroker(t, func(c *Config) {
+		c.TransactionCheckInterval = 100
+		c.TransactionTimeOut = 100
+		c.TransactionCheckMax = 50
+	})
+	db.topic("TopicTx", 2)
+	h := sendHalf(t, db, "late")
+	time.Sleep(500 * time.Millisecond)
+	// The half has been re-appended by the checks; the producer answers for the original.
+	mustCode(t, db.invoke(endTx("TXG", h.queueOff, h.commitOff, message.TransactionCommitType, h.uniq, false)), protocol.Success)
+	if n := len(deliveredTx(t, db)[h.uniq]); n != 1 {
+		t.Fatalf("delivered %d times", n)
+	}
+}
+
+func TestUniqIDGen(t *testing.T) {
+	var g uniqIDGen
+	g.init("127.0.0.1")
+	a, b := g.next(), g.next()
+	if len(a) != 32 || a == b || a[:8] != "7F000001" {
+		t.Errorf("ids %s %s", a, b)
+	}
+}
