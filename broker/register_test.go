@@ -1,6 +1,8 @@
 package broker
 
 import (
+	"hash/crc32"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +90,51 @@ func TestOrderTopicConfigFromNameServer(t *testing.T) {
 	tb.B.RegisterAll()
 	if !tb.B.topics.IsOrderTopic("Ordered") || tb.B.topics.IsOrderTopic(TopicAutoCreate) {
 		t.Fatal("order flag not applied from the register answer")
+	}
+}
+
+// TestFirstRegistrationMatchesJava compares the body of our first REGISTER_BROKER with the one
+// the stock Java 4.9.8 broker sent with the same settings (testdata/java-first-register.json,
+// from wire-4.9.8/01-broker-register.jsonl): the same system topics with the same queues and
+// permissions, and the bodyCrc32 computed the way Java computes it.
+func TestFirstRegistrationMatchesJava(t *testing.T) {
+	javaBody, err := os.ReadFile("testdata/java-first-register.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if crc := int32(crc32.ChecksumIEEE(javaBody) & 0x7FFFFFFF); crc != 1754342741 {
+		t.Fatalf("bodyCrc32 of Java's body = %d, Java sent 1754342741", crc)
+	}
+	java, err := protocol.UnmarshalRegisterBrokerBody(javaBody, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t.TempDir(), "")
+	b, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, v := b.topicTableForRegistration()
+	ours, err := protocol.UnmarshalRegisterBrokerBody(encodeRegisterBody(table, v), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jt, ot := java.TopicConfigSerializeWrapper.TopicConfigTable, ours.TopicConfigSerializeWrapper.TopicConfigTable
+	if len(jt) != len(ot) {
+		t.Errorf("%d topics, Java %d", len(ot), len(jt))
+	}
+	for name, j := range jt {
+		o := ot[name]
+		if o == nil {
+			t.Errorf("missing %s", name)
+			continue
+		}
+		if o.ReadQueueNums != j.ReadQueueNums || o.WriteQueueNums != j.WriteQueueNums || o.Perm != j.Perm ||
+			o.TopicFilterType != j.TopicFilterType || o.TopicSysFlag != j.TopicSysFlag || o.Order != j.Order {
+			t.Errorf("%s = %+v, Java %+v", name, *o, *j)
+		}
+	}
+	if ours.TopicConfigSerializeWrapper.DataVersion.Counter != 0 || len(ours.FilterServerList) != 0 {
+		t.Errorf("dataVersion %+v filter servers %v", ours.TopicConfigSerializeWrapper.DataVersion, ours.FilterServerList)
 	}
 }
