@@ -3,6 +3,7 @@ package broker
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rocketgo/rocketgo/message"
 	"github.com/rocketgo/rocketgo/remoting"
@@ -164,4 +165,46 @@ func sameMap(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestSendBackRedelivered is issue 6.1 end to end inside the broker: a consumer hands a
+// message back, the schedule service delivers the retry copy to %RETRY%<group> once its level
+// is due, and a consumer long-polling the retry topic gets it at once, reconsumed once, with
+// the properties a 4.9.8 broker gives it (fixture 02-go-client: the %RETRY%WireGoConsumer copy).
+func TestSendBackRedelivered(t *testing.T) {
+	db := startDataBroker(t, func(c *Config) { c.MessageDelayLevel = "1s 1s 1s 2s" })
+	db.heartbeat("GR", "%RETRY%GR", "*", 1, true)
+	orig := db.sendOffset("SB", props("KEYS", "KeyFail", "UNIQ_KEY", "U1", "TAGS", "TagF"), "fail-once")
+	origID := message.OffsetMsgID(db.b.data.host(), orig)
+
+	held := db.pullAsync(pullReq("GR", "%RETRY%GR", 0, 0, protocol.PullFlagSuspend, "", 20000))
+	sent := time.Now()
+	mustCode(t, db.invoke(sendBackReq("GR", orig, 0, 16)), protocol.Success) // level 3 = 1 s here
+	r := waitResult(t, held, 10*time.Second)
+	mustCode(t, r.resp, protocol.Success)
+	if el := r.at.Sub(sent); el < 900*time.Millisecond || el > 3*time.Second {
+		t.Errorf("retry delivered after %v, want about 1 s (level 3)", el)
+	}
+	msgs, _ := message.DecodeAll(r.resp.Body)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	m := msgs[0]
+	if m.Topic != "%RETRY%GR" || m.ReconsumeTimes != 1 || string(m.Body) != "fail-once" {
+		t.Errorf("retry copy %v", m)
+	}
+	p := message.ParseProperties(m.Properties)
+	want := map[string]string{"REAL_TOPIC": "%RETRY%GR", "REAL_QID": "0", "ORIGIN_MESSAGE_ID": origID,
+		"RETRY_TOPIC": "SB", "KEYS": "KeyFail", "UNIQ_KEY": "U1", "CLUSTER": "ClusterT", "WAIT": "false", "TAGS": "TagF"}
+	// Java's schedule service keeps DELAY in the delivered copy; ours does when the store can
+	// put without acting on it.
+	if d, ok := p["DELAY"]; ok {
+		if d != "3" {
+			t.Errorf("DELAY=%s", d)
+		}
+		delete(p, "DELAY")
+	}
+	if !sameMap(p, want) {
+		t.Errorf("retry copy properties\n got %v\nwant %v", p, want)
+	}
 }
