@@ -222,11 +222,14 @@ func TestSyncFlushTimeout(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.FlushDiskType = SyncFlush
 	cfg.SyncFlushTimeout = 50
-	s := mustOpen(t, cfg)
-	defer s.Close()
+	// The seam is set before the flusher goroutine starts and restored after it stops.
 	release := make(chan struct{})
 	fdatasync = func(fd int) error { <-release; return syscall.Fdatasync(fd) }
-	defer func() { fdatasync = syscall.Fdatasync }()
+	s := mustOpen(t, cfg)
+	defer func() {
+		s.Close()
+		fdatasync = syscall.Fdatasync
+	}()
 	start := time.Now()
 	r := s.PutMessage(newMsg("S", 0, "slow disk"))
 	close(release)

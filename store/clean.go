@@ -161,11 +161,15 @@ func (c *cleaner) cleanConsumeQueues() {
 		n := 0
 		for i := 0; i < len(files)-1; i++ {
 			f := files[i]
-			w := f.wrote.Load()
-			if w < cqUnitSize {
+			if !f.Hold() {
 				break
 			}
-			phys, _, _ := readUnit(f.data[w-cqUnitSize:])
+			w := f.wrote.Load()
+			var phys int64 = minPhys
+			if w >= cqUnitSize {
+				phys, _, _ = readUnit(f.data[w-cqUnitSize:])
+			}
+			f.Release()
 			if phys >= minPhys {
 				break
 			}

@@ -30,13 +30,34 @@ type commitLog struct {
 	// lastStoreTs keeps STORETIMESTAMP non-decreasing along the log even if the clock steps
 	// back (abnormal recovery keys on it).
 	lastStoreTs int64
-	// queueOffsets is the next logical offset per topic-queue (Java's topicQueueTable).
-	queueOffsets map[queueKey]int64
-	view         message.View
-	closed       bool
+	// queues holds, per topic-queue, the consume queue and the next logical offset (Java's
+	// topicQueueTable), so the append path does one map lookup per message and no locking.
+	queues map[queueKey]*queueState
+	view   message.View
+	closed bool
 }
 
 var blankMagic = message.MagicBlank
+
+// queueState is the append side's view of one topic-queue; guarded by putMu.
+type queueState struct {
+	cq   *ConsumeQueue
+	next int64
+}
+
+// queueStateLocked finds or creates the state of a topic-queue. putMu must be held.
+func (s *Store) queueStateLocked(topic string, queueID int32) (*queueState, error) {
+	if st := s.cl.queues[queueKey{topic, queueID}]; st != nil {
+		return st, nil
+	}
+	cq, err := s.findOrCreateCQ(topic, queueID)
+	if err != nil {
+		return nil, err
+	}
+	st := &queueState{cq: cq, next: cq.MaxOffset()}
+	s.cl.queues[queueKey{cq.Topic, queueID}] = st
+	return st, nil
+}
 
 // errTooBig is returned when a record (or batch) cannot fit even an empty segment.
 var errTooBig = errors.New("store: message larger than a commitlog segment")
@@ -54,8 +75,7 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 	if c.closed {
 		return PutResult{Status: ServiceNotAvailable, Err: errors.New("store: closed")}
 	}
-	begin := time.Now()
-	now := begin.UnixMilli()
+	now := time.Now().UnixMilli()
 	if now < c.lastStoreTs {
 		now = c.lastStoreTs
 	}
@@ -71,12 +91,14 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 		if tt != message.TransactionNotType && tt != message.TransactionCommitType {
 			continue
 		}
-		cq, err := s.findOrCreateCQ(msgs[i].Topic, msgs[i].QueueID)
+		st, err := s.queueStateLocked(msgs[i].Topic, msgs[i].QueueID)
 		if err != nil {
 			return PutResult{Status: MessageIllegal, Err: err}
 		}
-		if _, err := cq.q.lastWritable(c.queueOffsets[queueKey{msgs[i].Topic, msgs[i].QueueID}] * cqUnitSize); err != nil {
-			return s.createFailed(err)
+		if l := st.cq.q.last(); l == nil || l.full() {
+			if _, err := st.cq.q.lastWritable(st.next * cqUnitSize); err != nil {
+				return s.createFailed(err)
+			}
 		}
 	}
 	f, err := c.q.lastWritable(0)
@@ -99,12 +121,12 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 	var ids []byte
 	for i := range msgs {
 		m := &msgs[i]
-		key := queueKey{m.Topic, m.QueueID}
 		tt := message.TransactionType(m.SysFlag)
 		var qo int64
-		counted := tt == message.TransactionNotType || tt == message.TransactionCommitType
-		if counted {
-			qo = c.queueOffsets[key]
+		var st *queueState
+		if tt == message.TransactionNotType || tt == message.TransactionCommitType {
+			st = c.queues[queueKey{m.Topic, m.QueueID}] // created by the check above
+			qo = st.next
 		}
 		phys := f.from + int64(pos)
 		n := message.PutRecord(f.data[pos:], m, qo, phys, now)
@@ -127,8 +149,10 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 		// records a checkpoint time newer than what it made durable.
 		f.wrote.Store(int64(pos))
 		f.storeTs.Store(now)
-		if counted {
-			c.queueOffsets[key] = qo + 1
+		var cq *ConsumeQueue
+		if st != nil {
+			st.next = qo + 1
+			cq = st.cq
 		}
 		if err := message.Parse(rec, &c.view); err != nil {
 			// Cannot happen for a record we just encoded; refuse loudly rather than index junk.
@@ -136,7 +160,7 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 				Error("store: freshly written record does not parse")
 			return PutResult{Status: UnknownError, Err: err}
 		}
-		if err := s.dispatch(&c.view); err != nil {
+		if err := s.dispatchTo(&c.view, cq); err != nil {
 			logrus.WithError(err).WithFields(logrus.Fields{"topic": m.Topic, "queueId": m.QueueID, "offset": phys}).
 				Error("store: dispatch to consume queue failed")
 			return PutResult{Status: CreateMappedFileFailed, Err: err}
@@ -147,9 +171,6 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 	}
 	s.stats.putCount.Add(int64(len(msgs)))
 	s.stats.putBytes.Add(int64(total))
-	if el := time.Since(begin); el > time.Duration(s.cfg.OSPageCacheBusyTimeOutMills)*time.Millisecond {
-		logrus.WithFields(logrus.Fields{"elapsed": el, "topic": msgs[0].Topic}).Warn("store: slow append")
-	}
 	return res
 }
 

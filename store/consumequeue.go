@@ -107,7 +107,7 @@ func (cq *ConsumeQueue) putUnit(phys int64, size int32, tagsCode, cqOffset int64
 	if err != nil {
 		return err
 	}
-	if cq.q.count() == 1 && f.wrote.Load() == 0 && f.from < want && cq.q.maxOffset() == f.from {
+	if f.wrote.Load() == 0 && f.from < want && cq.q.count() == 1 {
 		// A queue starting mid-way (after deletion, or a fresh slave): pad the file with blank
 		// units so unit n still sits at byte n*20.
 		for p := int64(0); p < want-f.from; p += cqUnitSize {
@@ -181,14 +181,19 @@ func (cq *ConsumeQueue) rollNextFile(off int64) int64 {
 // (commitlog retention moved its start).
 func (cq *ConsumeQueue) correctMinOffset(minPhys int64) {
 	for _, f := range cq.q.snapshot() {
+		if !f.Hold() {
+			continue // deleted meanwhile (topic deletion)
+		}
 		w := f.wrote.Load()
 		for p := int64(0); p+cqUnitSize <= w; p += cqUnitSize {
 			phys, size, _ := readUnit(f.data[p:])
 			if size != blankUnitSize && phys >= minPhys {
 				cq.minLogicOffset.Store(f.from + p)
+				f.Release()
 				return
 			}
 		}
+		f.Release()
 	}
 	cq.minLogicOffset.Store(cq.q.maxOffset())
 }

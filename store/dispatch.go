@@ -103,13 +103,18 @@ func aliasString(b []byte) string {
 // dispatch builds the consume-queue unit and the index entries of one parsed record. It runs
 // under the append lock for live puts and single-threaded during recovery, so the order of
 // units in every queue is the commitlog order.
-func (s *Store) dispatch(v *message.View) error {
+func (s *Store) dispatch(v *message.View) error { return s.dispatchTo(v, nil) }
+
+// dispatchTo is dispatch with the record's consume queue already known (cq may be nil).
+func (s *Store) dispatchTo(v *message.View, cq *ConsumeQueue) error {
 	tt := message.TransactionType(v.SysFlag)
 	topic := ""
 	if tt == message.TransactionNotType || tt == message.TransactionCommitType {
-		cq, err := s.findOrCreateCQ(aliasString(v.Topic), v.QueueID)
-		if err != nil {
-			return err
+		if cq == nil {
+			var err error
+			if cq, err = s.findOrCreateCQ(aliasString(v.Topic), v.QueueID); err != nil {
+				return err
+			}
 		}
 		topic = cq.Topic
 		if err := cq.putUnit(v.PhysicalOffset, v.TotalSize, s.tagsCodeOf(v), v.QueueOffset); err != nil {

@@ -93,7 +93,7 @@ func (s *Store) recover() error {
 	minPhys := s.CommitLogMinOffset()
 	for _, cq := range s.consumeQueues() {
 		cq.correctMinOffset(minPhys)
-		s.cl.queueOffsets[queueKey{cq.Topic, cq.QueueID}] = cq.MaxOffset()
+		s.cl.queues[queueKey{cq.Topic, cq.QueueID}] = &queueState{cq: cq, next: cq.MaxOffset()}
 	}
 	// Store times stay non-decreasing across restarts even if the clock went back.
 	s.cl.lastStoreTs = max(s.cl.lastStoreTs, s.cp.physicMsgTimestamp.Load(), s.logicsTs.Load())

@@ -93,7 +93,7 @@ func Open(cfg Config, opts ...Option) (*Store, error) {
 		o(s)
 	}
 	s.cl.q = newMappedFileQueue(cfg.CommitLogDir(), cfg.MappedFileSizeCommitLog)
-	s.cl.queueOffsets = make(map[queueKey]int64)
+	s.cl.queues = make(map[queueKey]*queueState)
 	s.gc.init()
 	var si syscall.Sysinfo_t
 	if syscall.Sysinfo(&si) == nil {
@@ -360,7 +360,7 @@ func (s *Store) PutMessage(m *message.Msg) PutResult {
 		return PutResult{Status: MessageIllegal, Err: errors.New("store: record too large")}
 	}
 	res := s.appendLocked(msgs[:])
-	return s.afterAppend(res, waitStore(m))
+	return s.afterAppend(res, s.cfg.FlushDiskType == SyncFlush && waitStore(m))
 }
 
 func (s *Store) afterAppend(res PutResult, wait bool) PutResult {
@@ -775,7 +775,7 @@ func (s *Store) DeleteTopics(topics map[string]bool) int {
 		if topics[k.topic] {
 			drop = append(drop, cq)
 			delete(s.cqs, k)
-			delete(s.cl.queueOffsets, k)
+			delete(s.cl.queues, k)
 		}
 	}
 	s.cqMu.Unlock()
