@@ -1,0 +1,470 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The report lives in docs/BENCHMARKS.md beside sections other benchmarks own (## Remoting,
+// the store sections). The load generator rewrites only two parts of it:
+//
+//	# Benchmarks
+//	<!-- e2e-summary:begin -->   ◀─ the summary at the top (goals and whether they hold)
+//	...
+//	<!-- e2e-summary:end -->
+//	## Remoting ...              ◀─ left as found
+//	## End-to-end                ◀─ this heading up to the next "## " heading
+//	...
+
+const (
+	summaryBegin = "<!-- e2e-summary:begin -->"
+	summaryEnd   = "<!-- e2e-summary:end -->"
+	sectionHead  = "## End-to-end"
+)
+
+// Issue 5's reference figures for the stock Java 4.9.8 broker on this kind of machine, used
+// for the goals when Java cannot run here.
+var javaReference = struct {
+	sendLow, sendHigh float64
+	p99               time.Duration
+	pull              float64
+	cpuPerMsg         time.Duration
+}{38000, 62000, 17 * time.Millisecond, 313000, 140 * time.Microsecond}
+
+const (
+	goalAnonBytes = 70 << 20
+	goalStartup   = 100 * time.Millisecond
+)
+
+// goal is one line of the goals table.
+type goal struct {
+	what, target, measured string
+	holds                  *bool // nil: not measured
+}
+
+func boolp(b bool) *bool { return &b }
+
+// goals judges the run against issue 5's goals: against the Java broker of the same run when
+// it ran, else against the issue's reference figures (said so in the table).
+func goals(r *results) []goal {
+	ours, java := r.target("rocketgo"), r.target("Java 4.9.8")
+	var gs []goal
+	okOurs := ours != nil && ours.Err == ""
+	okJava := java != nil && java.Err == ""
+	ref := "Java in this run"
+	if !okJava {
+		ref = "issue 5's Java figures (Java not run here)"
+	}
+	// Send rate at 4x32.
+	g := goal{what: "acked sends/s at 4×32", target: "≥ 2× " + ref}
+	if okOurs {
+		if p := ours.phase("4x32"); p != nil {
+			if okJava && java.phase("4x32") != nil && java.phase("4x32").Rate > 0 {
+				x := p.Rate / java.phase("4x32").Rate
+				g.measured = fmt.Sprintf("%s vs %s = %.2f×", rate(p.Rate), rate(java.phase("4x32").Rate), x)
+				g.holds = boolp(x >= 2)
+			} else if !okJava {
+				g.measured = fmt.Sprintf("%s vs 38k–62k = %.2f–%.2f×", rate(p.Rate), p.Rate/javaReference.sendHigh, p.Rate/javaReference.sendLow)
+				g.holds = boolp(p.Rate >= 2*javaReference.sendHigh)
+			}
+		}
+	}
+	gs = append(gs, g)
+	// p99 at 4x32.
+	g = goal{what: "p99 at 4×32", target: "≤ ½ of " + ref}
+	if okOurs {
+		if p := ours.phase("4x32"); p != nil {
+			if okJava && java.phase("4x32") != nil && java.phase("4x32").P99 > 0 {
+				x := float64(p.P99) / float64(java.phase("4x32").P99)
+				g.measured = fmt.Sprintf("%s vs %s = %.2f×", dur(p.P99), dur(java.phase("4x32").P99), x)
+				g.holds = boolp(x <= 0.5)
+			} else if !okJava {
+				g.measured = fmt.Sprintf("%s vs 17–20 ms", dur(p.P99))
+				g.holds = boolp(p.P99*2 <= javaReference.p99)
+			}
+		}
+	}
+	gs = append(gs, g)
+	// Pull rate.
+	g = goal{what: "pulled msgs/s", target: "≥ 1.5× " + ref}
+	if okOurs && ours.Pull.Rate > 0 {
+		if okJava && java.Pull.Rate > 0 {
+			x := ours.Pull.Rate / java.Pull.Rate
+			g.measured = fmt.Sprintf("%s vs %s = %.2f×", rate(ours.Pull.Rate), rate(java.Pull.Rate), x)
+			g.holds = boolp(x >= 1.5 && ours.Pull.Err == "")
+		} else if !okJava {
+			g.measured = fmt.Sprintf("%s vs 313k = %.2f×", rate(ours.Pull.Rate), ours.Pull.Rate/javaReference.pull)
+			g.holds = boolp(ours.Pull.Rate >= 1.5*javaReference.pull && ours.Pull.Err == "")
+		}
+	}
+	gs = append(gs, g)
+	// CPU per message at 1x1.
+	g = goal{what: "broker CPU per message at 1×1", target: "≤ ⅓ of " + ref}
+	if okOurs {
+		if p := ours.phase("1x1"); p != nil && p.Acked > 0 {
+			if okJava && java.phase("1x1") != nil && java.phase("1x1").CPUPerMsg > 0 {
+				x := float64(p.CPUPerMsg) / float64(java.phase("1x1").CPUPerMsg)
+				g.measured = fmt.Sprintf("%s vs %s = %.2f×", dur(p.CPUPerMsg), dur(java.phase("1x1").CPUPerMsg), x)
+				g.holds = boolp(x <= 1.0/3)
+			} else if !okJava {
+				g.measured = fmt.Sprintf("%s vs 140 µs", dur(p.CPUPerMsg))
+				g.holds = boolp(p.CPUPerMsg*3 <= javaReference.cpuPerMsg)
+			}
+		}
+	}
+	gs = append(gs, g)
+	g = goal{what: "broker RssAnon (peak over the run)", target: "< 70 MB"}
+	if okOurs && ours.PeakAnon > 0 {
+		g.measured = mb(ours.PeakAnon)
+		if okJava && java.PeakAnon > 0 {
+			g.measured += fmt.Sprintf(" (Java %s)", mb(java.PeakAnon))
+		}
+		g.holds = boolp(ours.PeakAnon < goalAnonBytes)
+	}
+	gs = append(gs, g)
+	g = goal{what: "start-up to accepting connections, empty store", target: "< 100 ms"}
+	if okOurs && ours.Startup > 0 {
+		g.measured = fmt.Sprintf("%s (median of %d)", dur(ours.Startup), len(ours.Startups))
+		if okJava && java.Startup > 0 {
+			g.measured += fmt.Sprintf(" (Java %s)", dur(java.Startup))
+		}
+		g.holds = boolp(ours.Startup < goalStartup)
+	}
+	gs = append(gs, g)
+	return gs
+}
+
+func (r *results) target(name string) *targetResult {
+	for _, t := range r.Targets {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+func rate(r float64) string {
+	switch {
+	case r >= 10000:
+		return fmt.Sprintf("%.1fk", r/1000)
+	case r >= 1000:
+		return fmt.Sprintf("%.2fk", r/1000)
+	}
+	return fmt.Sprintf("%.0f", r)
+}
+
+func dur(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "–"
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d >= time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	case d >= 10*time.Millisecond:
+		return fmt.Sprintf("%.1f ms", float64(d)/1e6)
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
+	case d >= 10*time.Microsecond:
+		return fmt.Sprintf("%.0f µs", float64(d)/1e3)
+	}
+	return fmt.Sprintf("%.1f µs", float64(d)/1e3)
+}
+
+func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
+
+func ratio(a, b float64) string {
+	if a <= 0 || b <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+func codesString(c map[int32]int64) string {
+	if len(c) == 0 {
+		return ""
+	}
+	keys := make([]int, 0, len(c))
+	for k := range c {
+		keys = append(keys, int(k))
+	}
+	sort.Ints(keys)
+	var parts []string
+	for _, k := range keys {
+		if k == 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("code %d ×%d", k, c[int32(k)]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// renderEndToEnd is the whole "## End-to-end" section.
+func renderEndToEnd(r *results) string {
+	var b strings.Builder
+	m := r.Machine
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	w("%s\n\n", sectionHead)
+	w("Measured by `cmd/loadgen` (`make bench`) on %s. Machine: %d CPUs (`nproc`), %s, Linux %s, %s",
+		m.Date, m.CPUs, m.Model, m.Kernel, m.GoVersion)
+	if m.Java != "" {
+		w(", %s", m.Java)
+	}
+	w(". Load average %s at the start, %s at the end: the machine is shared with other jobs, so "+
+		"absolute figures are noisy; the ratios compare servers measured minutes apart in the same run.\n\n", m.LoadStart, m.LoadEnd)
+	o := r.Opts
+	w("Method: the servers run as child processes (NameServer and broker separately, store in a fresh temp "+
+		"directory, ASYNC_FLUSH, brokerIP1=127.0.0.1); the Java ones are the stock 4.9.8 wrappers (256 MB "+
+		"NameServer heap, 512 MB broker heap, G1). The load generator speaks raw remoting (%s headers, no client "+
+		"library): %d B bodies with SEND_MESSAGE_V2 (UNIQ_KEY, WAIT, TAGS properties as a producer sets them) "+
+		"round-robin over %d queues, closed loop with a fixed number of requests in flight per connection; "+
+		"%v of unmeasured 4×32 warm-up, then %v per shape. Then every stored message is pulled back with "+
+		"PULL_MESSAGE (maxMsgNums %d, one pull in flight per queue, 4 connections) and each record is parsed and "+
+		"checked. Broker CPU is utime+stime of the broker process from /proc/<pid>/stat over the phase, divided by "+
+		"the messages acked; memory is RssAnon from /proc/<pid>/status sampled every 50 ms (mapped store files "+
+		"do not count). Start-up is exec to the first accepted TCP connection on an empty store. The loopback "+
+		"ceiling is a bare `net` echo server (in the load generator's process) returning the same frames.\n\n",
+		o.Serialize, o.Body, o.Queues, o.Warmup, o.Duration, o.Pull)
+
+	ours, java := r.target("rocketgo"), r.target("Java 4.9.8")
+	if r.JavaWhy != "" {
+		w("Java broker: not run (%s); goals are judged against issue 5's Java figures instead.\n\n", r.JavaWhy)
+	}
+	for _, t := range r.Targets {
+		if t.Err != "" {
+			w("**%s failed:** `%s`\n\n", t.Name, oneLine(t.Err))
+		}
+	}
+
+	w("### Sends (1 KiB, acked)\n\n")
+	w("| shape | server | acked sends/s | p50 | p99 | p99.9 | broker CPU/msg | not acked |\n")
+	w("|---|---|---:|---:|---:|---:|---:|---|\n")
+	for i, shape := range []string{"1x1", "4x32"} {
+		label := strings.Replace(shape, "x", "×", 1)
+		if i < len(r.Loopback) {
+			p := r.Loopback[i]
+			w("| %s | loopback echo (ceiling) | %s | %s | %s | %s | – | %s |\n", label, rate(p.Rate), dur(p.P50), dur(p.P99), dur(p.P999), failures(&p))
+		}
+		for _, t := range r.Targets {
+			if p := t.phase(shape); p != nil {
+				w("| %s | %s | %s | %s | %s | %s | %s | %s |\n", label, t.Name, rate(p.Rate), dur(p.P50), dur(p.P99), dur(p.P999), dur(p.CPUPerMsg), failures(p))
+			}
+		}
+		if ours != nil && java != nil && ours.phase(shape) != nil && java.phase(shape) != nil {
+			a, j := ours.phase(shape), java.phase(shape)
+			w("| %s | **rocketgo / Java** | **%s** | %s | **%s** | %s | **%s** | |\n", label, ratio(a.Rate, j.Rate),
+				ratio(float64(a.P50), float64(j.P50)), ratio(float64(a.P99), float64(j.P99)),
+				ratio(float64(a.P999), float64(j.P999)), ratio(float64(a.CPUPerMsg), float64(j.CPUPerMsg)))
+		}
+		if ours != nil && i < len(r.Loopback) && ours.phase(shape) != nil {
+			w("| %s | rocketgo / loopback | %s | | | | | |\n", label, ratio(ours.phase(shape).Rate, r.Loopback[i].Rate))
+		}
+	}
+	w("\n### Pull, memory, start-up\n\n")
+	w("| | rocketgo | Java 4.9.8 | rocketgo / Java |\n|---|---:|---:|---:|\n")
+	get := func(t *targetResult, f func(*targetResult) string) string {
+		if t == nil || (t.Err != "" && t.Startup == 0) {
+			return "–"
+		}
+		return f(t)
+	}
+	num := func(t *targetResult, f func(*targetResult) float64) float64 {
+		if t == nil {
+			return 0
+		}
+		return f(t)
+	}
+	rows := []struct {
+		name string
+		s    func(*targetResult) string
+		v    func(*targetResult) float64
+	}{
+		{"pulled msgs/s (all messages back)", func(t *targetResult) string {
+			s := rate(t.Pull.Rate) + fmt.Sprintf(" (%d of %d", t.Pull.Pulled, t.Pull.Expected)
+			if t.Pull.Bad > 0 {
+				s += fmt.Sprintf(", %d bad", t.Pull.Bad)
+			}
+			return s + ")"
+		}, func(t *targetResult) float64 { return t.Pull.Rate }},
+		{"broker CPU per pulled msg", func(t *targetResult) string { return dur(t.Pull.CPUPerMsg) },
+			func(t *targetResult) float64 { return float64(t.Pull.CPUPerMsg) }},
+		{"RssAnon after start-up", func(t *targetResult) string { return mb(t.IdleAnon) },
+			func(t *targetResult) float64 { return float64(t.IdleAnon) }},
+		{"RssAnon peak (whole run)", func(t *targetResult) string { return mb(t.PeakAnon) },
+			func(t *targetResult) float64 { return float64(t.PeakAnon) }},
+		{"start-up to accepting connections (empty store)", func(t *targetResult) string {
+			s := dur(t.Startup)
+			if len(t.Startups) > 1 {
+				parts := make([]string, len(t.Startups))
+				for i, d := range t.Startups {
+					parts[i] = dur(d)
+				}
+				s += " (median of " + strings.Join(parts, ", ") + ")"
+			}
+			return s
+		}, func(t *targetResult) float64 { return float64(t.Startup) }},
+		{"shutdown after SIGTERM", func(t *targetResult) string { return dur(t.Shutdown) },
+			func(t *targetResult) float64 { return float64(t.Shutdown) }},
+	}
+	for _, row := range rows {
+		w("| %s | %s | %s | %s |\n", row.name, get(ours, row.s), get(java, row.s), ratio(num(ours, row.v), num(java, row.v)))
+	}
+	w("\n### Stock Go client, 16 sync producers\n\n")
+	if r.GoWhy != "" {
+		w("Not run: %s.\n", oneLine(r.GoWhy))
+	} else {
+		w("`compat/bench_test.go` (TestGoClientLoad, rocketmq-client-go/v2 as pinned in compat/go.mod): 16 producer " +
+			"instances, each sending 1 KiB messages with SendSync in a loop, against the same servers. CPU per message " +
+			"divides the broker's CPU over the whole client run (start-up and warm-up included) by every message sent.\n\n")
+		w("| server | sends/s | p50 | p99 | broker CPU/msg | failed |\n|---|---:|---:|---:|---:|---:|\n")
+		for _, t := range r.Targets {
+			g := t.GoClient
+			if g == nil {
+				continue
+			}
+			if g.Err != "" {
+				w("| %s | failed: `%s` | | | | |\n", t.Name, oneLine(g.Err))
+				continue
+			}
+			w("| %s | %s | %s | %s | %s | %d |\n", t.Name, rate(g.Rate), dur(g.P50), dur(g.P99), dur(g.CPUPerMsg), g.Failed)
+		}
+		if ours != nil && java != nil && ours.GoClient != nil && java.GoClient != nil && ours.GoClient.Err == "" && java.GoClient.Err == "" {
+			w("| **rocketgo / Java** | **%s** | %s | %s | %s | |\n", ratio(ours.GoClient.Rate, java.GoClient.Rate),
+				ratio(float64(ours.GoClient.P50), float64(java.GoClient.P50)), ratio(float64(ours.GoClient.P99), float64(java.GoClient.P99)),
+				ratio(float64(ours.GoClient.CPUPerMsg), float64(java.GoClient.CPUPerMsg)))
+		}
+	}
+	w("\n### Goals (issue 5)\n\n")
+	b.WriteString(goalsTable(r))
+	return b.String()
+}
+
+func failures(p *phase) string {
+	var parts []string
+	if s := codesString(p.Codes); s != "" {
+		parts = append(parts, s)
+	}
+	if p.Lost > 0 {
+		parts = append(parts, fmt.Sprintf("%d unanswered", p.Lost))
+	}
+	if p.Err != "" {
+		parts = append(parts, "error: "+oneLine(p.Err))
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func goalsTable(r *results) string {
+	var b strings.Builder
+	b.WriteString("| goal | target | measured | holds |\n|---|---|---|---|\n")
+	for _, g := range goals(r) {
+		h := "not measured"
+		if g.holds != nil {
+			h = "no"
+			if *g.holds {
+				h = "**yes**"
+			}
+		}
+		m := g.measured
+		if m == "" {
+			m = "–"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", g.what, g.target, m, h)
+	}
+	return b.String()
+}
+
+// renderSummary is the block at the top of the report.
+func renderSummary(r *results) string {
+	var b strings.Builder
+	b.WriteString(summaryBegin + "\n")
+	fmt.Fprintf(&b, "**End-to-end summary** (`make bench`, %s, %d CPUs, load average %s; details in "+
+		"[End-to-end](#end-to-end)):\n\n", r.Machine.Date, r.Machine.CPUs, r.Machine.LoadStart)
+	b.WriteString(goalsTable(r))
+	b.WriteString(summaryEnd + "\n")
+	return b.String()
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	s = strings.ReplaceAll(s, "|", "\\|")
+	s = strings.ReplaceAll(s, "`", "'")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// updateReport rewrites the End-to-end section and the summary of the report at path,
+// keeping everything else as found; a missing file is created.
+func updateReport(path, section, summary string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	out := spliceReport(string(old), section, summary)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(out), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// spliceReport is updateReport on strings.
+func spliceReport(doc, section, summary string) string {
+	if strings.TrimSpace(doc) == "" {
+		doc = "# Benchmarks\n"
+	}
+	section = strings.TrimRight(section, "\n") + "\n"
+	summary = strings.TrimRight(summary, "\n") + "\n"
+	// The summary: replace between the markers, or insert after the title line.
+	if i := strings.Index(doc, summaryBegin); i >= 0 {
+		if j := strings.Index(doc[i:], summaryEnd); j >= 0 {
+			end := i + j + len(summaryEnd)
+			if end < len(doc) && doc[end] == '\n' {
+				end++
+			}
+			doc = doc[:i] + summary + doc[end:]
+		}
+	} else {
+		at := 0
+		if strings.HasPrefix(doc, "# ") {
+			if nl := strings.IndexByte(doc, '\n'); nl >= 0 {
+				at = nl + 1
+			} else {
+				doc += "\n"
+				at = len(doc)
+			}
+		}
+		doc = doc[:at] + "\n" + summary + "\n" + strings.TrimLeft(doc[at:], "\n")
+	}
+	// The section: from its heading to the next level-2 heading.
+	lines := strings.SplitAfter(doc, "\n")
+	start, stop := -1, len(lines)
+	for i, l := range lines {
+		t := strings.TrimRight(l, "\n")
+		if start < 0 && t == sectionHead {
+			start = i
+			continue
+		}
+		if start >= 0 && strings.HasPrefix(t, "## ") {
+			stop = i
+			break
+		}
+	}
+	if start < 0 {
+		doc = strings.TrimRight(doc, "\n") + "\n\n" + section
+		return doc
+	}
+	before := strings.Join(lines[:start], "")
+	after := strings.Join(lines[stop:], "")
+	if after != "" {
+		section += "\n"
+	}
+	return before + section + after
+}
