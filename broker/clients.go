@@ -528,8 +528,8 @@ func (p *clientManage) unregisterClient(ch remoting.Channel, req *remoting.Comma
 	return withHeader(success(req))
 }
 
-// retryTopicSysFlagUnitSub is TopicSysFlag.FLAG_UNIT_SUB: the retry topic of a unit-mode consumer.
-const retryTopicSysFlagUnitSub = 1 << 1
+// retryTopicSysFlagUnitSub marks the retry topic of a unit-mode consumer (FLAG_UNIT_SUB).
+const retryTopicSysFlagUnitSub = protocol.TopicSysFlagUnitSub
 
 // OnConnect, OnClose and OnIdle make the broker the servers' ConnListener: a closed or idle
 // connection leaves every group at once instead of after the 120 s expiry.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/rocketgo/rocketgo/remoting/protocol"
 	"github.com/rocketgo/rocketgo/store"
 	"github.com/sirupsen/logrus"
 )
@@ -24,7 +25,7 @@ var defaultGroups = []struct {
 }
 
 // sysConsumerGroupPrefix marks groups that are always auto-created (MixAll.isSysConsumerGroup).
-const sysConsumerGroupPrefix = "CID_RMQ_SYS_"
+const sysConsumerGroupPrefix = protocol.CIDRmqSysPrefix
 
 // SubscriptionGroupConfig is one consumer group's settings (Java SubscriptionGroupConfig).
 // Values handed out are never mutated; an update stores a new one.

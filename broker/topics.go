@@ -5,11 +5,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rocketgo/rocketgo/remoting/protocol"
 	"github.com/rocketgo/rocketgo/store"
 	"github.com/sirupsen/logrus"
 )
 
-// Permission bits of a topic (Java PermName).
+// Permission bits of a topic (Java PermName): untyped mirrors of protocol.Perm*, so they
+// combine with both the int config field brokerPermission and the int32 topic fields.
 const (
 	PermPriority = 8
 	PermRead     = 4
@@ -19,18 +21,18 @@ const (
 
 // System topic names the broker creates or reserves (Java TopicValidator / MixAll).
 const (
-	TopicAutoCreate      = "TBW102"
-	TopicSelfTest        = "SELF_TEST_TOPIC"
-	TopicBenchmark       = "BenchmarkTest"
-	TopicOffsetMoved     = "OFFSET_MOVED_EVENT"
-	TopicSchedule        = "SCHEDULE_TOPIC_XXXX"
-	TopicTransHalf       = "RMQ_SYS_TRANS_HALF_TOPIC"
-	TopicTransOpHalf     = "RMQ_SYS_TRANS_OP_HALF_TOPIC"
-	TopicTransCheckMax   = "TRANS_CHECK_MAX_TIME_TOPIC"
-	ReplyTopicPostfix    = "REPLY_TOPIC"
-	RetryGroupTopicPre   = "%RETRY%"
-	DLQGroupTopicPrefix  = "%DLQ%"
-	scheduleQueueNums    = 18
+	TopicAutoCreate      = protocol.AutoCreateTopicKeyTopic
+	TopicSelfTest        = protocol.RmqSysSelfTestTopic
+	TopicBenchmark       = protocol.RmqSysBenchmarkTopic
+	TopicOffsetMoved     = protocol.RmqSysOffsetMovedEvent
+	TopicSchedule        = protocol.RmqSysScheduleTopic
+	TopicTransHalf       = protocol.RmqSysTransHalfTopic
+	TopicTransOpHalf     = protocol.RmqSysTransOpHalfTopic
+	TopicTransCheckMax   = protocol.RmqSysTransCheckMaxTimeTopic
+	ReplyTopicPostfix    = protocol.ReplyTopicPostfix
+	RetryGroupTopicPre   = protocol.RetryGroupTopicPrefix
+	DLQGroupTopicPrefix  = protocol.DLQGroupTopicPrefix
+	scheduleQueueNums    = 18 // regardless of how many delay levels are configured, as Java
 	defaultTopicQueueNum = 16 // TopicConfig's own default read/write queue count
 )
 
