@@ -712,3 +712,48 @@ func TestChannelConcurrentWrites(t *testing.T) {
 		seen[r.Opaque] = true
 	}
 }
+
+// TestServerPoolNoLostWakeups drives the worker pool with many pipelined requests on several
+// connections: every request is answered (a lost flush or hand-off would hang here).
+func TestServerPoolNoLostWakeups(t *testing.T) {
+	_, addr := startServer(t, ServerConfig{Workers: 3, Multicore: true}, nil)
+	const conns, perConn = 8, 2000
+	var wg sync.WaitGroup
+	for i := 0; i < conns; i++ {
+		nc := dial(t, addr)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for k := 1; k <= perConn; k++ {
+				buf, _ = AppendFrame(buf, request(codeEcho, int32(k), SerializeType(k%2)))
+				if k%37 == 0 || k == perConn {
+					if _, err := nc.Write(buf); err != nil {
+						t.Error(err)
+						return
+					}
+					buf = buf[:0]
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			_ = nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+			seen := make([]bool, perConn+1)
+			for k := 0; k < perConn; k++ {
+				frame, err := ReadFrame(nc, 0)
+				if err != nil {
+					t.Errorf("after %d answers: %v", k, err)
+					return
+				}
+				c, err := Decode(frame)
+				if err != nil || c.Opaque < 1 || c.Opaque > perConn || seen[c.Opaque] {
+					t.Errorf("bad answer %+v %v", c, err)
+					return
+				}
+				seen[c.Opaque] = true
+			}
+		}()
+	}
+	wg.Wait()
+}
