@@ -16,7 +16,9 @@ import (
 const javaHome = "../../shared/java/rocketmq-4.9.8"
 
 // TestJavaInterop runs a stock Java 4.9.8 broker against our NameServer and drives it with the
-// stock mqadmin. It takes about a minute (JVM start-up), so it runs only with
+// stock mqadmin. The broker registers compressed and with forceRegister=false, so the periodic
+// QUERY_DATA_VERSION path (changed=false keeps it alive) runs too; the plain JSON registration
+// is covered byte for byte by the golden replay. It takes about a minute (JVM start-up), so it runs only with
 // ROCKETGO_JAVA_TESTS=1 and when Java and the stock build are present.
 func TestJavaInterop(t *testing.T) {
 	if os.Getenv("ROCKETGO_JAVA_TESTS") == "" {
@@ -43,6 +45,9 @@ storePathRootDir=%s/store
 storePathCommitLog=%s/store/commitlog
 mappedFileSizeCommitLog=16777216
 mappedFileSizeConsumeQueue=60000
+compressedRegister=true
+forceRegister=false
+registerNameServerPeriod=10000
 `, port, freePort(t), ns.Addr(), dir, dir)
 	confPath := filepath.Join(dir, "broker.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
@@ -61,7 +66,7 @@ mappedFileSizeConsumeQueue=60000
 	}
 	t.Cleanup(func() { _ = broker.Process.Kill(); _ = broker.Wait() })
 
-	waitUntil(t, 120*time.Second, "the Java broker to register", func() bool {
+	waitUntil(t, 240*time.Second, "the Java broker to register", func() bool {
 		_, ok := ns.Routes().ClusterInfo().BrokerAddrTable["broker-java"]
 		return ok
 	})
@@ -120,6 +125,13 @@ mappedFileSizeConsumeQueue=60000
 	}
 	if _, ok := ns.Routes().Route("InteropTopic"); ok {
 		t.Error("InteropTopic still routed after deleteTopic")
+	}
+
+	// forceRegister=false: every 10 s the broker asks QUERY_DATA_VERSION and re-registers only
+	// when we say changed. It must stay registered across a few rounds.
+	time.Sleep(25 * time.Second)
+	if _, ok := ns.Routes().Route("TBW102"); !ok {
+		t.Fatal("broker vanished while heart-beating through QUERY_DATA_VERSION")
 	}
 
 	// A broker that dies leaves the routes as soon as its connection closes.
