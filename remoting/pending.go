@@ -14,7 +14,7 @@ var (
 	ErrConnClosed  = errors.New("remoting: connection closed")
 	ErrClosed      = errors.New("remoting: closed")
 	ErrConnect     = errors.New("remoting: connect failed")
-	ErrNotOurs     = errors.New("remoting: channel does not belong to this server")
+	ErrNotOurs     = errors.New("remoting: channel not made by this package")
 	ErrNotResponse = errors.New("remoting: request flagged as response")
 )
 

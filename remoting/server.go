@@ -240,32 +240,38 @@ func (s *Server) Conns() []Channel {
 	return out
 }
 
-// Invoke sends req to a client connected to this server and waits for the client's answer
-// (GET_CONSUMER_RUNNING_INFO, CONSUME_MESSAGE_DIRECTLY). It sets req's opaque.
+// Invoke sends req to the peer of ch and waits for its answer (GET_CONSUMER_RUNNING_INFO,
+// CONSUME_MESSAGE_DIRECTLY). ch may be any channel of this package: a connection of this
+// Server, of another Server sharing its Router (the VIP port), or of a Client. It sets req's
+// opaque. Never call it from an inline processor: the answer is read by the very event loop
+// the call would block.
 func (s *Server) Invoke(ch Channel, req *Command, timeout time.Duration) (*Command, error) {
-	c, err := s.own(ch, req)
+	c, err := invokable(ch, req)
 	if err != nil {
 		return nil, err
 	}
-	cl := &call{connID: c.id, opaque: req.Opaque, done: make(chan struct{})}
-	s.pending.add(cl, timeout, c.remote)
+	pt, id, peer := c.callTarget()
+	cl := &call{connID: id, opaque: req.Opaque, done: make(chan struct{})}
+	pt.add(cl, timeout, peer)
 	if err := c.Write(req); err != nil {
-		s.pending.take(cl.opaque)
+		pt.take(cl.opaque)
 		return nil, err
 	}
-	return s.pending.wait(cl, timeout, c.remote)
+	return pt.wait(cl, timeout, peer)
 }
 
-// InvokeAsync is Invoke with a callback, run on a goroutine of its own, exactly once.
+// InvokeAsync is Invoke with a callback, run on a goroutine of its own, exactly once. An
+// error returned here means cb will not be called.
 func (s *Server) InvokeAsync(ch Channel, req *Command, timeout time.Duration, cb func(*Command, error)) error {
-	c, err := s.own(ch, req)
+	c, err := invokable(ch, req)
 	if err != nil {
 		return err
 	}
-	cl := &call{connID: c.id, opaque: req.Opaque, cb: cb}
-	s.pending.add(cl, timeout, c.remote)
+	pt, id, peer := c.callTarget()
+	cl := &call{connID: id, opaque: req.Opaque, cb: cb}
+	pt.add(cl, timeout, peer)
 	if err := c.Write(req); err != nil {
-		if s.pending.take(cl.opaque) != nil {
+		if pt.take(cl.opaque) != nil {
 			cl.timer.Stop()
 		}
 		return err
@@ -276,7 +282,7 @@ func (s *Server) InvokeAsync(ch Channel, req *Command, timeout time.Duration, cb
 // InvokeOneway sends req marked oneway (CHECK_TRANSACTION_STATE,
 // NOTIFY_CONSUMER_IDS_CHANGED); nothing is awaited.
 func (s *Server) InvokeOneway(ch Channel, req *Command) error {
-	c, err := s.own(ch, req)
+	c, err := invokable(ch, req)
 	if err != nil {
 		return err
 	}
@@ -284,9 +290,20 @@ func (s *Server) InvokeOneway(ch Channel, req *Command) error {
 	return c.Write(req)
 }
 
-func (s *Server) own(ch Channel, req *Command) (*serverConn, error) {
-	c, ok := ch.(*serverConn)
-	if !ok || c.s != s {
+// callChannel is a Channel whose incoming responses this package matches to calls.
+type callChannel interface {
+	Channel
+	callTarget() (pt *pendingTable, connID uint64, peer string)
+}
+
+func (c *serverConn) callTarget() (*pendingTable, uint64, string) { return c.s.pending, c.id, c.remote }
+func (cc *clientConn) callTarget() (*pendingTable, uint64, string) {
+	return cc.cl.pending, cc.id, cc.remote
+}
+
+func invokable(ch Channel, req *Command) (callChannel, error) {
+	c, ok := ch.(callChannel)
+	if !ok {
 		return nil, ErrNotOurs
 	}
 	if req.IsResponse() {

@@ -571,7 +571,7 @@ func TestServerInvokeTimeout(t *testing.T) {
 	if r.Code != 307 || r.IsResponse() {
 		t.Fatalf("peer got %+v", r)
 	}
-	if _, err := s.Invoke(&clientConn{}, NewRequest(307, nil, nil), time.Second); !errors.Is(err, ErrNotOurs) {
+	if _, err := s.Invoke(foreignChannel{}, NewRequest(307, nil, nil), time.Second); !errors.Is(err, ErrNotOurs) {
 		t.Fatalf("foreign channel: %v", err)
 	}
 }
@@ -756,4 +756,45 @@ func TestServerPoolNoLostWakeups(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+type foreignChannel struct{ Channel }
+
+// TestInvokeThroughSharedRouter: a processor shared by two Servers (listen port and VIP port)
+// may call back the client of either through any of them.
+func TestInvokeThroughSharedRouter(t *testing.T) {
+	r := NewRouter()
+	chans := make(chan Channel, 1)
+	r.RegisterInline(codeLater, ProcessorFunc(func(ch Channel, req *Command) *Command {
+		chans <- ch
+		return NewResponse(req, CodeSuccess, "")
+	}))
+	var servers []*Server
+	for i := 0; i < 2; i++ {
+		s := NewServerShared(ServerConfig{Addr: "127.0.0.1:0"}, r)
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Shutdown(context.Background())
+		servers = append(servers, s)
+	}
+	nc := dial(t, servers[1].Addr().String())
+	nc.Write(frameOf(t, request(codeLater, 1, SerializeJSON)))
+	readCmd(t, nc)
+	ch := <-chans
+	got := make(chan *Command, 1)
+	if err := servers[0].InvokeAsync(ch, NewRequest(307, nil, nil), 3*time.Second, func(r *Command, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r
+	}); err != nil {
+		t.Fatal(err)
+	}
+	req := readCmd(t, nc)
+	resp := NewResponse(req, CodeSuccess, "from client")
+	nc.Write(frameOf(t, resp))
+	if r := <-got; r == nil || r.Remark != "from client" {
+		t.Fatalf("got %+v", r)
+	}
 }
