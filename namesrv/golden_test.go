@@ -244,11 +244,10 @@ func TestGoldenRouteQueries(t *testing.T) {
 		resp := ns.Process(newFakeChannel("127.0.0.1:40000"), req)
 		what := fmt.Sprintf("%s conn %d code %d opaque %d version %d", r.File, r.Conn, r.Code, r.Opaque, r.Version)
 		if r.Code == 206 {
-			// Java lists topics in HashMap order; compare as sets.
-			var got, exp struct{ TopicList []string }
-			_ = json.Unmarshal(resp.Body, &got)
-			_ = json.Unmarshal(want.body(t), &exp)
-			if resp.Code != 0 || len(got.TopicList) == 0 {
+			// Java lists topics in HashMap order and had more topics than we replay; check
+			// only that the answer is a TopicList.
+			var got struct{ TopicList []string }
+			if err := json.Unmarshal(resp.Body, &got); err != nil || resp.Code != 0 || len(got.TopicList) == 0 {
 				t.Errorf("%s: code %d body %s", what, resp.Code, resp.Body)
 			}
 			checked[r.Code]++

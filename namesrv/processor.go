@@ -50,7 +50,8 @@ func (ns *NameServer) handlers() map[int32]handlerFunc {
 	}
 }
 
-// Process dispatches one request; it is the NameServer's remoting.Processor.
+// Process answers one request in-process (tests, embedding); the network path reaches the same
+// handlers through Router.
 func (ns *NameServer) Process(ch remoting.Channel, req *remoting.Command) *remoting.Command {
 	h := ns.table[req.Code]
 	if h == nil {
