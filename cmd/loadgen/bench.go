@@ -32,6 +32,7 @@ type results struct {
 
 type runOpts struct {
 	Duration, Warmup   time.Duration
+	JavaWarmup         time.Duration
 	Queues, Body, Pull int
 	Serialize          string
 }
@@ -78,6 +79,7 @@ type targetResult struct {
 	Name     string
 	Startups []time.Duration
 	Startup  time.Duration // median
+	Warmup   time.Duration // unmeasured 4x32 load before the phases
 	IdleAnon int64         // RssAnon right after start-up
 	PeakAnon int64         // highest RssAnon sampled during the whole run
 	Phases   []phase       // 1x1, 4x32
@@ -118,7 +120,7 @@ func runAll(o *options, log io.Writer) (*results, error) {
 	} else {
 		defer os.RemoveAll(work)
 	}
-	res := &results{Machine: describeMachine(), Opts: runOpts{Duration: o.duration, Warmup: o.warmup,
+	res := &results{Machine: describeMachine(), Opts: runOpts{Duration: o.duration, Warmup: o.warmup, JavaWarmup: o.javaWarm,
 		Queues: o.queues, Body: o.bodySize, Pull: o.pullBatch, Serialize: st.String()}}
 	fmt.Fprintf(log, "loadgen: building servers (load average %s)\n", res.Machine.LoadStart)
 	binDir, goBin, goWhy, err := build(o, work, log)
@@ -152,17 +154,21 @@ func runAll(o *options, log io.Writer) (*results, error) {
 	}
 	echo.Close()
 
-	kinds := []serverKind{ourKind(binDir)}
+	var kinds []serverKind
+	if o.ours {
+		kinds = append(kinds, ourKind(binDir))
+	}
 	if javaHome != "" {
 		kinds = append(kinds, javaKind(javaHome, filepath.Join(work, "java-logs")))
 	}
 	for i, k := range kinds {
-		starts := o.starts
-		if i > 0 {
+		starts, warm := o.starts, o.warmup
+		if k.java {
 			starts = 1 // a Java start takes seconds; one is enough to compare
+			warm = o.javaWarm
 		}
 		fmt.Fprintf(log, "loadgen: %s (load average %s)\n", k.name, loadAvg())
-		tr := runTarget(o, k, filepath.Join(work, "t"+strconv.Itoa(i)), starts, body, st, goBin, log)
+		tr := runTarget(o, k, filepath.Join(work, "t"+strconv.Itoa(i)), starts, warm, body, st, goBin, log)
 		res.Targets = append(res.Targets, tr)
 		if tr.Err != "" {
 			fmt.Fprintf(log, "loadgen: %s: %s\n", k.name, tr.Err)
@@ -173,7 +179,7 @@ func runAll(o *options, log io.Writer) (*results, error) {
 }
 
 // runTarget starts one flavour of servers and puts it through the whole load.
-func runTarget(o *options, k serverKind, work string, starts int, body []byte, st remoting.SerializeType,
+func runTarget(o *options, k serverKind, work string, starts int, warm time.Duration, body []byte, st remoting.SerializeType,
 	goBin string, log io.Writer) *targetResult {
 	tr := &targetResult{Name: k.name}
 	t, err := startTarget(k, work, starts)
@@ -196,8 +202,9 @@ func runTarget(o *options, k serverKind, work string, starts int, body []byte, s
 	var uniq atomic.Int64
 	uniqBase := fmt.Sprintf("7F000001%08X%08X", os.Getpid(), time.Now().Unix())
 	mk := func(i int) workload { return newSendWorkload(benchTopic, o.queues, i, body, st, &uniq, uniqBase) }
-	if o.warmup > 0 {
-		w := sendPhase(t.brokerAddr, nil, 4, 32, o.warmup, mk)
+	tr.Warmup = warm
+	if warm > 0 {
+		w := sendPhase(t.brokerAddr, nil, 4, 32, warm, mk)
 		fmt.Fprintf(log, "loadgen:   warm-up %.0f msgs/s\n", w.Rate)
 	}
 	for _, shape := range [][2]int{{1, 1}, {4, 32}} {

@@ -41,6 +41,8 @@ type options struct {
 	jsonOut   string
 	duration  time.Duration
 	warmup    time.Duration
+	javaWarm  time.Duration
+	ours      bool
 	queues    int
 	bodySize  int
 	pullBatch int
@@ -67,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.jsonOut, "json", "", "also write the raw results as JSON to this file")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each measured send phase")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured 4x32 send load before measuring (JIT, page cache)")
+	fs.DurationVar(&o.javaWarm, "java-warmup", 20*time.Second, "warm-up of the Java broker (its JIT compiles the hot paths under load first)")
+	fs.BoolVar(&o.ours, "ours", true, "run our servers (false: only the loopback ceiling and Java, for debugging)")
 	fs.IntVar(&o.queues, "queues", 8, "queues of the benchmark topic")
 	fs.IntVar(&o.bodySize, "body", 1024, "message body size in bytes")
 	fs.IntVar(&o.pullBatch, "pullbatch", 32, "maxMsgNums of each pull (the clients' default pullBatchSize)")

@@ -48,14 +48,15 @@ type pipeStats struct {
 type pipeOpts struct {
 	window  int
 	record  bool          // keep every latency
-	drain   time.Duration // how long to wait for answers after stop
+	drain   time.Duration // give up when requests are in flight and nothing was heard for this long
 	readBuf int
 }
 
-var errPipeTimeout = errors.New("loadgen: answers still missing after the drain timeout")
+var errPipeTimeout = errors.New("loadgen: requests in flight and no answer within the stall timeout")
 
 // runPipe dials addr and runs w with o.window requests in flight until stop is closed or the
-// workload runs dry, then waits (at most o.drain) for the answers still in flight.
+// workload runs dry, then waits for the answers still in flight (giving up when the server
+// stalls for o.drain).
 func runPipe(addr string, o pipeOpts, w workload, stop <-chan struct{}) (*pipeStats, error) {
 	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
@@ -89,22 +90,28 @@ func runPipeConn(nc net.Conn, o pipeOpts, w workload, stop <-chan struct{}) (*pi
 	)
 	finish := func() { closeOnce.Do(func() { close(finished); _ = nc.Close() }) }
 
-	// The drain guard: once the writer is done, the answers get o.drain to arrive.
-	var drainTimedOut atomic.Bool
+	// The stall guard: requests in flight and nothing heard for o.drain means the server is
+	// stuck; give up rather than hang the benchmark.
+	var (
+		drainTimedOut atomic.Bool
+		lastActivity  atomic.Int64
+	)
+	lastActivity.Store(time.Now().UnixNano())
 	writerExit := make(chan struct{})
 	go func() {
-		select {
-		case <-finished:
-			return
-		case <-writerExit:
-		}
-		t := time.NewTimer(o.drain)
+		t := time.NewTicker(min(o.drain/4, 100*time.Millisecond))
 		defer t.Stop()
-		select {
-		case <-finished:
-		case <-t.C:
-			drainTimedOut.Store(true)
-			finish()
+		for {
+			select {
+			case <-finished:
+				return
+			case <-t.C:
+			}
+			if inflight.Load() > 0 && time.Now().UnixNano()-lastActivity.Load() > int64(o.drain) {
+				drainTimedOut.Store(true)
+				finish()
+				return
+			}
 		}
 	}()
 
@@ -129,7 +136,9 @@ func runPipeConn(nc net.Conn, o pipeOpts, w workload, stop <-chan struct{}) (*pi
 				return
 			}
 			inflight.Add(1)
-			sent[slot].Store(time.Now().UnixNano())
+			now := time.Now().UnixNano()
+			sent[slot].Store(now)
+			lastActivity.Store(now)
 		}
 		for retired < window {
 			var slot int
@@ -198,6 +207,7 @@ func runPipeConn(nc net.Conn, o pipeOpts, w workload, stop <-chan struct{}) (*pi
 			break
 		}
 		now := time.Now().UnixNano()
+		lastActivity.Store(now)
 		slot := int(cmd.Opaque) % window
 		if cmd.Opaque < 0 || slot < 0 {
 			readErr = fmt.Errorf("loadgen: answer with opaque %d matches no request", cmd.Opaque)

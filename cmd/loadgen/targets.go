@@ -26,6 +26,7 @@ type target struct {
 // serverKind says how to launch one flavour of servers.
 type serverKind struct {
 	name string
+	java bool
 	// argv of the NameServer and the broker given their config file.
 	nsArgv, brArgv func(conf string) []string
 	env            []string
@@ -45,6 +46,7 @@ func ourKind(binDir string) serverKind {
 func javaKind(javaHome, logHome string) serverKind {
 	return serverKind{
 		name:   "Java 4.9.8",
+		java:   true,
 		nsArgv: func(c string) []string { return []string{filepath.Join(javaHome, "bin", "mqnamesrv"), "-c", c} },
 		brArgv: func(c string) []string { return []string{filepath.Join(javaHome, "bin", "mqbroker"), "-c", c} },
 		// The wrappers' defaults: 256 MB NameServer heap, 512 MB broker heap (what issue 5's
