@@ -310,32 +310,51 @@ const versionV3_4_9 = 121
 // dlqNumsPerGroup is Java's DLQ_NUMS_PER_GROUP.
 const dlqNumsPerGroup = 1
 
-// buildProps writes the properties as the broker stores them into dst: the client's pairs
-// (malformed ones dropped, as Java's parser does) without WAIT and CLUSTER, then
-// CLUSTER=<brokerClusterName>. It also reports the values the send path acts on.
-func buildProps(dst, props []byte, cluster string, drop1, drop2 string) []byte {
+// buildProps writes the properties as a 4.9.8 broker stores them into dst. Java parses the
+// client's string into a HashMap (string2messageProperties: malformed entries dropped, a
+// repeated name keeps its first position and its last value), puts CLUSTER, removes drop (WAIT
+// for single sends) and writes the map back in HashMap iteration order with no trailing 0x02.
+// We do the same on substrings of the header, so the stored bytes equal Java's and nothing is
+// allocated for up to maxSortedProps pairs.
+func buildProps(dst []byte, props string, cluster string, drop string) []byte {
+	var stack [maxSortedProps]remoting.Field
+	pairs := stack[:0]
+	put := func(k, v string) {
+		for i := range pairs {
+			if pairs[i].Key == k {
+				pairs[i].Value = v
+				return
+			}
+		}
+		pairs = append(pairs, remoting.Field{Key: k, Value: v})
+	}
 	for rest := props; len(rest) > 0; {
-		var e []byte
-		if i := indexByte(rest, message.PropertySeparator); i >= 0 {
+		e := rest
+		if i := strings.IndexByte(rest, message.PropertySeparator); i >= 0 {
 			e, rest = rest[:i], rest[i+1:]
 		} else {
-			e, rest = rest, nil
+			rest = ""
 		}
-		sep := indexByte(e, message.NameValueSeparator)
+		sep := strings.IndexByte(e, message.NameValueSeparator)
 		if len(e) < 3 || sep <= 0 || sep >= len(e)-1 {
 			continue
 		}
-		name := e[:sep]
-		if string(name) == message.PropertyCluster || string(name) == drop1 || string(name) == drop2 {
+		put(e[:sep], e[sep+1:])
+	}
+	put(message.PropertyCluster, cluster)
+	// The map's capacity follows its largest size, which still counted drop.
+	protocol.SortJavaOrder(pairs)
+	for _, f := range pairs {
+		if f.Key == drop && drop != "" {
 			continue
 		}
-		if len(dst) > 0 {
-			dst = append(dst, message.PropertySeparator)
-		}
-		dst = append(dst, e...)
+		dst = message.AppendProperty(dst, f.Key, f.Value)
 	}
-	return message.AppendProperty(dst, message.PropertyCluster, cluster)
+	return dst
 }
+
+// maxSortedProps is how many property pairs buildProps handles without allocating.
+const maxSortedProps = 32
 
 func indexByte(b []byte, c byte) int {
 	for i, x := range b {
@@ -388,7 +407,7 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 	// Java's handleRetryAndDLQ sets delay level 0 on a message it diverts to the DLQ, but the
 	// client's properties are copied over it right after, so a DELAY the client sent still
 	// applies; we keep that behaviour.
-	props := buildProps((*bufp)[:0], raw, cfg.BrokerClusterName, message.PropertyWaitStoreMsgOK, "")
+	props := buildProps((*bufp)[:0], h.Properties, cfg.BrokerClusterName, message.PropertyWaitStoreMsgOK)
 
 	m := message.Msg{
 		Topic:          topic,
@@ -524,7 +543,7 @@ func (d *dataPlane) sendBatch(ch remoting.Channel, req, resp *remoting.Command, 
 	// message's own. It refuses transactional and delayed batches (MESSAGE_ILLEGAL).
 	bufp := d.propPool.Get().(*[]byte)
 	defer d.propPool.Put(bufp)
-	props := buildProps((*bufp)[:0], unsafeBytes(h.Properties), cfg.BrokerClusterName, "", "")
+	props := buildProps((*bufp)[:0], h.Properties, cfg.BrokerClusterName, "")
 	*bufp = props
 	tmpl := message.Msg{
 		Topic:          h.Topic,
