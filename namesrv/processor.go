@@ -44,7 +44,7 @@ func (ns *NameServer) handlers() map[int32]handlerFunc {
 		protocol.GetSystemTopicListFromNs:      ns.getSystemTopicList,
 		protocol.GetUnitTopicList:              ns.unitTopicList(UnitTopics),
 		protocol.GetHasUnitSubTopicList:        ns.unitTopicList(HasUnitSubTopics),
-		protocol.GetHasUnitSubUnunitTopicList:  ns.unitTopicList(HasUnitSubNonUnitTops),
+		protocol.GetHasUnitSubUnunitTopicList:  ns.unitTopicList(HasUnitSubNonUnitTopics),
 		protocol.UpdateNamesrvConfig:           ns.updateConfig,
 		protocol.GetNamesrvConfig:              ns.getConfig,
 	}

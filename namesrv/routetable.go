@@ -489,9 +489,9 @@ func (t *RouteTable) SystemTopics() (topics []string, brokerAddr string) {
 type UnitTopicKind int
 
 const (
-	UnitTopics            UnitTopicKind = iota // FLAG_UNIT set
-	HasUnitSubTopics                           // FLAG_UNIT_SUB set
-	HasUnitSubNonUnitTops                      // FLAG_UNIT_SUB set, FLAG_UNIT clear
+	UnitTopics              UnitTopicKind = iota // FLAG_UNIT set
+	HasUnitSubTopics                             // FLAG_UNIT_SUB set
+	HasUnitSubNonUnitTopics                      // FLAG_UNIT_SUB set, FLAG_UNIT clear
 )
 
 // UnitTopicList lists topics whose flag matches kind. Java looks at an arbitrary QueueData of
@@ -516,7 +516,7 @@ func (t *RouteTable) UnitTopicList(kind UnitTopicKind) []string {
 			match = unit
 		case HasUnitSubTopics:
 			match = sub
-		case HasUnitSubNonUnitTops:
+		case HasUnitSubNonUnitTopics:
 			match = sub && !unit
 		}
 		if match {

@@ -312,7 +312,7 @@ func TestSystemAndUnitTopics(t *testing.T) {
 		t.Errorf("system topics %v %q", topics, addr)
 	}
 	for kind, want := range map[UnitTopicKind][]string{
-		UnitTopics: {"both", "unit"}, HasUnitSubTopics: {"both", "sub"}, HasUnitSubNonUnitTops: {"sub"},
+		UnitTopics: {"both", "unit"}, HasUnitSubTopics: {"both", "sub"}, HasUnitSubNonUnitTopics: {"sub"},
 	} {
 		if got := rt.UnitTopicList(kind); !reflect.DeepEqual(got, want) {
 			t.Errorf("kind %d = %v, want %v", kind, got, want)
