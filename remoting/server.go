@@ -204,11 +204,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	eng := s.eng
 	s.mu.Unlock()
 
-	if err := eng.Stop(ctx); err != nil {
-		// Loops may still be running and feeding the workers: leave them be.
-		return fmt.Errorf("remoting: stopping %s: %w", s.cfg.Name, err)
+	// Engine.Stop polls for the end every 500 ms; gnet.Run returning is the same event, seen
+	// at once. Stop is cancelled as soon as Run has returned.
+	stopCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- eng.Stop(stopCtx) }()
+	var err error
+	select {
+	case err = <-s.runErr:
+		cancel()
+		<-stopped
+	case err = <-stopped:
+		if err != nil {
+			// Loops may still be running and feeding the workers: leave them be.
+			return fmt.Errorf("remoting: stopping %s: %w", s.cfg.Name, err)
+		}
+		err = <-s.runErr
 	}
-	err := <-s.runErr
 	s.pending.failConn(0, fmt.Errorf("%w: server shut down", ErrClosed))
 	s.stopHelpers()
 	done := make(chan struct{})
