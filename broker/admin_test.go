@@ -14,6 +14,7 @@ func createTopicExt(topic string, queues string, perm string) []string {
 }
 
 func TestUpdateAndCreateTopic(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	resp := tb.call(protocol.UpdateAndCreateTopic, ext(createTopicExt("AdminTopic", "4", "6")...), nil)
 	if resp.Code != protocol.Success {
@@ -60,6 +61,7 @@ func TestUpdateAndCreateTopic(t *testing.T) {
 }
 
 func TestTopicStatsAndRuntimeInfo(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	if resp := tb.call(protocol.GetTopicStatsInfo, ext("topic", "Nope"), nil); resp.Code != protocol.TopicNotExist ||
 		resp.Remark != "topic[Nope] not exist" {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestStartRegistersAndShutdownLeavesCleanStore(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	// Start registers synchronously: TBW102 and the broker-name topic are routable at once.
 	for _, topic := range []string{TopicAutoCreate, "broker-a", "DefaultCluster", TopicSelfTest} {
@@ -97,6 +98,7 @@ func TestSystemTopicsAsJava(t *testing.T) {
 }
 
 func TestTopicAutoCreateFromTemplate(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	m := tb.B.topics
 	v0 := m.DataVersion()
@@ -135,6 +137,7 @@ func TestTopicAutoCreateFromTemplate(t *testing.T) {
 }
 
 func TestTopicAutoCreateDisabled(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, func(c *Config) { c.AutoCreateTopicEnable = false })
 	if tc := tb.B.topics.CreateTopicInSendMessageMethod("AutoTopic", TopicAutoCreate, "x", 4, 0); tc != nil {
 		t.Fatalf("created with autoCreateTopicEnable=false: %+v", tc)
@@ -145,6 +148,7 @@ func TestTopicAutoCreateDisabled(t *testing.T) {
 }
 
 func TestHeartbeatCreatesGroupRetryTopicAndRoute(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	resp := tb.call(protocol.HeartBeat, nil, heartbeatBody("10.0.0.1@1", "CG", "PG", "TopicTest", "%RETRY%CG"))
 	// As the Java broker answers (wire-4.9.8/02 and 03): version 409, no remark, no extFields.
@@ -176,6 +180,7 @@ func TestHeartbeatCreatesGroupRetryTopicAndRoute(t *testing.T) {
 }
 
 func TestHeartbeatGoClientShape(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	// Go v2.1.2: struct order, string codeSet, nanosecond subVersion, unit mode.
 	body := `{"clientID":"10.0.0.1@1234","producerDataSet":[{"groupName":"PG"}],"consumerDataSet":[{"groupName":"GCG",` +
@@ -198,6 +203,7 @@ func TestHeartbeatGoClientShape(t *testing.T) {
 }
 
 func TestHeartbeatBadBody(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	for _, body := range []string{"", "{", `{"consumerDataSet":[{"subscriptionDataSet":[{"codeSet":["x"]}]}]}`} {
 		resp := tb.call(protocol.HeartBeat, nil, []byte(body))
@@ -208,6 +214,7 @@ func TestHeartbeatBadBody(t *testing.T) {
 }
 
 func TestConsumerListWithoutConsumer(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	resp := tb.call(protocol.GetConsumerListByGroup, ext("consumerGroup", "Nobody"), nil)
 	if resp.Code != protocol.SystemError || resp.Remark != "no consumer for this group, Nobody" {
@@ -222,6 +229,7 @@ func TestConsumerListWithoutConsumer(t *testing.T) {
 // TestNotifyOnJoinAndLeave: two consumer instances of one group on separate connections; the
 // first is told when the second joins, when it unregisters, and when a connection closes.
 func TestNotifyOnJoinAndLeave(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	recA, recB := &notifyRecorder{}, &notifyRecorder{}
 	a := remoting.NewClient(remoting.ClientConfig{Name: "consumer-a"})
@@ -266,6 +274,7 @@ func TestNotifyOnJoinAndLeave(t *testing.T) {
 }
 
 func TestNotifyDisabledByGroupConfig(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	g := NewSubscriptionGroupConfig("Quiet")
 	g.NotifyConsumerIdsChangedEnable = false
@@ -283,6 +292,7 @@ func TestNotifyDisabledByGroupConfig(t *testing.T) {
 }
 
 func TestNotifyDisabledBrokerWide(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, func(c *Config) { c.NotifyConsumerIdsChangedEnable = false })
 	rec := &notifyRecorder{}
 	c := remoting.NewClient(remoting.ClientConfig{})
@@ -297,6 +307,7 @@ func TestNotifyDisabledBrokerWide(t *testing.T) {
 }
 
 func TestChannelExpiry(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	tb.call(protocol.HeartBeat, nil, heartbeatBody("c@1", "CG", "PG", "T"))
 	m := tb.B.clients

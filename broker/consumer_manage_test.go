@@ -13,6 +13,7 @@ import (
 )
 
 func TestConsumerOffsetCommitQueryPersist(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	q := func(group, topic string, qid int) *remoting.Command {
 		return tb.call(protocol.QueryConsumerOffset, ext("consumerGroup", group, "topic", topic, "queueId", strconv.Itoa(qid)), nil)
@@ -54,6 +55,7 @@ func TestConsumerOffsetCommitQueryPersist(t *testing.T) {
 }
 
 func TestConsumerOffsetPersistedPeriodically(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, func(c *Config) { c.FlushConsumerOffsetInterval = 100 })
 	tb.call(protocol.UpdateConsumerOffset, ext("consumerGroup", "CG", "topic", "T", "queueId", "3", "commitOffset", "42"), nil)
 	path := filepath.Join(tb.Cfg.StorePathRootDir, "config", offsetsFile)
@@ -107,6 +109,7 @@ func TestQueryConsumerOffsetRule(t *testing.T) {
 // TestOffsetQueriesAlwaysCarryFields is trap 8: the Go client parses `offset` whatever the
 // code, so even an unknown queue answers with the field.
 func TestOffsetQueriesAlwaysCarryFields(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	cases := []struct {
 		code  int32
@@ -128,6 +131,7 @@ func TestOffsetQueriesAlwaysCarryFields(t *testing.T) {
 }
 
 func TestConsumerManageMissingFields(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	cases := []struct {
 		code    int32

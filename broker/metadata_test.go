@@ -18,6 +18,7 @@ const javaConfigDir = "../remoting/protocol/testdata/java-4.9.8-config"
 // checks the topics, groups and offsets are all there; after a shutdown our rewrite of the
 // files still decodes to the same content.
 func TestLoadJavaWrittenConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfgDir := filepath.Join(dir, "store", "config")
 	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
@@ -85,6 +86,7 @@ func mustRead(t *testing.T, p string) []byte {
 // TestConfigBakFallback: a damaged topics.json falls back to topics.json.bak (Java's
 // ConfigManager.load); damaged with no usable backup refuses to start.
 func TestConfigBakFallback(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	tb.call(protocol.UpdateAndCreateTopic, ext(createTopicExt("First", "2", "6")...), nil)
 	tb.call(protocol.UpdateAndCreateTopic, ext(createTopicExt("Second", "2", "6")...), nil) // First now also in .bak

@@ -34,6 +34,7 @@ func TestCompressedRegisterBody(t *testing.T) {
 }
 
 func TestCompressedRegistrationEndToEnd(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, func(c *Config) { c.CompressedRegister = true })
 	if code, body := tb.route(TopicAutoCreate); code != protocol.Success || !strings.Contains(body, tb.B.BrokerAddr()) {
 		t.Fatalf("route with compressed registration: %d %s", code, body)
@@ -41,6 +42,7 @@ func TestCompressedRegistrationEndToEnd(t *testing.T) {
 }
 
 func TestRegisterToEveryNameServer(t *testing.T) {
+	t.Parallel()
 	// A second NameServer next to the test one; the broker registers with both, and a dead
 	// address in the list does not stop the others.
 	second := startTestBroker(t, nil) // only its NameServer is used
@@ -54,6 +56,7 @@ func TestRegisterToEveryNameServer(t *testing.T) {
 }
 
 func TestNeedRegisterFollowsDataVersion(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, func(c *Config) { c.ForceRegister = false })
 	if tb.B.reg.needRegister() {
 		t.Fatal("NameServer holds the current version right after start; no registration needed")
@@ -71,6 +74,7 @@ func TestNeedRegisterFollowsDataVersion(t *testing.T) {
 }
 
 func TestBrokerPermissionAppliedToRegistration(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, func(c *Config) { c.BrokerPermission = PermRead })
 	_, body := tb.route("broker-a")
 	if !strings.Contains(body, `"perm":4`) {
@@ -79,6 +83,7 @@ func TestBrokerPermissionAppliedToRegistration(t *testing.T) {
 }
 
 func TestOrderTopicConfigFromNameServer(t *testing.T) {
+	t.Parallel()
 	tb := startTestBroker(t, nil)
 	tb.B.topics.UpdateTopicConfig(&TopicConfig{TopicName: "Ordered", ReadQueueNums: 4, WriteQueueNums: 4, Perm: 6})
 	// PUT_KV_CONFIG ORDER_TOPIC_CONFIG on the NameServer, then a registration brings it back.

@@ -63,6 +63,7 @@ func sortedExt(e remoting.ExtFields) []string {
 }
 
 func TestReplayClientMetadataTraffic(t *testing.T) {
+	t.Parallel()
 	for _, file := range []string{"java-client-meta.jsonl", "go-client-meta.jsonl"} {
 		t.Run(file, func(t *testing.T) {
 			frames := readWire(t, file)
