@@ -72,36 +72,37 @@ func newSendLimiterSize(slots int, maxWait int64, waitTime time.Duration, enable
 	}
 }
 
-func (l *sendLimiter) releaseSlot() { <-l.slots }
+// release gives back the slot a successful admit took.
+func (l *sendLimiter) release() { <-l.slots }
 
-// admit waits for a store slot. On success it returns the release function and Success;
-// otherwise SYSTEM_BUSY with Java's remark.
-func (l *sendLimiter) admit(busy func() bool) (func(), int32, string) {
+// admit waits for a store slot. On Success the caller owns a slot and must release it;
+// otherwise the answer is SYSTEM_BUSY with Java's remark.
+func (l *sendLimiter) admit(busy func() bool) (int32, string) {
 	if busy != nil && busy() {
-		return nil, protocol.SystemBusy, "[REJECTREQUEST]system busy, start flow control for a while"
+		return protocol.SystemBusy, "[REJECTREQUEST]system busy, start flow control for a while"
 	}
 	select {
 	case l.slots <- struct{}{}:
-		return l.releaseSlot, protocol.Success, ""
+		return protocol.Success, ""
 	default:
 	}
 	n := l.waiting.Add(1)
 	defer l.waiting.Add(-1)
 	if n > l.maxWait {
-		return nil, protocol.SystemBusy, "[OVERLOAD]system busy, start flow control for a while"
+		return protocol.SystemBusy, "[OVERLOAD]system busy, start flow control for a while"
 	}
 	if !l.enabled {
 		l.slots <- struct{}{}
-		return l.releaseSlot, protocol.Success, ""
+		return protocol.Success, ""
 	}
 	start := time.Now()
 	t := l.timer()
 	defer l.putTimer(t)
 	select {
 	case l.slots <- struct{}{}:
-		return l.releaseSlot, protocol.Success, ""
+		return protocol.Success, ""
 	case <-t.C:
-		return nil, protocol.SystemBusy, "[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: " +
+		return protocol.SystemBusy, "[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: " +
 			strconv.FormatInt(time.Since(start).Milliseconds(), 10) + "ms, size of queue: " +
 			strconv.FormatInt(l.waiting.Load(), 10)
 	}

@@ -155,11 +155,11 @@ func (d *dataPlane) processSend(ch remoting.Channel, req *remoting.Command) *rem
 	}
 	resp := d.sendResponse(req)
 
-	release, code, remark := d.limit.Load().admit(d.busy)
-	if code != protocol.Success {
+	lim := d.limit.Load()
+	if code, remark := lim.admit(d.busy); code != protocol.Success {
 		return d.fail(resp, code, remark)
 	}
-	defer release()
+	defer lim.release()
 
 	if start := d.b.cfg.StartAcceptSendRequestTimeStamp; time.Now().UnixMilli() < start {
 		return d.fail(resp, protocol.SystemError, "broker unable to service, until "+javaTime(start))

@@ -496,8 +496,7 @@ func TestSendSystemBusy(t *testing.T) {
 // out after waitTimeMillsInSendQueue, a third is refused at once, and a freed slot admits.
 func TestSendLimiter(t *testing.T) {
 	l := newSendLimiterSize(1, 2, 150*time.Millisecond, true)
-	rel, code, _ := l.admit(nil)
-	if code != protocol.Success {
+	if code, _ := l.admit(nil); code != protocol.Success {
 		t.Fatal("first admit refused")
 	}
 	type res struct {
@@ -509,14 +508,14 @@ func TestSendLimiter(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		go func() {
 			start := time.Now()
-			_, c, r := l.admit(nil)
+			c, r := l.admit(nil)
 			out <- res{c, r, time.Since(start)}
 		}()
 	}
 	for l.waiting.Load() < 2 {
 		time.Sleep(time.Millisecond)
 	}
-	if _, c, r := l.admit(nil); c != protocol.SystemBusy || r != "[OVERLOAD]system busy, start flow control for a while" {
+	if c, r := l.admit(nil); c != protocol.SystemBusy || r != "[OVERLOAD]system busy, start flow control for a while" {
 		t.Errorf("third admit: %d %q", c, r)
 	}
 	for i := 0; i < 2; i++ {
@@ -526,14 +525,14 @@ func TestSendLimiter(t *testing.T) {
 			t.Errorf("waiting admit: %+v", r)
 		}
 	}
-	rel()
-	if rel2, c, _ := l.admit(nil); c != protocol.Success {
+	l.release()
+	if c, _ := l.admit(nil); c != protocol.Success {
 		t.Error("admit after release refused")
 	} else {
-		rel2()
+		l.release()
 	}
 	// The store's page-cache check refuses before any queueing.
-	if _, c, r := l.admit(func() bool { return true }); c != protocol.SystemBusy ||
+	if c, r := l.admit(func() bool { return true }); c != protocol.SystemBusy ||
 		r != "[REJECTREQUEST]system busy, start flow control for a while" {
 		t.Errorf("busy store: %d %q", c, r)
 	}
