@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -407,5 +408,56 @@ func sendV2Fields() ExtFields {
 		{"g", "1795878678071"}, {"h", "0"},
 		{"i", "KEYS\x01KeyA1 KeyA2\x02UNIQ_KEY\x01FD0000000000000000000000000000025CBC4E0E2F2A8E4E06350000\x02WAIT\x01true\x02TAGS\x01TagA"},
 		{"j", "0"}, {"k", "false"}, {"l", "16"}, {"m", "false"}, {"n", "broker-a"},
+	}
+}
+
+func TestManyExtFieldsDedupe(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString(`{"extFields":{`)
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&sb, `"k%d":"v%d",`, i, i)
+	}
+	sb.WriteString(`"k5":"late5","k70":"late70","":"empty"}}`)
+	for _, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
+		var c Command
+		hdr := []byte(sb.String())
+		if st == SerializeRocketMQ {
+			var j Command
+			if err := DecodeHeader(SerializeJSON, hdr, &j); err != nil {
+				t.Fatal(err)
+			}
+			// Re-encode with the duplicates put back, as a peer might send them.
+			j.ExtFields = append(j.ExtFields, Field{"k5", "late5"}, Field{"k70", "late70"})
+			hdr = AppendBinaryHeader(nil, &j)
+		}
+		if err := DecodeHeader(st, hdr, &c); err != nil {
+			t.Fatal(err)
+		}
+		if len(c.ExtFields) != 101 || c.ExtFields.Value("k5") != "late5" || c.ExtFields.Value("k70") != "late70" ||
+			c.ExtFields.Value("k99") != "v99" || c.ExtFields[100] != (Field{"", "empty"}) || c.ExtFields[5].Key != "k5" {
+			t.Fatalf("%v: %d fields, k5=%q k70=%q last=%v", st, len(c.ExtFields), c.ExtFields.Value("k5"),
+				c.ExtFields.Value("k70"), c.ExtFields[len(c.ExtFields)-1])
+		}
+	}
+}
+
+func TestExtFieldsHelpers(t *testing.T) {
+	var e ExtFields
+	e.Set("a", "1")
+	e.Set("b", "2")
+	e.Set("a", "3")
+	e.Del("b")
+	e.Del("zz")
+	if len(e) != 1 || e.Value("a") != "3" {
+		t.Fatalf("%v", e)
+	}
+	if _, ok := e.Get("b"); ok {
+		t.Fatal("b still there")
+	}
+	if ParseLanguage("GO") != LangGo || ParseLanguage("go") != LangUnknown || LangUnknown.String() != "UNKNOWN" {
+		t.Fatal("ParseLanguage")
+	}
+	if SerializeType(7).String() != "SerializeType(7)" {
+		t.Fatal(SerializeType(7).String())
 	}
 }

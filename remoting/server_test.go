@@ -798,3 +798,35 @@ func TestInvokeThroughSharedRouter(t *testing.T) {
 		t.Fatalf("got %+v", r)
 	}
 }
+
+func TestChannelContext(t *testing.T) {
+	rec := newRecorder()
+	_, addr := startServer(t, ServerConfig{Listener: rec}, func(s *Server) {
+		s.RegisterInline(codeLater, ProcessorFunc(func(ch Channel, req *Command) *Command {
+			n, _ := ch.Context().(int)
+			ch.SetContext(n + 1)
+			resp := NewResponse(req, CodeSuccess, fmt.Sprint(n+1))
+			return resp
+		}))
+	})
+	nc := dial(t, addr)
+	for want := 1; want <= 3; want++ {
+		nc.Write(frameOf(t, request(codeLater, int32(want), SerializeJSON)))
+		if r := readCmd(t, nc); r.Remark != fmt.Sprint(want) {
+			t.Fatalf("context count %q, want %d", r.Remark, want)
+		}
+	}
+	rec.wait(t, 1)
+	ch := rec.ch(0)
+	if ch.ID() == 0 || ch.RemoteAddr() != nc.LocalAddr().String() || ch.LocalAddr() != addr || ch.Context() != 3 {
+		t.Fatalf("channel %d %s %s %v", ch.ID(), ch.RemoteAddr(), ch.LocalAddr(), ch.Context())
+	}
+	if err := ch.Close(); err != nil {
+		t.Fatal(err)
+	}
+	expectClosed(t, nc)
+	rec.wait(t, 2)
+	if err := ch.Write(NewRequest(1, nil, nil)); !errors.Is(err, ErrConnClosed) {
+		t.Fatalf("write after close: %v", err)
+	}
+}
