@@ -1,6 +1,8 @@
 package broker
 
 import (
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -20,8 +22,23 @@ import (
 // closes, so a surviving instance takes the queues over at its next rebalance instead of 60 s
 // later; a client that reconnects re-locks within its 20 s lock interval.
 
-// lockMaxLiveTime is rocketmq.broker.rebalance.lockMaxLiveTime.
+// lockMaxLiveTime is the default of Java's -Drocketmq.broker.rebalance.lockMaxLiveTime.
 const lockMaxLiveTime = 60 * time.Second
+
+// lockMaxLiveEnv is the environment counterpart of that JVM system property (milliseconds).
+// Tests shorten it: the Go client never unlocks a queue a rebalance takes away from it (a TODO
+// in its removeUnnecessaryMessageQueue), so the new owner waits for the old lock to expire.
+const lockMaxLiveEnv = "ROCKETMQ_BROKER_REBALANCE_LOCK_MAX_LIVE_TIME"
+
+// lockMaxLiveFromEnv returns lockMaxLiveEnv's value, or the default when unset or invalid.
+func lockMaxLiveFromEnv() time.Duration {
+	if v := os.Getenv(lockMaxLiveEnv); v != "" {
+		if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
+			return time.Duration(ms) * time.Millisecond
+		}
+	}
+	return lockMaxLiveTime
+}
 
 type lockEntry struct {
 	clientID   string
@@ -39,7 +56,7 @@ type rebalanceLockManager struct {
 }
 
 func newRebalanceLockManager(log *logrus.Entry) *rebalanceLockManager {
-	return &rebalanceLockManager{log: log, maxLive: lockMaxLiveTime, now: time.Now,
+	return &rebalanceLockManager{log: log, maxLive: lockMaxLiveFromEnv(), now: time.Now,
 		groups: map[string]map[protocol.MessageQueue]*lockEntry{}}
 }
 

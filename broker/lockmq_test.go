@@ -146,3 +146,15 @@ func BenchmarkLockBatch(b *testing.B) {
 		m.tryLockBatch("G", set, "A", 1)
 	}
 }
+
+func TestLockMaxLiveFromEnv(t *testing.T) {
+	for _, c := range []struct {
+		env  string
+		want time.Duration
+	}{{"1500", 1500 * time.Millisecond}, {"", lockMaxLiveTime}, {"abc", lockMaxLiveTime}, {"-4", lockMaxLiveTime}} {
+		t.Setenv(lockMaxLiveEnv, c.env)
+		if got := newRebalanceLockManager(logrus.NewEntry(logrus.StandardLogger())).maxLive; got != c.want {
+			t.Errorf("%q: %v, want %v", c.env, got, c.want)
+		}
+	}
+}
