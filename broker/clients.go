@@ -447,6 +447,11 @@ func (m *ClientManager) notifyConsumerIdsChanged(g *ConsumerGroupInfo) {
 	if !m.b.cfg.NotifyConsumerIdsChangedEnable {
 		return
 	}
+	select {
+	case <-m.b.stop:
+		return // shutting down: every connection is closing, nobody is left to rebalance with
+	default:
+	}
 	for _, c := range g.Channels() {
 		req := remoting.NewRequest(protocol.NotifyConsumerIdsChanged, remoting.ExtFields{{Key: "consumerGroup", Value: g.GroupName}}, nil)
 		req.Opaque = m.opaque.Add(1)
