@@ -30,10 +30,11 @@ test-unit:
 test-compat:
 	cd compat && $(GO) test -count=1 -timeout 10m ./...
 
+# Go micro-benchmarks (short -benchtime), then cmd/loadgen end to end against our broker and, when
+# java and ../shared/java are present, the stock Java 4.9.8 broker; figures go to
+# docs/BENCHMARKS.md. Not part of test/CI. Pass loadgen flags with LOADGEN_ARGS="-java off".
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=1x -count=1 ./remoting/... ./store/... ./message/...
-	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./remoting/... ./store/... ./message/... | tee bench.out
-	@if [ -d cmd/loadgen ]; then $(GO) run ./cmd/loadgen -report docs/BENCHMARKS.md; fi
+	GO=$(GO) ./bench/run.sh $(LOADGEN_ARGS)
 
 fuzz:
 	@for t in $$(grep -rhoE '^func (Fuzz[A-Za-z0-9_]+)' --include=*_test.go remoting message conf store | sed 's/func //' | sort -u); do \
