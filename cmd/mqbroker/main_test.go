@@ -161,3 +161,40 @@ func TestServeAndGracefulStop(t *testing.T) {
 		t.Fatalf("stdout %q", out.String())
 	}
 }
+
+// TestJavaDistributionConfs loads the broker.conf shipped with Java 4.9.8 and a 2m-2s slave
+// file (store-and-broker.md §8.1): every key is known, the values land.
+func TestJavaDistributionConfs(t *testing.T) {
+	cases := []struct {
+		name, text string
+		want       []string
+	}{
+		{"broker.conf", "brokerClusterName = DefaultCluster\nbrokerName = broker-a\nbrokerId = 0\ndeleteWhen = 04\n" +
+			"fileReservedTime = 48\nbrokerRole = ASYNC_MASTER\nflushDiskType = ASYNC_FLUSH\n",
+			[]string{"brokerName=broker-a", "fileReservedTime=48", "deleteWhen=04", "brokerRole=ASYNC_MASTER"}},
+		{"broker-a-s.properties", "brokerClusterName=DefaultCluster\nbrokerName=broker-a\nbrokerId=1\ndeleteWhen=04\n" +
+			"fileReservedTime=48\nbrokerRole=SLAVE\nflushDiskType=ASYNC_FLUSH\n",
+			[]string{"brokerId=1", "brokerRole=SLAVE"}},
+		{"common keys", "namesrvAddr=10.0.0.1:9876\nbrokerIP1=10.0.0.2\nlistenPort=10921\nstorePathRootDir=/data/rmq\n" +
+			"storePathCommitLog=/data/rmq/commitlog\nautoCreateTopicEnable=false\nmaxMessageSize=65536\nsendMessageThreadPoolNums=16\n" +
+			"mappedFileSizeCommitLog=1073741824\nflushDiskType=SYNC_FLUSH\naclEnable=false\nbrokerPermission=6\n",
+			[]string{"listenPort=10921", "haListenPort=10922", "autoCreateTopicEnable=false", "maxMessageSize=65536",
+				"storePathCommitLog=/data/rmq/commitlog", "flushDiskType=SYNC_FLUSH"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := run([]string{"-c", writeConf(t, c.text), "-p"}, &out, &errb, nil, nil); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			if strings.Contains(errb.String(), "unknown config key") {
+				t.Fatalf("warned about a Java key: %s", errb.String())
+			}
+			for _, w := range c.want {
+				if !strings.Contains("\n"+out.String(), "\n"+w+"\n") {
+					t.Errorf("lacks %q", w)
+				}
+			}
+		})
+	}
+}
