@@ -222,6 +222,10 @@ func TestJSONHeaderTolerance(t *testing.T) {
 				ExtFields: ExtFields{{"k\x01", "v\x02"}}}},
 		{"negative numbers", `{"code":-1,"opaque":-2147483648}`, Command{Code: -1, Opaque: -2147483648, Language: LangJava}},
 		{"raw UTF-8", `{"remark":"中文"}`, Command{Language: LangJava, HasRemark: true, Remark: "中文"}},
+		// A non-string value is kept as its JSON text, escapes and all, even when decoding in place.
+		{"nested escaped strings kept raw", `{"remark":["\u0041"],"extFields":{"o":{"x\n":"a\"b\u0041"},"p":"q"}}`,
+			Command{Language: LangJava, HasRemark: true, Remark: `["\u0041"]`,
+				ExtFields: ExtFields{{"o", `{"x\n":"a\"b\u0041"}`}, {"p", "q"}}}},
 	}
 	for _, tt := range tests {
 		for _, own := range []bool{false, true} {

@@ -157,7 +157,8 @@ func FuzzJSONHeader(f *testing.F) {
 		}
 	}
 	for _, s := range []string{`{"code":"105","extFields":{"n":1,"o":{"x":[1,2]},"z":null}}`,
-		`{"remark":"\ud83d\ude00\ud800\u00e9\n"}`, `{"language":"UNKNOWN"}`, `{"code":1e3,"flag":true}`} {
+		`{"remark":"\ud83d\ude00\ud800\u00e9\n"}`, `{"language":"UNKNOWN"}`, `{"code":1e3,"flag":true}`,
+		`{"remark":["\u0041"],"extFields":{"o":{"x\n":"a\"b"}}}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -657,6 +657,39 @@ func putField(e ExtFields, set *fieldSet, k, v string) ExtFields {
 	return append(e, Field{k, v})
 }
 
+// skipStr passes over the string at d.i, checking its escapes but never rewriting it: a
+// skipped value may be kept as raw text (a non-string extFields value), so it must stay as
+// it was even in an owned buffer.
+func (d *jsonDecoder) skipStr() error {
+	d.i++ // opening quote
+	for {
+		n := nextSpecial(d.b, d.i)
+		if n == len(d.b) {
+			d.i = n
+			return jsonErr(d, "unterminated string")
+		}
+		if d.b[n] == '"' {
+			d.i = n + 1
+			return nil
+		}
+		d.i = n + 1 // past the backslash
+		if d.i >= len(d.b) {
+			return jsonErr(d, "unterminated escape")
+		}
+		switch d.b[d.i] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			d.i++
+		case 'u':
+			d.i++
+			if _, ok := d.hex4(); !ok {
+				return jsonErr(d, "bad \\u escape")
+			}
+		default:
+			return jsonErr(d, "bad escape")
+		}
+	}
+}
+
 // skip passes over one JSON value of any kind.
 func (d *jsonDecoder) skip(depth int) error {
 	if depth > maxJSONDepth {
@@ -667,8 +700,7 @@ func (d *jsonDecoder) skip(depth int) error {
 	}
 	switch d.b[d.i] {
 	case '"':
-		_, err := d.str(false)
-		return err
+		return d.skipStr()
 	case '{', '[':
 		open := d.b[d.i]
 		close := byte('}')
@@ -683,7 +715,10 @@ func (d *jsonDecoder) skip(depth int) error {
 		for {
 			d.ws()
 			if open == '{' {
-				if _, err := d.str(false); err != nil {
+				if d.i >= len(d.b) || d.b[d.i] != '"' {
+					return jsonErr(d, "expected string")
+				}
+				if err := d.skipStr(); err != nil {
 					return err
 				}
 				d.ws()
