@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"context"
 	"hash/crc32"
 	"os"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rocketgo/rocketgo/remoting/protocol"
+	"github.com/rocketgo/rocketgo/store"
 )
 
 func TestCompressedRegisterBody(t *testing.T) {
@@ -141,5 +143,29 @@ func TestFirstRegistrationMatchesJava(t *testing.T) {
 	}
 	if ours.TopicConfigSerializeWrapper.DataVersion.Counter != 0 || len(ours.FilterServerList) != 0 {
 		t.Errorf("dataVersion %+v filter servers %v", ours.TopicConfigSerializeWrapper.DataVersion, ours.FilterServerList)
+	}
+}
+
+// TestSlaveLearnsMaster: a slave of broker-a registering with the same NameServer gets the
+// master's address and HA address in the answer.
+func TestSlaveLearnsMaster(t *testing.T) {
+	t.Parallel()
+	master := startTestBroker(t, nil)
+	cfg := testConfig(t.TempDir(), master.NSAddr)
+	cfg.BrokerRole, cfg.BrokerID = store.Slave, 1
+	slave, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := slave.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer slave.Shutdown(context.Background())
+	if got := slave.MasterAddr(); got != master.B.BrokerAddr() {
+		t.Fatalf("slave learned master %q, want %q", got, master.B.BrokerAddr())
+	}
+	_, body := master.route("broker-a")
+	if !strings.Contains(body, slave.BrokerAddr()) || !strings.Contains(body, master.B.BrokerAddr()) {
+		t.Fatalf("route lacks master or slave: %s", body)
 	}
 }
