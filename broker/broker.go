@@ -43,6 +43,7 @@ type Broker struct {
 	sem     *semantics // delayed messages, transactions, queue locks (schedule.go)
 
 	rstats runtimeStats // counters sampled for GET_BROKER_RUNTIME_INFO
+	adm    *adminExt    // the rest of the admin surface and the stat sets (admin_ext.go, stats.go)
 
 	router *remoting.Router
 	server *remoting.Server // listenPort
@@ -78,6 +79,7 @@ func New(cfg *Config) (*Broker, error) {
 	b.registerClientProcessors()
 	b.registerDataProcessors()
 	b.registerSemanticProcessors()
+	b.registerAdminExtProcessors()
 	return b, nil
 }
 
@@ -240,6 +242,7 @@ func (b *Broker) startHousekeeping() {
 	every(clientScanInterval, clientScanInterval, func() { b.clients.scanExpired(time.Now(), channelExpiredTimeout) })
 	b.rstats.init(time.Now())
 	every(time.Second, time.Second, func() { b.rstats.sample(time.Now(), b.store.Stats()) })
+	every(b.adm.stats.sampleEvery, b.adm.stats.sampleEvery, func() { b.adm.stats.sample(time.Now()) })
 }
 
 // loadMetadata reads topics.json, subscriptionGroup.json and consumerOffset.json (falling back
