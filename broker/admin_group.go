@@ -13,7 +13,7 @@ func toWireGroup(c *SubscriptionGroupConfig) *protocol.SubscriptionGroupConfig {
 	return &protocol.SubscriptionGroupConfig{GroupName: c.GroupName, ConsumeEnable: c.ConsumeEnable,
 		ConsumeFromMinEnable: c.ConsumeFromMinEnable, ConsumeBroadcastEnable: c.ConsumeBroadcastEnable,
 		RetryQueueNums: c.RetryQueueNums, RetryMaxTimes: c.RetryMaxTimes, BrokerID: c.BrokerID,
-		WhichBrokerWhenConsumeSlowly: c.WhichBrokerWhenConsumeSlowly,
+		WhichBrokerWhenConsumeSlowly:   c.WhichBrokerWhenConsumeSlowly,
 		NotifyConsumerIdsChangedEnable: c.NotifyConsumerIdsChangedEnable}
 }
 
