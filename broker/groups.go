@@ -99,6 +99,7 @@ func (m *SubscriptionGroupManager) FindSubscriptionGroupConfig(group string) *Su
 		m.mu.Unlock()
 		return c
 	}
+	group = strings.Clone(group) // header strings alias the request frame
 	c = NewSubscriptionGroupConfig(group)
 	m.table[group] = c
 	m.version.next()
@@ -118,9 +119,10 @@ func (m *SubscriptionGroupManager) Get(group string) *SubscriptionGroupConfig {
 // Update creates or replaces a group (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP).
 func (m *SubscriptionGroupManager) Update(c *SubscriptionGroupConfig) {
 	cp := *c
+	cp.GroupName = strings.Clone(cp.GroupName)
 	m.mu.Lock()
 	old := m.table[c.GroupName]
-	m.table[c.GroupName] = &cp
+	m.table[cp.GroupName] = &cp
 	m.version.next()
 	m.mu.Unlock()
 	if old != nil {

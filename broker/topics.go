@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -171,6 +172,9 @@ func (m *TopicConfigManager) CreateTopicInSendMessageMethod(topic, defaultTopic,
 			"remote": remoteAddr}).Warn("create new topic failed: the default topic has no inherit permission")
 		return nil
 	}
+	// Names come from request headers, which alias the request's frame buffer: clone them so
+	// the table does not pin a whole (possibly 4 MiB) frame for the life of the topic.
+	topic = strings.Clone(topic)
 	n := min(clientQueueNums, tmpl.WriteQueueNums)
 	if n < 0 {
 		n = 0
@@ -196,6 +200,7 @@ func (m *TopicConfigManager) CreateTopicInSendMessageBackMethod(topic string, qu
 		m.mu.Unlock()
 		return tc
 	}
+	topic = strings.Clone(topic) // see CreateTopicInSendMessageMethod
 	tc := &TopicConfig{TopicName: topic, ReadQueueNums: queueNums, WriteQueueNums: queueNums, Perm: perm,
 		TopicFilterType: "SINGLE_TAG", TopicSysFlag: topicSysFlag}
 	m.table[topic] = tc
@@ -247,6 +252,7 @@ func (m *TopicConfigManager) Topics() map[string]*TopicConfig {
 // version and persists. The caller decides how to announce it to the NameServers.
 func (m *TopicConfigManager) UpdateTopicConfig(tc *TopicConfig) {
 	c := *tc
+	c.TopicName, c.TopicFilterType = strings.Clone(c.TopicName), strings.Clone(c.TopicFilterType)
 	if c.TopicFilterType == "" {
 		c.TopicFilterType = "SINGLE_TAG"
 	}
