@@ -307,6 +307,7 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 			*body = append(*body, buf...)
 		}
 		resp.Body = *body
+		b.adm.stats.OnGet(h.ConsumerGroup, h.Topic, res.MsgCount, res.BufferTotalSize)
 	case protocol.PullNotFound:
 		if allowSuspend && hasSuspend {
 			timeout := time.Duration(h.SuspendTimeoutMillis) * time.Millisecond
