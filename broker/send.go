@@ -310,24 +310,19 @@ const versionV3_4_9 = 121
 // dlqNumsPerGroup is Java's DLQ_NUMS_PER_GROUP.
 const dlqNumsPerGroup = 1
 
-// buildProps writes the properties as a 4.9.8 broker stores them into dst. Java parses the
-// client's string into a HashMap (string2messageProperties: malformed entries dropped, a
-// repeated name keeps its first position and its last value), puts CLUSTER, removes drop (WAIT
-// for single sends) and writes the map back in HashMap iteration order with no trailing 0x02.
-// We do the same on substrings of the header, so the stored bytes equal Java's and nothing is
-// allocated for up to maxSortedProps pairs.
-func buildProps(dst []byte, props string, cluster string, drop string) []byte {
-	var stack [maxSortedProps]remoting.Field
-	pairs := stack[:0]
-	put := func(k, v string) {
-		for i := range pairs {
-			if pairs[i].Key == k {
-				pairs[i].Value = v
-				return
-			}
-		}
-		pairs = append(pairs, remoting.Field{Key: k, Value: v})
-	}
+// javaProps rebuilds a property string the way a 4.9.8 broker does: Java parses the client's
+// string into a HashMap (string2messageProperties: malformed entries dropped, a repeated name
+// keeps its first position and its last value), puts its own entries, and writes the map back
+// in HashMap iteration order with no trailing 0x02. Working on substrings of the header, it
+// allocates nothing for up to maxSortedProps pairs.
+type javaProps struct {
+	stack [maxSortedProps]remoting.Field
+	pairs []remoting.Field
+	skip  string // a key still counted for the map's capacity but not written
+}
+
+func (p *javaProps) parse(props string) {
+	p.pairs = p.stack[:0]
 	for rest := props; len(rest) > 0; {
 		e := rest
 		if i := strings.IndexByte(rest, message.PropertySeparator); i >= 0 {
@@ -339,18 +334,67 @@ func buildProps(dst []byte, props string, cluster string, drop string) []byte {
 		if len(e) < 3 || sep <= 0 || sep >= len(e)-1 {
 			continue
 		}
-		put(e[:sep], e[sep+1:])
+		p.put(e[:sep], e[sep+1:])
 	}
-	put(message.PropertyCluster, cluster)
-	// The map's capacity follows its largest size, which still counted drop.
-	protocol.SortJavaOrder(pairs)
-	for _, f := range pairs {
-		if f.Key == drop && drop != "" {
-			continue
+}
+
+// put is HashMap.put: a new key goes last, a known one keeps its place.
+func (p *javaProps) put(k, v string) {
+	for i := range p.pairs {
+		if p.pairs[i].Key == k {
+			p.pairs[i].Value = v
+			return
 		}
-		dst = message.AppendProperty(dst, f.Key, f.Value)
+	}
+	p.pairs = append(p.pairs, remoting.Field{Key: k, Value: v})
+}
+
+// reput is remove followed by put: the key moves behind every key inserted so far.
+func (p *javaProps) reput(k string) {
+	for i := range p.pairs {
+		if p.pairs[i].Key == k {
+			f := p.pairs[i]
+			copy(p.pairs[i:], p.pairs[i+1:])
+			p.pairs[len(p.pairs)-1] = f
+			return
+		}
+	}
+}
+
+func (p *javaProps) appendTo(dst []byte) []byte {
+	protocol.SortJavaOrder(p.pairs)
+	for _, f := range p.pairs {
+		if f.Key != p.skip {
+			dst = message.AppendProperty(dst, f.Key, f.Value)
+		}
 	}
 	return dst
+}
+
+// buildProps writes the stored properties of a send into dst: the client's pairs plus
+// CLUSTER, without drop (WAIT for a plain single send, which Java removes to save 9 bytes a
+// message). drop stays in the map while it is sorted because the map's capacity, which decides
+// the iteration order, followed its largest size.
+func buildProps(dst []byte, props string, cluster string, drop string) []byte {
+	var p javaProps
+	p.parse(props)
+	p.put(message.PropertyCluster, cluster)
+	p.skip = drop
+	return p.appendTo(dst)
+}
+
+// buildHalfProps writes the stored properties of a half message. Java removes WAIT to write
+// the plain message's string but puts it back into the map afterwards, and the half message is
+// written from the map (TransactionalMessageBridge.parseHalfMessageInner), so WAIT is kept,
+// now behind CLUSTER, followed by the real topic and queue.
+func buildHalfProps(dst []byte, props string, cluster, realTopic, realQueue string) []byte {
+	var p javaProps
+	p.parse(props)
+	p.put(message.PropertyCluster, cluster)
+	p.reput(message.PropertyWaitStoreMsgOK)
+	p.put(message.PropertyRealTopic, realTopic)
+	p.put(message.PropertyRealQueueID, realQueue)
+	return p.appendTo(dst)
 }
 
 // maxSortedProps is how many property pairs buildProps handles without allocating.
@@ -407,7 +451,17 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 	// Java's handleRetryAndDLQ sets delay level 0 on a message it diverts to the DLQ, but the
 	// client's properties are copied over it right after, so a DELAY the client sent still
 	// applies; we keep that behaviour.
-	props := buildProps((*bufp)[:0], h.Properties, cfg.BrokerClusterName, message.PropertyWaitStoreMsgOK)
+	// WAIT is dropped from a plain message only: the delayed and half paths write Java's map,
+	// into which WAIT was put back (see buildHalfProps).
+	var props []byte
+	switch {
+	case sp.tranMsg:
+		props = buildHalfProps((*bufp)[:0], h.Properties, cfg.BrokerClusterName, topic, strconv.Itoa(int(storeQueue)))
+	case sp.delayLevel > 0:
+		props = buildProps((*bufp)[:0], h.Properties, cfg.BrokerClusterName, "")
+	default:
+		props = buildProps((*bufp)[:0], h.Properties, cfg.BrokerClusterName, message.PropertyWaitStoreMsgOK)
+	}
 
 	m := message.Msg{
 		Topic:          topic,
@@ -429,8 +483,6 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 		// The half message (TransactionalMessageBridge.parseHalfMessageInner): kept in the
 		// half topic, queue 0, with its real destination in properties and the transaction
 		// bits cleared so that it is consume-queued like a normal message.
-		props = setProperty(props, message.PropertyRealTopic, m.Topic)
-		props = setProperty(props, message.PropertyRealQueueID, strconv.Itoa(int(m.QueueID)))
 		m.SysFlag = message.ResetTransactionType(m.SysFlag, message.TransactionNotType)
 		m.Topic, m.QueueID = TopicTransHalf, 0
 	} else if sp.delayLevel > 0 {

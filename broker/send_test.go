@@ -253,7 +253,7 @@ func TestSendDelayAndRetryTopics(t *testing.T) {
 	db := startDataBroker(t, nil)
 	// A delayed message goes to SCHEDULE_TOPIC_XXXX queue level-1 with its real destination
 	// kept; the answer still names the requested queue.
-	resp := db.invoke(sendV1("TopicDelay", 2, props("DELAY", "2", "TAGS", "T"), []byte("later")))
+	resp := db.invoke(sendV1("TopicDelay", 2, props("DELAY", "2", "TAGS", "T", "WAIT", "true"), []byte("later")))
 	mustCode(t, resp, protocol.Success)
 	if q := resp.ExtFields.Value("queueId"); q != "2" {
 		t.Errorf("queueId %s, want the requested 2", q)
@@ -261,7 +261,9 @@ func TestSendDelayAndRetryTopics(t *testing.T) {
 	pr, msgs := db.pullAll(TopicSchedule, 1, 0)
 	mustCode(t, pr, protocol.Success)
 	p := message.ParseProperties(msgs[0].Properties)
-	if p["REAL_TOPIC"] != "TopicDelay" || p["REAL_QID"] != "2" || p["DELAY"] != "2" {
+	// Java keeps WAIT in a delayed record: it puts WAIT back into the property map after
+	// writing the plain message's string, and the delay rewrite writes the map again.
+	if p["REAL_TOPIC"] != "TopicDelay" || p["REAL_QID"] != "2" || p["DELAY"] != "2" || p["WAIT"] != "true" {
 		t.Errorf("schedule record properties %v", p)
 	}
 	if pr, _ := db.pullAll("TopicDelay", 2, 0); pr.Code == protocol.Success {
@@ -321,7 +323,8 @@ func TestSendCompressedBody(t *testing.T) {
 
 func TestSendTransactionHalf(t *testing.T) {
 	db := startDataBroker(t, nil)
-	req := sendV2(protocol.SendMessageV2, "TopicTx", 1, props("TRAN_MSG", "true", "PGROUP", "TXG"), []byte("half"), false)
+	req := sendV2(protocol.SendMessageV2, "TopicTx", 1, props("TRAN_MSG", "true", "WAIT", "true", "PGROUP", "TXG"),
+		[]byte("half"), false)
 	req.ExtFields.Set("f", strconv.Itoa(int(message.TransactionPreparedType)))
 	resp := db.invoke(req)
 	mustCode(t, resp, protocol.Success)
@@ -335,7 +338,7 @@ func TestSendTransactionHalf(t *testing.T) {
 	}
 	p := message.ParseProperties(m.Properties)
 	if m.Topic != TopicTransHalf || m.QueueID != 0 || message.TransactionType(m.SysFlag) != message.TransactionNotType ||
-		p["REAL_TOPIC"] != "TopicTx" || p["REAL_QID"] != "1" || p["PGROUP"] != "TXG" {
+		p["REAL_TOPIC"] != "TopicTx" || p["REAL_QID"] != "1" || p["PGROUP"] != "TXG" || p["WAIT"] != "true" {
 		t.Errorf("half record %v %v", m, p)
 	}
 }
