@@ -1,8 +1,13 @@
 package broker
 
 import (
+	"sync"
+	"syscall"
+
+	"github.com/rocketgo/rocketgo/message"
 	"github.com/rocketgo/rocketgo/remoting"
 	"github.com/rocketgo/rocketgo/remoting/protocol"
+	"github.com/rocketgo/rocketgo/store"
 	"github.com/sirupsen/logrus"
 )
 
@@ -62,14 +67,46 @@ type inDiskChecker interface {
 	CheckInDiskByConsumeOffset(topic string, queueID int32, consumeOffset int64) bool
 }
 
-// checkInDisk asks the store when it can answer; a store that cannot counts as "in memory",
-// which is what a young queue (the case the rule exists for) always is.
+// checkInDisk asks the store when it can answer, else works it out from the record itself.
 func checkInDisk(st any, topic string, queueID int32, offset int64) bool {
-	if c, ok := st.(inDiskChecker); ok {
-		return c.CheckInDiskByConsumeOffset(topic, queueID, offset)
+	switch s := st.(type) {
+	case inDiskChecker:
+		return s.CheckInDiskByConsumeOffset(topic, queueID, offset)
+	case *store.Store:
+		return recordInDisk(s, topic, queueID, offset)
 	}
 	return false
 }
+
+// recordInDisk is Java's rule computed from the record at the queue offset: its commit-log
+// position (PHYSICALOFFSET in the record) lies further behind the commit-log end than
+// accessMessageInMemoryMaxRatio percent of physical memory. No record there counts as in memory,
+// as in Java.
+func recordInDisk(st *store.Store, topic string, queueID int32, offset int64) bool {
+	r := st.GetMessage("", topic, queueID, offset, 1, 1<<30, nil)
+	defer r.Release()
+	if r.Status != store.Found || len(r.Buffers) == 0 {
+		return false
+	}
+	var v message.View
+	if message.Parse(r.Buffers[0], &v) != nil {
+		return false
+	}
+	mem := physicalMemory()
+	if mem <= 0 {
+		return false
+	}
+	return st.CommitLogMaxOffset()-v.PhysicalOffset > mem*int64(st.Config().AccessMessageInMemoryMaxRatio)/100
+}
+
+// physicalMemory is the machine's RAM in bytes (Java's TOTAL_PHYSICAL_MEMORY_SIZE).
+var physicalMemory = sync.OnceValue(func() int64 {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil {
+		return 0
+	}
+	return int64(si.Totalram) * int64(si.Unit)
+})
 
 // queryConsumerOffset answers the committed offset; without one, a queue that still starts at
 // offset 0 with its first message in memory answers 0 (so a new group reads a young queue from

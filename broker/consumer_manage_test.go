@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketgo/rocketgo/message"
 	"github.com/rocketgo/rocketgo/remoting"
 	"github.com/rocketgo/rocketgo/remoting/protocol"
 )
@@ -150,6 +152,35 @@ func TestConsumerManageMissingFields(t *testing.T) {
 		r := tb.call(c.code, c.ext, nil)
 		if r.Code != protocol.SystemError || !strings.Contains(r.Remark, c.missing) {
 			t.Errorf("%s: code %d remark %q", protocol.RequestName(c.code), r.Code, r.Remark)
+		}
+	}
+}
+
+// TestQueryConsumerOffsetInDiskRule drives the young-queue rule through the real store: with
+// accessMessageInMemoryMaxRatio=0 every stored record counts as "on disk", so a group without
+// an offset on a queue holding messages gets QUERY_NOT_FOUND; an empty queue still answers 0.
+func TestQueryConsumerOffsetInDiskRule(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		ratio int
+		code  int32
+	}{{40, protocol.Success}, {0, protocol.QueryNotFound}} {
+		tb := startTestBroker(t, func(cfg *Config) { cfg.AccessMessageInMemoryMaxRatio = c.ratio })
+		host := netip.MustParseAddrPort("127.0.0.1:10911")
+		for i := 0; i < 3; i++ {
+			res := tb.B.store.PutMessage(&message.Msg{Topic: "DiskRule", QueueID: 0, BornTimestamp: time.Now().UnixMilli(),
+				BornHost: host, StoreHost: host, Body: []byte("hello")})
+			if !res.Status.Stored() {
+				t.Fatalf("put: %v", res.Status)
+			}
+		}
+		r := tb.call(protocol.QueryConsumerOffset, ext("consumerGroup", "NewGroup", "topic", "DiskRule", "queueId", "0"), nil)
+		if r.Code != c.code {
+			t.Fatalf("ratio %d: code %d %v %q", c.ratio, r.Code, r.ExtFields, r.Remark)
+		}
+		r = tb.call(protocol.QueryConsumerOffset, ext("consumerGroup", "NewGroup", "topic", "DiskRule", "queueId", "1"), nil)
+		if r.Code != protocol.Success || r.ExtFields.Value("offset") != "0" {
+			t.Fatalf("empty queue, ratio %d: %d %v", c.ratio, r.Code, r.ExtFields)
 		}
 	}
 }
