@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,7 @@ type results struct {
 
 type runOpts struct {
 	Duration, Warmup   time.Duration
+	Rounds             int
 	JavaWarmup         time.Duration
 	Queues, Body, Pull int
 	Serialize          string
@@ -50,7 +52,9 @@ type phase struct {
 	P50, P99, P999 time.Duration
 	CPU            time.Duration // broker CPU during the phase
 	CPUPerMsg      time.Duration
-	Err            string `json:",omitempty"`
+	RoundRates     []float64 // acked/s of each round, to show the spread
+	Err            string    `json:",omitempty"`
+	lat            []int64   // every latency, ns (pooled by mergePhases)
 }
 
 type pullResult struct {
@@ -120,7 +124,7 @@ func runAll(o *options, log io.Writer) (*results, error) {
 	} else {
 		defer os.RemoveAll(work)
 	}
-	res := &results{Machine: describeMachine(), Opts: runOpts{Duration: o.duration, Warmup: o.warmup, JavaWarmup: o.javaWarm,
+	res := &results{Machine: describeMachine(), Opts: runOpts{Duration: o.duration, Warmup: o.warmup, JavaWarmup: o.javaWarm, Rounds: max(1, o.rounds),
 		Queues: o.queues, Body: o.bodySize, Pull: o.pullBatch, Serialize: st.String()}}
 	fmt.Fprintf(log, "loadgen: building servers (load average %s)\n", res.Machine.LoadStart)
 	binDir, goBin, goWhy, err := build(o, work, log)
@@ -141,19 +145,13 @@ func runAll(o *options, log io.Writer) (*results, error) {
 		body[i] = byte('a' + i%26)
 	}
 
-	fmt.Fprintln(log, "loadgen: loopback ceiling (bare net echo)")
 	echo, err := startEcho()
 	if err != nil {
 		return nil, err
 	}
-	var uniq atomic.Int64
-	for _, shape := range [][2]int{{1, 1}, {4, 32}} {
-		res.Loopback = append(res.Loopback, sendPhase(echo.Addr(), nil, shape[0], shape[1], o.duration, func(i int) workload {
-			return echoWorkload{newSendWorkload(benchTopic, o.queues, i, body, st, &uniq, "7F00000100002A9F00000000")}
-		}))
-	}
-	echo.Close()
+	defer echo.Close()
 
+	// Start every server first, so that the measured phases can alternate between them.
 	var kinds []serverKind
 	if o.ours {
 		kinds = append(kinds, ourKind(binDir))
@@ -161,64 +159,150 @@ func runAll(o *options, log io.Writer) (*results, error) {
 	if javaHome != "" {
 		kinds = append(kinds, javaKind(javaHome, filepath.Join(work, "java-logs")))
 	}
+	var live []*running
+	defer func() {
+		for _, r := range live {
+			r.tr.PeakAnon = r.t.br.peak()
+			r.tr.Shutdown = r.t.stop()
+		}
+	}()
 	for i, k := range kinds {
 		starts, warm := o.starts, o.warmup
 		if k.java {
 			starts = 1 // a Java start takes seconds; one is enough to compare
 			warm = o.javaWarm
 		}
-		fmt.Fprintf(log, "loadgen: %s (load average %s)\n", k.name, loadAvg())
-		tr := runTarget(o, k, filepath.Join(work, "t"+strconv.Itoa(i)), starts, warm, body, st, goBin, log)
+		fmt.Fprintf(log, "loadgen: starting %s (load average %s)\n", k.name, loadAvg())
+		tr := &targetResult{Name: k.name, Warmup: warm}
 		res.Targets = append(res.Targets, tr)
-		if tr.Err != "" {
+		t, err := startTarget(k, filepath.Join(work, "t"+strconv.Itoa(i)), starts)
+		if err != nil {
+			tr.Err = err.Error()
 			fmt.Fprintf(log, "loadgen: %s: %s\n", k.name, tr.Err)
+			continue
+		}
+		r := &running{t: t, tr: tr}
+		live = append(live, r)
+		tr.Startups = t.startups
+		tr.Startup = t.startupMedian()
+		tr.IdleAnon, _ = rssAnon(t.br.pid())
+		fmt.Fprintf(log, "loadgen:   listening %v after exec (median of %d), RssAnon %s\n",
+			tr.Startup.Round(time.Millisecond), len(t.startups), mb(tr.IdleAnon))
+		if err := t.createTopic(benchTopic, o.queues); err != nil {
+			tr.Err = err.Error()
+			live = live[:len(live)-1]
+			tr.PeakAnon, tr.Shutdown = t.br.peak(), t.stop()
+			continue
+		}
+		var uniq atomic.Int64
+		uniqBase := fmt.Sprintf("7F000001%08X%08X", os.Getpid()&0xFFFFFFFF, i)
+		r.mk = func(j int) workload { return newSendWorkload(benchTopic, o.queues, j, body, st, &uniq, uniqBase) }
+	}
+	// Warm-ups after every start, so a JIT warm-up is not cooled down by the other's start.
+	for _, r := range live {
+		if r.tr.Warmup > 0 {
+			w := sendPhase(r.t.brokerAddr, nil, 4, 32, r.tr.Warmup, r.mk)
+			fmt.Fprintf(log, "loadgen: %s warm-up: %.0f msgs/s over %v\n", r.tr.Name, w.Rate, r.tr.Warmup)
+		}
+	}
+
+	// The measured send phases: rounds of (shape × {echo, servers...}), the servers' order
+	// reversed every other round, so load that comes and goes on a shared machine falls on
+	// all of them alike. Each figure pools all rounds.
+	var echoUniq atomic.Int64
+	echoMk := func(i int) workload {
+		return echoWorkload{newSendWorkload(benchTopic, o.queues, i, body, st, &echoUniq, "7F00000100002A9F00000000")}
+	}
+	shapes := [][2]int{{1, 1}, {4, 32}}
+	echoParts := make([][]phase, len(shapes))
+	parts := make([][][]phase, len(live))
+	for i := range parts {
+		parts[i] = make([][]phase, len(shapes))
+	}
+	rounds := max(1, o.rounds)
+	for round := range rounds {
+		for si, sh := range shapes {
+			p := sendPhase(echo.Addr(), nil, sh[0], sh[1], o.duration, echoMk)
+			echoParts[si] = append(echoParts[si], p)
+			fmt.Fprintf(log, "loadgen: round %d %s loopback echo: %.0f/s p99 %v\n", round+1, p.Name, p.Rate, p.P99)
+			for k := range live {
+				idx := k
+				if round%2 == 1 {
+					idx = len(live) - 1 - k
+				}
+				r := live[idx]
+				p := sendPhase(r.t.brokerAddr, r.t.br, sh[0], sh[1], o.duration, r.mk)
+				parts[idx][si] = append(parts[idx][si], p)
+				fmt.Fprintf(log, "loadgen: round %d %s %s: %.0f acked/s p99 %v cpu/msg %v %s (load %s)\n",
+					round+1, p.Name, r.tr.Name, p.Rate, p.P99, p.CPUPerMsg, p.Err, loadAvg())
+			}
+		}
+	}
+	for si := range shapes {
+		res.Loopback = append(res.Loopback, mergePhases(echoParts[si]))
+		for k, r := range live {
+			r.tr.Phases = append(r.tr.Phases, mergePhases(parts[k][si]))
+		}
+	}
+
+	for _, r := range live {
+		r.tr.Pull = pullPhase(r.t, o, st)
+		fmt.Fprintf(log, "loadgen: %s pull: %d/%d msgs at %.0f msgs/s %s\n", r.tr.Name, r.tr.Pull.Pulled,
+			r.tr.Pull.Expected, r.tr.Pull.Rate, r.tr.Pull.Err)
+	}
+	if goBin != "" {
+		for _, r := range live {
+			r.tr.GoClient = goClientPhase(r.t, goBin, o.goDur, r.t.work)
+			fmt.Fprintf(log, "loadgen: %s Go client: %.0f msgs/s p99 %v %s\n", r.tr.Name, r.tr.GoClient.Rate,
+				r.tr.GoClient.P99, r.tr.GoClient.Err)
 		}
 	}
 	res.Machine.LoadEnd = loadAvg()
 	return res, nil
 }
 
-// runTarget starts one flavour of servers and puts it through the whole load.
-func runTarget(o *options, k serverKind, work string, starts int, warm time.Duration, body []byte, st remoting.SerializeType,
-	goBin string, log io.Writer) *targetResult {
-	tr := &targetResult{Name: k.name}
-	t, err := startTarget(k, work, starts)
-	if err != nil {
-		tr.Err = err.Error()
-		return tr
+// running is a started target and the results it collects.
+type running struct {
+	t  *target
+	tr *targetResult
+	mk func(int) workload
+}
+
+// mergePhases pools the rounds of one shape: total acked over total time, CPU over all
+// messages, percentiles over every latency.
+func mergePhases(ps []phase) phase {
+	if len(ps) == 0 {
+		return phase{}
 	}
-	defer func() {
-		tr.PeakAnon = t.br.peak()
-		tr.Shutdown = t.stop()
-	}()
-	tr.Startups = t.startups
-	tr.Startup = t.startupMedian()
-	tr.IdleAnon, _ = rssAnon(t.br.pid())
-	fmt.Fprintf(log, "loadgen:   started in %v (median of %d)\n", tr.Startup.Round(time.Millisecond), len(t.startups))
-	if err := t.createTopic(benchTopic, o.queues); err != nil {
-		tr.Err = err.Error()
-		return tr
+	m := phase{Name: ps[0].Name, Conns: ps[0].Conns, Window: ps[0].Window, Codes: map[int32]int64{}}
+	var lat []int64
+	var errs []string
+	for _, p := range ps {
+		m.Elapsed += p.Elapsed
+		m.Acked += p.Acked
+		m.Failed += p.Failed
+		m.Lost += p.Lost
+		m.CPU += p.CPU
+		for c, n := range p.Codes {
+			m.Codes[c] += n
+		}
+		lat = append(lat, p.lat...)
+		m.RoundRates = append(m.RoundRates, p.Rate)
+		if p.Err != "" {
+			errs = append(errs, p.Err)
+		}
 	}
-	var uniq atomic.Int64
-	uniqBase := fmt.Sprintf("7F000001%08X%08X", os.Getpid(), time.Now().Unix())
-	mk := func(i int) workload { return newSendWorkload(benchTopic, o.queues, i, body, st, &uniq, uniqBase) }
-	tr.Warmup = warm
-	if warm > 0 {
-		w := sendPhase(t.brokerAddr, nil, 4, 32, warm, mk)
-		fmt.Fprintf(log, "loadgen:   warm-up %.0f msgs/s\n", w.Rate)
+	if m.Elapsed > 0 {
+		m.Rate = float64(m.Acked) / m.Elapsed.Seconds()
 	}
-	for _, shape := range [][2]int{{1, 1}, {4, 32}} {
-		ph := sendPhase(t.brokerAddr, t.br, shape[0], shape[1], o.duration, mk)
-		fmt.Fprintf(log, "loadgen:   %s: %.0f acked/s p99 %v cpu/msg %v %s\n", ph.Name, ph.Rate, ph.P99, ph.CPUPerMsg, ph.Err)
-		tr.Phases = append(tr.Phases, ph)
+	if m.Acked > 0 {
+		m.CPUPerMsg = m.CPU / time.Duration(m.Acked)
 	}
-	tr.Pull = pullPhase(t, o, st)
-	fmt.Fprintf(log, "loadgen:   pull: %d/%d msgs at %.0f msgs/s %s\n", tr.Pull.Pulled, tr.Pull.Expected, tr.Pull.Rate, tr.Pull.Err)
-	if goBin != "" {
-		tr.GoClient = goClientPhase(t, goBin, o.goDur, work)
-		fmt.Fprintf(log, "loadgen:   Go client: %.0f msgs/s p99 %v %s\n", tr.GoClient.Rate, tr.GoClient.P99, tr.GoClient.Err)
+	m.P50, m.P99, m.P999 = percentiles(lat)
+	if len(errs) > 0 {
+		m.Err = strings.Join(errs, "; ")
 	}
-	return tr
+	return m
 }
 
 // sendPhase runs conns pipes of window requests for d against addr; br, when set, is the
@@ -247,6 +331,7 @@ func sendPhase(addr string, br *proc, conns, window int, d time.Duration, mk fun
 	ph.Lost = st.lost
 	ph.Codes = st.codes
 	ph.Rate = float64(st.msgs) / ph.Elapsed.Seconds()
+	ph.lat = st.lat
 	ph.P50, ph.P99, ph.P999 = percentiles(st.lat)
 	if st.msgs > 0 {
 		ph.CPUPerMsg = ph.CPU / time.Duration(st.msgs)

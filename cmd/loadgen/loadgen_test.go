@@ -326,7 +326,7 @@ func TestEndToEndOurs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the servers")
 	}
-	o := &options{duration: 300 * time.Millisecond, warmup: 200 * time.Millisecond, queues: 4, bodySize: 512,
+	o := &options{duration: 300 * time.Millisecond, warmup: 200 * time.Millisecond, rounds: 2, queues: 4, bodySize: 512,
 		pullBatch: 16, starts: 2, java: "off", goClient: false, serialize: "ROCKETMQ", ours: true}
 	res, err := runAll(o, io.Discard)
 	if err != nil {
@@ -344,7 +344,7 @@ func TestEndToEndOurs(t *testing.T) {
 	}
 	for _, name := range []string{"1x1", "4x32"} {
 		p := tr.phase(name)
-		if p == nil || p.Err != "" || p.Acked == 0 || p.Failed != 0 || p.Lost != 0 || p.P99 <= 0 || p.P50 > p.P99 || p.P99 > p.P999 {
+		if p == nil || p.Err != "" || len(p.RoundRates) != 2 || p.Acked == 0 || p.Failed != 0 || p.Lost != 0 || p.P99 <= 0 || p.P50 > p.P99 || p.P99 > p.P999 {
 			t.Fatalf("%s: %+v", name, p)
 		}
 	}

@@ -224,18 +224,22 @@ func renderEndToEnd(r *results) string {
 		"absolute figures are noisy; the ratios compare servers measured minutes apart in the same run.\n\n", m.LoadStart, m.LoadEnd)
 	o := r.Opts
 	w("Method: the servers run as child processes (NameServer and broker separately, store in a fresh temp "+
-		"directory, ASYNC_FLUSH, brokerIP1=127.0.0.1); the Java ones are the stock 4.9.8 wrappers (256 MB "+
-		"NameServer heap, 512 MB broker heap, G1). The load generator speaks raw remoting (%s headers, no client "+
-		"library): %d B bodies with SEND_MESSAGE_V2 (UNIQ_KEY, WAIT, TAGS properties as a producer sets them) "+
-		"round-robin over %d queues, closed loop with a fixed number of requests in flight per connection; "+
-		"an unmeasured 4×32 warm-up (%v for rocketgo, %v for Java, whose JIT compiles the hot paths under load "+
-		"first), then %v per shape. Then every stored message is pulled back with "+
-		"PULL_MESSAGE (maxMsgNums %d, one pull in flight per queue, 4 connections) and each record is parsed and "+
-		"checked. Broker CPU is utime+stime of the broker process from /proc/<pid>/stat over the phase, divided by "+
-		"the messages acked; memory is RssAnon from /proc/<pid>/status sampled every 50 ms (mapped store files "+
-		"do not count). Start-up is exec to the first accepted TCP connection on an empty store. The loopback "+
-		"ceiling is a bare `net` echo server (in the load generator's process) returning the same frames.\n\n",
-		o.Serialize, o.Body, o.Queues, o.Warmup, o.JavaWarmup, o.Duration, o.Pull)
+		"directory, ASYNC_FLUSH, brokerIP1=127.0.0.1), all of them started before the first measurement; the Java "+
+		"ones are the stock 4.9.8 wrappers (256 MB NameServer heap, 512 MB broker heap, G1). The load generator "+
+		"speaks raw remoting (%s headers, no client library): %d B bodies with SEND_MESSAGE_V2 (UNIQ_KEY, WAIT, TAGS "+
+		"properties as a producer sets them) round-robin over %d queues, closed loop with a fixed number of "+
+		"requests in flight per connection. Each broker first gets an unmeasured 4×32 warm-up (%v for rocketgo, "+
+		"%v for Java, whose JIT compiles the hot paths under load). Then %d rounds: in each, for each shape, "+
+		"%v against the loopback echo and %v against each broker, the brokers' order reversed every other round, "+
+		"so load that comes and goes on a shared machine falls on all of them alike; a figure pools its rounds "+
+		"(total acked / total time, percentiles over every latency; the per-round rates are listed). Then every "+
+		"stored message is pulled back with PULL_MESSAGE (maxMsgNums %d, one pull in flight per queue, 4 "+
+		"connections) and each record is parsed and checked. Broker CPU is utime+stime of the broker process "+
+		"from /proc/<pid>/stat over the phase, divided by the messages acked; memory is RssAnon from "+
+		"/proc/<pid>/status sampled every 50 ms (mapped store files do not count). Start-up is exec to the first "+
+		"accepted TCP connection on an empty store. The loopback ceiling is a bare `net` echo server (in the "+
+		"load generator's process) returning the same frames.\n\n",
+		o.Serialize, o.Body, o.Queues, o.Warmup, o.JavaWarmup, o.Rounds, o.Duration, o.Duration, o.Pull)
 
 	ours, java := r.target("rocketgo"), r.target("Java 4.9.8")
 	if r.JavaWhy != "" {
@@ -248,27 +252,27 @@ func renderEndToEnd(r *results) string {
 	}
 
 	w("### Sends (1 KiB, acked)\n\n")
-	w("| shape | server | acked sends/s | p50 | p99 | p99.9 | broker CPU/msg | not acked |\n")
-	w("|---|---|---:|---:|---:|---:|---:|---|\n")
+	w("| shape | server | acked sends/s | p50 | p99 | p99.9 | broker CPU/msg | not acked | acked/s per round |\n")
+	w("|---|---|---:|---:|---:|---:|---:|---|---|\n")
 	for i, shape := range []string{"1x1", "4x32"} {
 		label := strings.Replace(shape, "x", "×", 1)
 		if i < len(r.Loopback) {
 			p := r.Loopback[i]
-			w("| %s | loopback echo (ceiling) | %s | %s | %s | %s | – | %s |\n", label, rate(p.Rate), dur(p.P50), dur(p.P99), dur(p.P999), failures(&p))
+			w("| %s | loopback echo (ceiling) | %s | %s | %s | %s | – | %s | %s |\n", label, rate(p.Rate), dur(p.P50), dur(p.P99), dur(p.P999), failures(&p), rounds(p.RoundRates))
 		}
 		for _, t := range r.Targets {
 			if p := t.phase(shape); p != nil {
-				w("| %s | %s | %s | %s | %s | %s | %s | %s |\n", label, t.Name, rate(p.Rate), dur(p.P50), dur(p.P99), dur(p.P999), dur(p.CPUPerMsg), failures(p))
+				w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label, t.Name, rate(p.Rate), dur(p.P50), dur(p.P99), dur(p.P999), dur(p.CPUPerMsg), failures(p), rounds(p.RoundRates))
 			}
 		}
 		if ours != nil && java != nil && ours.phase(shape) != nil && java.phase(shape) != nil {
 			a, j := ours.phase(shape), java.phase(shape)
-			w("| %s | **rocketgo / Java** | **%s** | %s | **%s** | %s | **%s** | |\n", label, ratio(a.Rate, j.Rate),
+			w("| %s | **rocketgo / Java** | **%s** | %s | **%s** | %s | **%s** | | |\n", label, ratio(a.Rate, j.Rate),
 				ratio(float64(a.P50), float64(j.P50)), ratio(float64(a.P99), float64(j.P99)),
 				ratio(float64(a.P999), float64(j.P999)), ratio(float64(a.CPUPerMsg), float64(j.CPUPerMsg)))
 		}
 		if ours != nil && i < len(r.Loopback) && ours.phase(shape) != nil {
-			w("| %s | rocketgo / loopback | %s | | | | | |\n", label, ratio(ours.phase(shape).Rate, r.Loopback[i].Rate))
+			w("| %s | rocketgo / loopback | %s | | | | | | |\n", label, ratio(ours.phase(shape).Rate, r.Loopback[i].Rate))
 		}
 	}
 	w("\n### Pull, memory, start-up\n\n")
@@ -348,6 +352,14 @@ func renderEndToEnd(r *results) string {
 	w("\n### Goals (issue 5)\n\n")
 	b.WriteString(goalsTable(r))
 	return b.String()
+}
+
+func rounds(rs []float64) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = rate(r)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func failures(p *phase) string {

@@ -16,6 +16,7 @@ import (
 // target is a NameServer+Broker pair under test, each a child process.
 type target struct {
 	name       string
+	work       string // its stores, configs and logs
 	ns, br     *proc
 	nsAddr     string
 	brokerAddr string
@@ -66,7 +67,7 @@ func startTarget(k serverKind, work string, starts int) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &target{name: k.name, nsAddr: "127.0.0.1:" + strconv.Itoa(nsPort)}
+	t := &target{name: k.name, work: work, nsAddr: "127.0.0.1:" + strconv.Itoa(nsPort)}
 	nsConf := filepath.Join(work, "namesrv.properties")
 	if err := writeProps(nsConf, [][2]string{
 		{"listenPort", strconv.Itoa(nsPort)},
