@@ -92,8 +92,9 @@ type Server struct {
 	events   chan connEvent
 	eventsWG sync.WaitGroup
 
-	lastBusyLog atomic.Int64
-	queued      atomic.Int64 // requests handed to the pool and not yet started
+	lastBusyLog    atomic.Int64 // unix second of the last "pool full" line
+	lastUnknownLog atomic.Int64 // unix second of the last "code not supported" line
+	queued         atomic.Int64 // requests handed to the pool and not yet started
 }
 
 // task is work for the pool: the pooled requests one read brought from one connection (at
@@ -416,7 +417,10 @@ func (s *Server) handle(c *serverConn, cmd *Command) {
 	}
 	rt, ok := s.lookup(cmd.Code)
 	if !ok {
-		s.log.WithFields(logrus.Fields{"remote": c.remote, "code": cmd.Code}).Warn("request code not supported")
+		// Logged at most once a second: the loop must not spend its time writing logs.
+		if now := time.Now().Unix(); s.lastUnknownLog.Swap(now) != now {
+			s.log.WithFields(logrus.Fields{"remote": c.remote, "code": cmd.Code}).Warn("request code not supported")
+		}
 		// Java answers this even for oneway requests.
 		c.queueLocal(s.busyOr(cmd, CodeRequestCodeNotSupported, notSupportedRemark(cmd.Code)))
 		return
