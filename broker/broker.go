@@ -141,7 +141,7 @@ func (b *Broker) Start() (err error) {
 	if err := b.loadMetadata(); err != nil {
 		return err
 	}
-	st, err := store.Open(b.cfg.Config)
+	st, err := store.Open(b.cfg.Config, store.WithDefaultIndex())
 	if err != nil {
 		return fmt.Errorf("broker: open store %s: %w", b.cfg.StorePathRootDir, err)
 	}
