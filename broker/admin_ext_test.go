@@ -98,7 +98,14 @@ func TestAdminBrokerConfig(t *testing.T) {
 			t.Errorf("%q: remark %q lacks %q", c.body, resp.Remark, c.want)
 		}
 	}
-	if db.b.cfg.BrokerPermission != 6 || db.b.cfg.FlushConsumerOffsetInterval == 1234 {
+	// The test reads the live config under the lock the processor writes it under (the race
+	// detector cannot see the TCP round trip as synchronisation).
+	cfgNow := func() Config {
+		db.b.adm.cfgMu.Lock()
+		defer db.b.adm.cfgMu.Unlock()
+		return *db.b.cfg
+	}
+	if c := cfgNow(); c.BrokerPermission != 6 || c.FlushConsumerOffsetInterval == 1234 {
 		t.Fatal("a refused update was applied")
 	}
 	if _, err := os.Stat(cfgFile); err == nil {
@@ -106,7 +113,7 @@ func TestAdminBrokerConfig(t *testing.T) {
 	}
 
 	mustCode(t, db.invoke(adminReq(protocol.UpdateBrokerConfig, []byte("brokerPermission=4\n"))), protocol.Success)
-	if db.b.cfg.BrokerPermission != 4 {
+	if cfgNow().BrokerPermission != 4 {
 		t.Fatal("brokerPermission not applied live")
 	}
 	data, err := os.ReadFile(cfgFile)
@@ -114,7 +121,9 @@ func TestAdminBrokerConfig(t *testing.T) {
 		t.Fatalf("config file not rewritten: %v %q", err, data)
 	}
 	// Live: the next registration announces every topic read-only.
+	db.b.adm.cfgMu.Lock()
 	table, _ := db.b.topicTableForRegistration()
+	db.b.adm.cfgMu.Unlock()
 	if tc := table["TBW102"]; tc == nil || tc.Perm != 4 {
 		t.Fatalf("registration table after brokerPermission=4: %+v", tc)
 	}
