@@ -134,7 +134,7 @@ func TestRollover(t *testing.T) {
 		if len(files) < 10 {
 			t.Fatalf("only %d commitlog files", len(files))
 		}
-		for _, f := range files[:len(files)-1] {
+		for _, f := range files[:lastWithData(t, cfg.CommitLogDir())] {
 			checkEndsWithBlank(t, filepath.Join(cfg.CommitLogDir(), f.Name()))
 		}
 		cqFiles, _ := os.ReadDir(filepath.Join(cfg.ConsumeQueueDir(), "R", "0"))
@@ -147,6 +147,24 @@ func TestRollover(t *testing.T) {
 	s = mustOpen(t, cfg)
 	defer s.Close()
 	verify(s)
+}
+
+// lastWithData is the index of the last commitlog file that holds a record; files after it
+// (a pre-allocated next segment) must be all zeros.
+func lastWithData(t *testing.T, dir string) int {
+	t.Helper()
+	files, _ := os.ReadDir(dir)
+	last := -1
+	for i, f := range files {
+		b, _ := os.ReadFile(filepath.Join(dir, f.Name()))
+		if !isZero(b) {
+			if last != i-1 {
+				t.Fatalf("%s holds data after an empty file", f.Name())
+			}
+			last = i
+		}
+	}
+	return last
 }
 
 // checkEndsWithBlank walks a commitlog file with nothing but the layout (not the store's code).
@@ -252,6 +270,7 @@ func TestDiskFullOnCreate(t *testing.T) {
 	cfg.MappedFileSizeCommitLog = 4096
 	s := mustOpen(t, cfg)
 	defer s.Close()
+	s.cl.q.onCreate = nil // no pre-allocated next file: the roll itself must hit the full disk
 	var acked int
 	for s.CommitLogMaxOffset() < 3000 {
 		if r := s.PutMessage(newMsg("D", 0, strings.Repeat("x", 200))); r.Status != PutOK {
@@ -259,8 +278,8 @@ func TestDiskFullOnCreate(t *testing.T) {
 		}
 		acked++
 	}
-	real := allocate
-	allocate = func(f *os.File, size int64) error { return syscall.ENOSPC }
+	full := func(f *os.File, size int64) error { return syscall.ENOSPC }
+	allocateHook.Store(&full)
 	var failed PutResult
 	for i := 0; i < 10; i++ {
 		r := s.PutMessage(newMsg("D", 0, strings.Repeat("x", 200)))
@@ -271,7 +290,7 @@ func TestDiskFullOnCreate(t *testing.T) {
 		failed = r
 		break
 	}
-	allocate = real
+	allocateHook.Store(nil)
 	if failed.Status != CreateMappedFileFailed || !errors.Is(failed.Err, syscall.ENOSPC) {
 		t.Fatalf("want CREATE_MAPEDFILE_FAILED with ENOSPC, got %v %v", failed.Status, failed.Err)
 	}
@@ -284,6 +303,37 @@ func TestDiskFullOnCreate(t *testing.T) {
 	defer g.Release()
 	if int(g.MsgCount) != acked+1 {
 		t.Fatalf("read %d want %d", g.MsgCount, acked+1)
+	}
+}
+
+// TestNextCommitLogFilePreallocated: creating a segment allocates the next one in the
+// background, and the roll then uses it.
+func TestNextCommitLogFilePreallocated(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MappedFileSizeCommitLog = 4096
+	s := mustOpen(t, cfg)
+	defer s.Close()
+	s.PutMessage(newMsg("P", 0, "x"))
+	next := filepath.Join(cfg.CommitLogDir(), fileName(4096))
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if st, err := os.Stat(next); err == nil && st.Size() == 4096 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("next file not pre-allocated")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for s.CommitLogMaxOffset() < 5000 {
+		if r := s.PutMessage(newMsg("P", 0, strings.Repeat("x", 500))); r.Status != PutOK {
+			t.Fatal(r.Status)
+		}
+	}
+	g := s.GetMessage("g", "P", 0, 0, 32, 0, nil)
+	defer g.Release()
+	if g.MsgCount < 9 {
+		t.Fatal(g.MsgCount)
 	}
 }
 

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -403,5 +402,3 @@ func waitStore(m *message.Msg) bool {
 	v, ok := message.PropertyValue(m.Properties, message.PropertyWaitStoreMsgOK)
 	return !(ok && strings.EqualFold(string(v), "false"))
 }
-
-func describeOffset(file string, off int64) string { return fmt.Sprintf("%s@%d", file, off) }

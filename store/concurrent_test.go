@@ -63,7 +63,10 @@ func TestConcurrentPutGetClean(t *testing.T) {
 						}
 						reads.Add(1)
 					}
-				case OffsetTooSmall, OffsetOverflowOne, NoMatchedLogicQueue, MessageWasRemoving, OffsetFoundNull:
+				// OFFSET_OVERFLOW_BADLY happens as in Java: retention moved the min offset between
+				// the range check and the unit lookup (OFFSET_FOUND_NULL), whose next offset, the
+				// start of the next consume-queue file, can lie past the end.
+				case OffsetTooSmall, OffsetOverflowOne, NoMatchedLogicQueue, NoMessageInQueue, MessageWasRemoving, OffsetFoundNull, OffsetOverflowBadly:
 				default:
 					t.Errorf("q%d offset %d: %v", q, off, g.Status)
 				}

@@ -29,15 +29,20 @@ func fileName(offset int64) string {
 
 // allocate reserves the blocks of a new file so that writes through the mapping cannot hit
 // ENOSPC later: a full disk on an mmap store shows up as SIGBUS on some random store, which Go
-// cannot turn into an error. Failing here turns it into CREATE_MAPEDFILE_FAILED. A test replaces
-// it to simulate a full disk.
-var allocate = func(f *os.File, size int64) error {
+// cannot turn into an error. Failing here turns it into CREATE_MAPEDFILE_FAILED. Tests set
+// allocateHook to simulate a full disk.
+func allocate(f *os.File, size int64) error {
+	if h := allocateHook.Load(); h != nil {
+		return (*h)(f, size)
+	}
 	err := syscall.Fallocate(int(f.Fd()), 0, 0, size)
 	if errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.ENOSYS) {
 		return f.Truncate(size)
 	}
 	return err
 }
+
+var allocateHook atomic.Pointer[func(f *os.File, size int64) error]
 
 // fdatasync is a seam for tests that need a slow disk; syncCount counts calls (group commit
 // tests check that appenders share them).
@@ -186,6 +191,9 @@ type mappedFileQueue struct {
 	files    []*MappedFile
 	// flushedWhere is the absolute offset up to which data is durable.
 	flushedWhere atomic.Int64
+	// onCreate, if set, is told the start of each new segment (the commitlog uses it to
+	// allocate the following one in the background, as Java's AllocateMappedFileService).
+	onCreate func(from int64)
 }
 
 func newMappedFileQueue(dir string, fileSize int) *mappedFileQueue {
@@ -288,7 +296,28 @@ func (q *mappedFileQueue) create(from int64) (*MappedFile, error) {
 	q.mu.Lock()
 	q.files = append(q.files, mf)
 	q.mu.Unlock()
+	if q.onCreate != nil {
+		q.onCreate(from)
+	}
 	return mf, nil
+}
+
+// preallocate creates and allocates the segment file starting at from without mapping it, so
+// that the append that needs it later does not wait for the allocation under its lock. A file
+// that already exists is left alone; failures are only logged (the append will try again and
+// report them).
+func (q *mappedFileQueue) preallocate(from int64) {
+	path := filepath.Join(q.dir, fileName(from))
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if err := allocate(f, int64(q.fileSize)); err != nil {
+		logrus.WithError(err).WithField("file", path).Warn("store: pre-allocating the next commitlog file failed")
+		f.Close()
+		os.Remove(path)
+	}
 }
 
 // lastWritable returns the segment to append to, creating the next one when the last is full

@@ -93,6 +93,17 @@ func Open(cfg Config, opts ...Option) (*Store, error) {
 		o(s)
 	}
 	s.cl.q = newMappedFileQueue(cfg.CommitLogDir(), cfg.MappedFileSizeCommitLog)
+	s.cl.q.onCreate = func(from int64) {
+		if s.stopped.Load() {
+			return
+		}
+		next := from + int64(cfg.MappedFileSizeCommitLog)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.cl.q.preallocate(next)
+		}()
+	}
 	s.cl.queues = make(map[queueKey]*queueState)
 	s.gc.init()
 	var si syscall.Sysinfo_t
