@@ -329,6 +329,10 @@ func TestAdminConsumerAndProducer(t *testing.T) {
 	if !strings.Contains(string(resp.Body), `"statsMinute":{"avgpt":3.0,"sum":3,`) {
 		t.Fatalf("315 body %s", resp.Body)
 	}
+	resp = db.invoke(adminReq(protocol.ViewBrokerStatsData, nil, "statsName", "TOPIC_PUT_NUMS", "statsKey", "CT"))
+	if !strings.Contains(string(resp.Body), `"statsDay":{"avgpt":1.0,"sum":5,`) {
+		t.Fatalf("315 TOPIC_PUT_NUMS body %s", resp.Body)
+	}
 	resp = db.invoke(adminReq(protocol.ViewBrokerStatsData, nil, "statsName", "TOPIC_PUT_NUMS", "statsKey", "none"))
 	mustCode(t, resp, protocol.SystemError)
 	if resp.Remark != "The stats <TOPIC_PUT_NUMS> <none> not exist" {

@@ -500,6 +500,7 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 			"remote": ch.RemoteAddr()}).Warn("send not stored")
 		return d.fail(resp, code, remark)
 	}
+	d.b.adm.stats.OnPut(m.Topic, 1, res.WroteBytes)
 	rh := protocol.SendMessageResponseHeader{
 		MsgID:       res.MsgID(),
 		QueueID:     queueID,
@@ -614,6 +615,7 @@ func (d *dataPlane) sendBatch(ch remoting.Channel, req, resp *remoting.Command, 
 			"remote": ch.RemoteAddr()}).Warn("batch send not stored")
 		return d.fail(resp, code, remark)
 	}
+	d.b.adm.stats.OnPut(h.Topic, res.MsgNum, res.WroteBytes)
 	rh := protocol.SendMessageResponseHeader{
 		MsgID:       res.MsgID(),
 		QueueID:     queueID,
