@@ -122,3 +122,37 @@ func TestTornTailZeroed(t *testing.T) {
 		t.Fatal("torn bytes not zeroed")
 	}
 }
+
+// TestOpenRefusesBadLayout: a segment of the wrong size or a gap between segments is a clear
+// start-up error, and the failed Open leaves the directory unlocked.
+func TestOpenRefusesBadLayout(t *testing.T) {
+	cases := []struct {
+		name   string
+		damage func(cfg Config)
+		want   string
+	}{
+		{"oversized segment", func(cfg Config) {
+			os.WriteFile(filepath.Join(cfg.CommitLogDir(), fileName(0)), make([]byte, cfg.MappedFileSizeCommitLog+1), 0o644)
+		}, "configured segment size"},
+		{"gap", func(cfg Config) {
+			os.WriteFile(filepath.Join(cfg.CommitLogDir(), fileName(int64(3*cfg.MappedFileSizeCommitLog))), nil, 0o644)
+		}, "does not follow"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			s := mustOpen(t, cfg)
+			s.PutMessage(newMsg("X", 0, "x"))
+			s.Close()
+			c.damage(cfg)
+			if _, err := Open(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error containing %q", err, c.want)
+			}
+			// Not left locked: repairing the damage lets it open.
+			os.Remove(filepath.Join(cfg.CommitLogDir(), fileName(int64(3*cfg.MappedFileSizeCommitLog))))
+			os.Truncate(filepath.Join(cfg.CommitLogDir(), fileName(0)), int64(cfg.MappedFileSizeCommitLog))
+			s = mustOpen(t, cfg)
+			s.Close()
+		})
+	}
+}

@@ -115,16 +115,22 @@ func Open(cfg Config, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.lock = lk
-	if err := s.load(); err != nil {
+	fail := func(err error) (*Store, error) {
+		s.stopped.Store(true)
+		s.wg.Wait() // a pre-allocation started by recovery
 		s.closeFiles()
+		if s.cp != nil {
+			s.cp.f.Close()
+		}
 		lk.unlock()
 		return nil, err
 	}
+	if err := s.load(); err != nil {
+		return fail(err)
+	}
 	f, err := os.OpenFile(cfg.AbortPath(), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		s.closeFiles()
-		lk.unlock()
-		return nil, err
+		return fail(err)
 	}
 	f.Close()
 	if cfg.FlushDiskType == SyncFlush {
