@@ -2,7 +2,8 @@ package message
 
 // JavaHash is Java's String.hashCode of the UTF-8 string s: h = 31*h + c over its UTF-16 code
 // units, so a character outside the BMP counts as its two surrogates. Invalid UTF-8 counts as
-// one U+FFFD per bad byte, as Java's decoder replaces it. It allocates nothing.
+// one U+FFFD per rejected byte; Java folds a truncated multi-byte sequence into a single U+FFFD,
+// so hashes of such (never legitimately produced) strings can differ. It allocates nothing.
 func JavaHash[T ~string | ~[]byte](s T) int32 {
 	var h int32
 	for i := 0; i < len(s); {
