@@ -303,7 +303,11 @@ func TestServerOnewayGetsNoAnswer(t *testing.T) {
 		ow.MarkOneway()
 		nc.Write(frameOf(t, ow))
 	}
-	time.Sleep(50 * time.Millisecond) // the oneway requests are processed before the next
+	// Let the oneway requests be processed before the next one.
+	for deadline := time.Now().Add(3 * time.Second); ran.Load() < 1 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // and give a wrong answer time to arrive first
 	nc.Write(frameOf(t, request(codeEcho, 2, SerializeJSON)))
 	if r := readCmd(t, nc); r.Opaque != 2 {
 		t.Fatalf("first answer is for opaque %d, want 2 (oneway answered?)", r.Opaque)
@@ -358,7 +362,7 @@ func (rejecting) RejectRequest() bool { return true }
 func TestServerBusy(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 10)
-	_, addr := startServer(t, ServerConfig{Workers: 1, QueueLimit: 1}, func(s *Server) {
+	srv, addr := startServer(t, ServerConfig{Workers: 1, QueueLimit: 1}, func(s *Server) {
 		s.Register(codeBlock, ProcessorFunc(func(ch Channel, req *Command) *Command {
 			started <- struct{}{}
 			<-release
@@ -370,7 +374,12 @@ func TestServerBusy(t *testing.T) {
 	nc.Write(frameOf(t, request(codeBlock, 1, SerializeJSON)))
 	<-started // the only worker is now busy
 	nc.Write(frameOf(t, request(codeBlock, 2, SerializeJSON)))
-	time.Sleep(20 * time.Millisecond) // 2 sits in the queue
+	for deadline := time.Now().Add(3 * time.Second); srv.queued.Load() < 1; { // 2 sits in the queue
+		if time.Now().After(deadline) {
+			t.Fatal("request 2 never queued")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 	ow := request(codeBlock, 3, SerializeJSON)
 	ow.MarkOneway() // overload: Java writes nothing for oneway requests
 	nc.Write(append(frameOf(t, ow), frameOf(t, request(codeBlock, 4, SerializeRocketMQ))...))
@@ -439,8 +448,10 @@ func (r *recorder) wait(t testing.TB, n int) []string {
 }
 
 func TestServerIdleClose(t *testing.T) {
+	// Generous timings: the test must hold on a loaded 2-core machine.
+	const idle = 500 * time.Millisecond
 	rec := newRecorder()
-	_, addr := startServer(t, ServerConfig{IdleTimeout: 150 * time.Millisecond, Listener: rec}, nil)
+	_, addr := startServer(t, ServerConfig{IdleTimeout: idle, Listener: rec}, nil)
 	nc := dial(t, addr)
 	busy := dial(t, addr)
 	start := time.Now()
@@ -454,10 +465,10 @@ func TestServerIdleClose(t *testing.T) {
 			select {
 			case <-stop:
 				return
-			case <-time.After(30 * time.Millisecond):
+			case <-time.After(20 * time.Millisecond):
 			}
 			busy.Write(frameOf(t, request(codeInline, i, SerializeJSON)))
-			_ = busy.SetReadDeadline(time.Now().Add(time.Second))
+			_ = busy.SetReadDeadline(time.Now().Add(3 * time.Second))
 			if _, err := ReadFrame(busy, 0); err != nil {
 				t.Errorf("busy connection: %v", err)
 				return
@@ -465,20 +476,23 @@ func TestServerIdleClose(t *testing.T) {
 		}
 	}()
 	expectClosed(t, nc)
-	if el := time.Since(start); el < 150*time.Millisecond {
+	if el := time.Since(start); el < idle {
 		t.Fatalf("closed after %v, before the idle timeout", el)
 	}
 	close(stop)
 	wg.Wait()
 	ev := rec.wait(t, 4)
-	want := []string{"connect", "connect", "idle", "close"}
-	for i := range want {
-		if ev[i] != want[i] {
-			t.Fatalf("events %v, want %v", ev, want)
+	// For the silent connection: connect, idle, close, in that order; nothing else closed.
+	var mine []string
+	for i, kind := range ev {
+		if rec.ch(i).RemoteAddr() == nc.LocalAddr().String() {
+			mine = append(mine, kind)
+		} else if kind != "connect" {
+			t.Fatalf("busy connection got %q (events %v)", kind, ev)
 		}
 	}
-	if rec.ch(2).RemoteAddr() != nc.LocalAddr().String() {
-		t.Fatalf("idle event for %s, want %s", rec.ch(2).RemoteAddr(), nc.LocalAddr())
+	if strings.Join(mine, ",") != "connect,idle,close" {
+		t.Fatalf("silent connection events %v (all %v)", mine, ev)
 	}
 }
 
