@@ -17,7 +17,7 @@ func TestClientInvoke(t *testing.T) {
 	defer cl.Close()
 	for _, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
 		req := request(codeEcho, 0, st)
-		resp, err := cl.Invoke(addr, req, time.Second)
+		resp, err := cl.Invoke(addr, req, 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func TestClientAsyncAndOneway(t *testing.T) {
 	cl := NewClient(ClientConfig{})
 	defer cl.Close()
 	done := make(chan *Command, 1)
-	if err := cl.InvokeAsync(addr, request(codeEcho, 0, SerializeJSON), time.Second, func(r *Command, err error) {
+	if err := cl.InvokeAsync(addr, request(codeEcho, 0, SerializeJSON), 5*time.Second, func(r *Command, err error) {
 		if err != nil {
 			t.Error(err)
 		}
@@ -80,7 +80,7 @@ func TestClientAsyncAndOneway(t *testing.T) {
 		if !r.IsOneway() {
 			t.Fatal("oneway flag not set")
 		}
-	case <-time.After(time.Second):
+	case <-time.After(5 * time.Second):
 		t.Fatal("oneway request not delivered")
 	}
 }
@@ -115,7 +115,7 @@ func TestClientTimeout(t *testing.T) {
 		t.Fatalf("callback ran %d times", calls)
 	}
 	// The connection is still good after timeouts.
-	if _, err := cl.Invoke(addr, request(codeEcho, 0, SerializeJSON), time.Second); err != nil {
+	if _, err := cl.Invoke(addr, request(codeEcho, 0, SerializeJSON), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -240,10 +240,10 @@ func TestClientNoLeaks(t *testing.T) {
 
 	cl := NewClient(ClientConfig{ConnsPerAddr: 3})
 	for i := 0; i < 20; i++ {
-		if _, err := cl.Invoke(addr, request(codeEcho, 0, SerializeJSON), time.Second); err != nil {
+		if _, err := cl.Invoke(addr, request(codeEcho, 0, SerializeJSON), 5*time.Second); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := cl.Invoke(addr2, request(codeEcho, 0, SerializeRocketMQ), time.Second); err != nil {
+		if _, err := cl.Invoke(addr2, request(codeEcho, 0, SerializeRocketMQ), 5*time.Second); err != nil {
 			t.Fatal(err)
 		}
 	}

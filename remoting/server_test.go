@@ -70,7 +70,7 @@ func startServer(t testing.TB, cfg ServerConfig, setup func(s *Server)) (*Server
 
 func dial(t testing.TB, addr string) net.Conn {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", addr, time.Second)
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func frameOf(t testing.TB, c *Command) []byte {
 
 func readCmd(t testing.TB, nc net.Conn) *Command {
 	t.Helper()
-	_ = nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_ = nc.SetReadDeadline(time.Now().Add(10 * time.Second))
 	frame, err := ReadFrame(nc, DefaultMaxFrameSize)
 	if err != nil {
 		t.Fatalf("reading response: %v", err)
@@ -104,7 +104,7 @@ func readCmd(t testing.TB, nc net.Conn) *Command {
 // expectClosed waits for the server to close nc.
 func expectClosed(t testing.TB, nc net.Conn) {
 	t.Helper()
-	_ = nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_ = nc.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, 64)
 	for {
 		_, err := nc.Read(buf)
@@ -229,7 +229,7 @@ func TestServerBadFrames(t *testing.T) {
 			expectClosed(t, nc)
 			{
 				// A log line naming the peer.
-				deadline := time.Now().Add(time.Second)
+				deadline := time.Now().Add(5 * time.Second)
 				for !hasLog(nc.LocalAddr().String(), "bad frame") {
 					if time.Now().After(deadline) {
 						t.Fatalf("no log line for %s: %v", nc.LocalAddr(), logHook.AllEntries())
@@ -517,18 +517,18 @@ func TestServerInvokeClient(t *testing.T) {
 		resp.Body = []byte(`{"info":1}`)
 		return resp
 	}))
-	if _, err := cl.Invoke(addr, request(codeEcho, 0, SerializeJSON), time.Second); err != nil {
+	if _, err := cl.Invoke(addr, request(codeEcho, 0, SerializeJSON), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	rec.wait(t, 1)
 	ch := rec.ch(0)
 
-	resp, err := s.Invoke(ch, NewRequest(codeInfo, ExtFields{{"consumerGroup", "G"}}, nil), time.Second)
+	resp, err := s.Invoke(ch, NewRequest(codeInfo, ExtFields{{"consumerGroup", "G"}}, nil), 5*time.Second)
 	if err != nil || resp.Code != CodeSuccess || string(resp.Body) != `{"info":1}` {
 		t.Fatalf("invoke: %+v %v", resp, err)
 	}
 	// No handler on the client: Java's client answers 3.
-	resp, err = s.Invoke(ch, NewRequest(codeCheck, nil, nil), time.Second)
+	resp, err = s.Invoke(ch, NewRequest(codeCheck, nil, nil), 5*time.Second)
 	if err != nil || resp.Code != CodeRequestCodeNotSupported {
 		t.Fatalf("invoke unknown: %+v %v", resp, err)
 	}
@@ -540,11 +540,11 @@ func TestServerInvokeClient(t *testing.T) {
 		if !r.IsOneway() || r.ExtFields.Value("consumerGroup") != "G" {
 			t.Fatalf("notify %+v", r)
 		}
-	case <-time.After(time.Second):
+	case <-time.After(5 * time.Second):
 		t.Fatal("notify not received")
 	}
 	done := make(chan error, 1)
-	s.InvokeAsync(ch, NewRequest(codeInfo, nil, nil), time.Second, func(r *Command, err error) { done <- err })
+	s.InvokeAsync(ch, NewRequest(codeInfo, nil, nil), 5*time.Second, func(r *Command, err error) { done <- err })
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
