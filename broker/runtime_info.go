@@ -136,6 +136,7 @@ func (b *Broker) runtimeInfo() map[string]string {
 		"commitLogMinOffset":    i64(st.CommitLogMinOffset),
 		"commitLogMaxOffset":    i64(st.CommitLogMaxOffset),
 	}
+	b.addScheduleRuntimeInfo(kv)
 	return kv
 }
 

@@ -286,6 +286,9 @@ func (s *scheduleService) deliver(level int32, props []byte) (time.Duration, []b
 	qid := level - 1
 	delay := s.levels[qid]
 	off := s.offset(level)
+	if off == s.b.store.MaxOffsetInQueue(TopicSchedule, qid) {
+		return scheduleIdleDelay, props // nothing new: the common case for idle levels
+	}
 	r := s.b.store.GetMessage("", TopicSchedule, qid, off, scheduleBatch, 0, nil)
 	defer r.Release()
 	switch r.Status {
@@ -399,4 +402,18 @@ func (s *scheduleService) processGetAllDelayOffset(ch remoting.Channel, req *rem
 	resp := remoting.NewResponse(req, protocol.Success, "")
 	resp.Body = s.encode() // Java answers the compact form (encode(false))
 	return resp
+}
+
+// addScheduleRuntimeInfo adds GET_BROKER_RUNTIME_INFO's scheduleMessageOffset_<level> entries,
+// "<delivered up to>,<schedule queue max offset>" per configured level (Java's
+// buildRunningStats).
+func (b *Broker) addScheduleRuntimeInfo(kv map[string]string) {
+	s := b.sem.sched
+	if b.store == nil {
+		return
+	}
+	for level := int32(1); int(level) <= len(s.levels); level++ {
+		kv["scheduleMessageOffset_"+strconv.Itoa(int(level))] = strconv.FormatInt(s.offset(level), 10) + "," +
+			strconv.FormatInt(b.store.MaxOffsetInQueue(TopicSchedule, level-1), 10)
+	}
 }

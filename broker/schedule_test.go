@@ -178,6 +178,28 @@ func TestScheduleSurvivesRestart(t *testing.T) {
 			t.Errorf("%s delivered %d times", b, seen[b])
 		}
 	}
+	kv := tb.B.runtimeInfo()
+	if kv["scheduleMessageOffset_1"] != "3,3" || kv["scheduleMessageOffset_2"] != "3,3" {
+		t.Errorf("runtime info scheduleMessageOffset_1=%q _2=%q, want 3,3", kv["scheduleMessageOffset_1"], kv["scheduleMessageOffset_2"])
+	}
+
+	// Progress lost in a crash (delayOffset.json older than the deliveries) means those
+	// messages come again: at-least-once, as Java. An offset beyond the queue is clamped to its
+	// end at load, so nothing is skipped or invented.
+	tb.shutdown()
+	stale := (&protocol.DelayOffsetWrapper{OffsetTable: map[int32]int64{1: 1, 2: 99}}).Marshal()
+	if err := os.WriteFile(filepath.Join(tb.Cfg.StorePathRootDir, "config", delayOffsetFile), stale, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb.start()
+	again := collect(t, tb.Client, addr, "DelayR", 0, 8, 5*time.Second)
+	if b1, b2 := string(again[6].msg.Body), string(again[7].msg.Body); b1 != "early-1" || b2 != "early-2" {
+		t.Errorf("redelivered %q %q, want early-1 early-2", b1, b2)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if extra := pullFrom(t, tb.Client, tb.Addr(), "DelayR", 0, 8); len(extra) != 0 {
+		t.Errorf("%d more deliveries, the clamped level 2 must deliver nothing", len(extra))
+	}
 }
 
 func TestParseDelayLevels(t *testing.T) {

@@ -127,7 +127,7 @@ func (t *transactionService) processEndTransaction(ch remoting.Channel, req *rem
 	case message.TransactionCommitType, message.TransactionRollbackType:
 	default:
 		// UNKNOWN (0) leaves the half for the check service; Java answers nothing at all.
-		t.log.WithFields(fields).WithField("state", h.CommitOrRollback).Info("transaction state unknown, left for check-back")
+		t.log.WithFields(fields).WithField("state", h.CommitOrRollback).Debug("transaction state unknown, left for check-back")
 		return nil
 	}
 	half, code, remark := t.preparedMessage(&h)

@@ -23,6 +23,7 @@ type checkRecord struct {
 	hdr  protocol.CheckTransactionStateRequestHeader
 	msg  *message.MsgExt
 	flag int32
+	at   time.Time
 }
 
 func (p *fakeTxProducer) Process(ch remoting.Channel, req *remoting.Command) *remoting.Command {
@@ -30,6 +31,7 @@ func (p *fakeTxProducer) Process(ch remoting.Channel, req *remoting.Command) *re
 	_ = r.hdr.Decode(req.ExtFields)
 	r.msg, _ = message.Decode(req.Body)
 	r.flag = req.Flag
+	r.at = time.Now()
 	p.mu.Lock()
 	p.checks = append(p.checks, r)
 	p.mu.Unlock()
@@ -74,6 +76,7 @@ func sendHalf(t *testing.T, db *dataBroker, body string, extra ...string) halfSe
 	t.Helper()
 	uniq := "TXUNIQ-" + body
 	kv := append([]string{"TRAN_MSG", "true", "PGROUP", "TXG", "UNIQ_KEY", uniq, "TAGS", "TT"}, extra...)
+	before := time.Now().UnixMilli() // no later than the born timestamp: ages measured from it are not longer than the broker's
 	req := sendV2(protocol.SendMessageV2, "TopicTx", 1, props(kv...), []byte(body), false)
 	req.ExtFields.Set("f", strconv.Itoa(int(message.TransactionPreparedType)))
 	resp := db.invoke(req)
@@ -84,7 +87,7 @@ func sendHalf(t *testing.T, db *dataBroker, body string, extra ...string) halfSe
 		t.Fatal(err)
 	}
 	qo, _ := strconv.ParseInt(resp.ExtFields.Value("queueOffset"), 10, 64)
-	return halfSent{uniq: uniq, queueOff: qo, commitOff: off, offsetID: id, sentAtUnix: time.Now().UnixMilli()}
+	return halfSent{uniq: uniq, queueOff: qo, commitOff: off, offsetID: id, sentAtUnix: before}
 }
 
 func endTx(group string, queueOff, commitOff int64, state int32, uniq string, fromCheck bool) *remoting.Command {
@@ -111,25 +114,28 @@ func deliveredTx(t *testing.T, db *dataBroker) map[string][]*message.MsgExt {
 func TestTransactionCommitRollbackCheck(t *testing.T) {
 	db := startDataBroker(t, func(c *Config) {
 		c.TransactionCheckInterval = 200
-		c.TransactionTimeOut = 600
+		c.TransactionTimeOut = 1500
 		c.TransactionCheckMax = 2
 	})
 	db.topic("TopicTx", 2)
 	prod := newFakeTxProducer(t, db)
 
+	// Decisions follow their sends at once (well within transactionTimeOut, so these two are
+	// never checked, even on a loaded machine).
 	committed := sendHalf(t, db, "commit")
-	rolled := sendHalf(t, db, "rollback")
-	checked := sendHalf(t, db, "unknown-then-commit")
-	ignored := sendHalf(t, db, "never-answered")
-	immune := sendHalf(t, db, "immune", "CHECK_IMMUNITY_TIME_IN_SECONDS", "3")
-
 	if got := deliveredTx(t, db); len(got) != 0 {
-		t.Fatalf("half messages visible before any decision: %v", got)
+		t.Fatalf("half message visible before any decision: %v", got)
 	}
-
-	// Commit: the real message appears with the COMMIT bits and the half's offset.
 	resp := db.invoke(endTx("TXG", committed.queueOff, committed.commitOff, message.TransactionCommitType, committed.uniq, false))
 	mustCode(t, resp, protocol.Success)
+	rolled := sendHalf(t, db, "rollback")
+	mustCode(t, db.invoke(endTx("TXG", rolled.queueOff, rolled.commitOff, message.TransactionRollbackType, rolled.uniq, false)),
+		protocol.Success)
+	checked := sendHalf(t, db, "unknown-then-commit")
+	ignored := sendHalf(t, db, "never-answered")
+	immune := sendHalf(t, db, "immune", "CHECK_IMMUNITY_TIME_IN_SECONDS", "4")
+
+	// Commit: the real message appears with the COMMIT bits and the half's offset.
 	got := deliveredTx(t, db)[committed.uniq]
 	if len(got) != 1 {
 		t.Fatalf("committed message delivered %d times", len(got))
@@ -149,10 +155,6 @@ func TestTransactionCommitRollbackCheck(t *testing.T) {
 	if p["PGROUP"] != "TXG" || p["TAGS"] != "TT" {
 		t.Errorf("committed message properties %v", p)
 	}
-
-	// Rollback: answered SUCCESS, nothing delivered.
-	mustCode(t, db.invoke(endTx("TXG", rolled.queueOff, rolled.commitOff, message.TransactionRollbackType, rolled.uniq, false)),
-		protocol.Success)
 
 	// Bad END_TRANSACTIONs: Java's code and remark, nothing delivered.
 	bad := []struct {
@@ -191,7 +193,7 @@ func TestTransactionCommitRollbackCheck(t *testing.T) {
 	if chk.flag&remoting.FlagOneway == 0 {
 		t.Error("CHECK_TRANSACTION_STATE not oneway")
 	}
-	if age := time.Now().UnixMilli() - checked.sentAtUnix; age < 600 {
+	if age := chk.at.UnixMilli() - checked.sentAtUnix; age < 1500 {
 		t.Errorf("checked after %d ms, before transactionTimeOut", age)
 	}
 	if chk.hdr.TransactionID != checked.uniq || chk.hdr.CommitLogOffset == checked.commitOff ||
@@ -225,13 +227,11 @@ func TestTransactionCommitRollbackCheck(t *testing.T) {
 	if n := len(prod.checksFor(ignored.uniq)); n != 2 {
 		t.Errorf("never-answered half checked %d times, want transactionCheckMax=2", n)
 	}
-	// The immune one (3 s) is not checked before its immunity ends.
-	if c := prod.checksFor(immune.uniq); len(c) > 0 && time.Now().UnixMilli()-immune.sentAtUnix < 3000 {
-		t.Errorf("checked during its immunity")
-	}
-	waitFor(t, 4*time.Second, "immune check", func() bool { return len(prod.checksFor(immune.uniq)) > 0 })
-	if first := prod.checksFor(immune.uniq); len(first) == 0 {
-		t.Fatal("no check")
+	// The immune one (4 s) is not checked before its immunity ends, then it is.
+	waitFor(t, 6*time.Second, "immune check", func() bool { return len(prod.checksFor(immune.uniq)) > 0 })
+	if first := prod.checksFor(immune.uniq)[0]; first.at.UnixMilli()-immune.sentAtUnix < 4000 {
+		t.Errorf("immune half checked %d ms after its send, within CHECK_IMMUNITY_TIME_IN_SECONDS=4",
+			first.at.UnixMilli()-immune.sentAtUnix)
 	}
 
 	// Settle: rolled back, never answered and unknown messages are never delivered, the
@@ -245,7 +245,7 @@ func TestTransactionCommitRollbackCheck(t *testing.T) {
 	}
 	for _, u := range []string{committed.uniq, rolled.uniq} {
 		if n := len(prod.checksFor(u)); n != 0 {
-			t.Errorf("%s checked %d times after its decision", u, n)
+			t.Errorf("%s checked %d times after its decision: %+v (half at %d/%d)", u, n, prod.checksFor(u), committed.queueOff, committed.commitOff)
 		}
 	}
 	// The check service's progress is kept as CID_RMQ_SYS_TRANS offsets (consumerOffset.json).
