@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rocketgo/rocketgo/message"
 )
@@ -138,8 +139,12 @@ func TestTimeQueries(t *testing.T) {
 			t.Fatalf("by time %d: %d want %d", ts, got, want)
 		}
 	}
-	if got := s.GetOffsetInQueueByTime("T", 0, times[19]+10000); got != 20 {
+	// As Java: all older gives the last message, not the max offset.
+	if got := s.GetOffsetInQueueByTime("T", 0, times[19]+10000); got != 19 {
 		t.Fatalf("future: %d", got)
+	}
+	if got := s.GetOffsetInQueueByTime("Nope", 0, 1); got != 0 {
+		t.Fatalf("unknown queue: %d", got)
 	}
 	if got := s.GetOffsetInQueueByTime("T", 0, 0); got != 0 {
 		t.Fatalf("past: %d", got)
@@ -208,5 +213,32 @@ func TestDelayRewrite(t *testing.T) {
 	s.PutMessage(newMsg("Real", 0, "x", "DELAY", "99"))
 	if s.MaxOffsetInQueue(message.ScheduleTopic, 17) != 1 {
 		t.Fatal("level 99 not clamped to 18")
+	}
+}
+
+// TestOffsetByTimeNearest: between two store times the nearer message wins, the older on a tie.
+func TestOffsetByTimeNearest(t *testing.T) {
+	cfg := testConfig(t)
+	s := mustOpen(t, cfg)
+	defer s.Close()
+	a := s.PutMessage(newMsg("N", 0, "a")).StoreTimestamp
+	time.Sleep(30 * time.Millisecond)
+	b := s.PutMessage(newMsg("N", 0, "b")).StoreTimestamp
+	if b-a < 20 {
+		t.Skip("clock too coarse")
+	}
+	cases := []struct {
+		ts   int64
+		want int64
+	}{
+		{a, 0}, {b, 1}, {a + 1, 0}, {b - 1, 1}, {a + (b-a)/2, 0}, {a - 100, 0}, {b + 100, 1},
+	}
+	if (b-a)%2 == 1 {
+		cases[4].want = 0 // a+(b-a)/2 is nearer a
+	}
+	for _, c := range cases {
+		if got := s.GetOffsetInQueueByTime("N", 0, c.ts); got != c.want {
+			t.Errorf("ts %+d: %d want %d", c.ts-a, got, c.want)
+		}
 	}
 }

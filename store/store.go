@@ -640,34 +640,42 @@ func (s *Store) GetEarliestMessageTime(topic string, queueID int32) int64 {
 	return -1
 }
 
-// GetOffsetInQueueByTime returns the logical offset of the first message stored at or after
-// ts (Java's binary search over the queue); the max offset if every message is older, the min
-// offset if every message is newer.
+// GetOffsetInQueueByTime is Java's ConsumeQueue.getOffsetInQueueByTime: the logical offset of a
+// message stored exactly at ts if there is one, else of the nearer of its two neighbours in time
+// (the older one on a tie); the last message if all are older, the first if all are newer, 0 for
+// an empty or unknown queue. Java confines its binary search to the consume-queue file picked
+// by modification time; this searches the whole queue, which gives the same answer whenever
+// store times increase along the queue (they do: they are assigned under the append lock).
 func (s *Store) GetOffsetInQueueByTime(topic string, queueID int32, ts int64) int64 {
 	cq := s.findCQ(topic, queueID)
 	if cq == nil {
 		return 0
 	}
-	lo, hi := cq.MinOffset(), cq.MaxOffset()-1
-	if hi < lo {
-		return cq.MaxOffset()
+	lo, n := cq.MinOffset(), cq.MaxOffset()-cq.MinOffset()
+	if n <= 0 {
+		return 0
 	}
 	timeAt := func(off int64) int64 {
 		phys, size, _, ok := cq.unitAt(off)
 		if !ok || size == blankUnitSize {
-			return -1
+			return -1 // gone: counts as older than anything
 		}
 		return s.storeTimeAt(phys, size)
 	}
-	// first offset whose store time >= ts
-	res := sort.Search(int(hi-lo+1), func(i int) bool {
-		t := timeAt(lo + int64(i))
-		return t >= ts
-	})
-	if res > int(hi-lo) {
-		return cq.MaxOffset()
+	first := int64(sort.Search(int(n), func(i int) bool { return timeAt(lo+int64(i)) >= ts }))
+	switch {
+	case first < n && timeAt(lo+first) == ts:
+		return lo + first
+	case first == 0:
+		return lo // every message is newer
+	case first == n:
+		return lo + n - 1 // every message is older
 	}
-	return lo + int64(res)
+	left, right := timeAt(lo+first-1), timeAt(lo+first)
+	if ts-left > right-ts {
+		return lo + first
+	}
+	return lo + first - 1
 }
 
 // CommitLogMaxOffset is the end of the commitlog.
