@@ -233,7 +233,14 @@ func (p *consumerManage) searchOffsetByTimestamp(ch remoting.Channel, req *remot
 	if err := h.Decode(req.ExtFields); err != nil {
 		return headerError(req, err)
 	}
-	return offsetResponse(req, p.b.store.GetOffsetInQueueByTime(h.Topic, h.QueueID, h.Timestamp))
+	st := p.b.store
+	off := st.GetOffsetInQueueByTime(h.Topic, h.QueueID, h.Timestamp)
+	// Java's search only ever answers an offset inside [min, max-1] for a non-empty queue: when
+	// every message is older than the timestamp it is the LAST message's offset, not max.
+	if mx := st.MaxOffsetInQueue(h.Topic, h.QueueID); off >= mx && mx > st.MinOffsetInQueue(h.Topic, h.QueueID) {
+		off = mx - 1
+	}
+	return offsetResponse(req, off)
 }
 
 func (p *consumerManage) getEarliestMsgStoretime(ch remoting.Channel, req *remoting.Command) *remoting.Command {

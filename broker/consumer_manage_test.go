@@ -184,3 +184,36 @@ func TestQueryConsumerOffsetInDiskRule(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchOffsetByTimestamp: Java's answers (ConsumeQueue.getOffsetInQueueByTime) for a
+// timestamp before, inside and after the queue's messages, and for an empty queue.
+func TestSearchOffsetByTimestamp(t *testing.T) {
+	t.Parallel()
+	tb := startTestBroker(t, nil)
+	host := netip.MustParseAddrPort("127.0.0.1:10911")
+	before := time.Now().UnixMilli() - 1000
+	for i := 0; i < 5; i++ {
+		res := tb.B.store.PutMessage(&message.Msg{Topic: "Search", BornTimestamp: time.Now().UnixMilli(),
+			BornHost: host, StoreHost: host, Body: []byte("m")})
+		if !res.Status.Stored() {
+			t.Fatal(res.Status)
+		}
+	}
+	after := time.Now().UnixMilli() + 60000
+	search := func(queue string, ts int64) string {
+		r := tb.call(protocol.SearchOffsetByTimestamp, ext("topic", "Search", "queueId", queue, "timestamp", strconv.FormatInt(ts, 10)), nil)
+		if r.Code != protocol.Success {
+			t.Fatalf("code %d", r.Code)
+		}
+		return r.ExtFields.Value("offset")
+	}
+	if got := search("0", before); got != "0" {
+		t.Errorf("before every message: %s, want 0", got)
+	}
+	if got := search("0", after); got != "4" {
+		t.Errorf("after every message: %s, want 4 (the last message, not max)", got)
+	}
+	if got := search("1", after); got != "0" {
+		t.Errorf("empty queue: %s, want 0", got)
+	}
+}
