@@ -230,9 +230,17 @@ func TestSyncFlushGroupCommit(t *testing.T) {
 	if syncs >= workers*per/2 {
 		t.Fatalf("group commit did not group: %d syncs for %d appends", syncs, workers*per)
 	}
-	// WAIT=false does not wait.
-	if r := s.PutMessage(newMsg("S", 0, "x", "WAIT", "false")); r.Status != PutOK {
+	// WAIT=false does not wait, but is flushed soon after.
+	r := s.PutMessage(newMsg("S", 0, "x", "WAIT", "false"))
+	if r.Status != PutOK {
 		t.Fatal(r.Status)
+	}
+	deadline := time.Now().Add(time.Second)
+	for s.cl.q.flushedWhere.Load() < r.WroteOffset+int64(r.WroteBytes) {
+		if time.Now().After(deadline) {
+			t.Fatal("a WAIT=false put was never flushed")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

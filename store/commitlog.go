@@ -305,7 +305,9 @@ func (s *Store) groupCommitLoop() {
 		case <-g.wake:
 		case <-tick.C:
 		}
-		if g.pending.Load() > s.cl.q.flushedWhere.Load() {
+		// Everything written is flushed each cycle, as Java's GroupCommitService does, so that
+		// WAIT=false puts also reach the disk within about 10 ms.
+		if s.cl.q.maxOffset() > s.cl.q.flushedWhere.Load() {
 			s.flushCommitLog(0)
 		}
 		if g.waiters.Load() > 0 {
