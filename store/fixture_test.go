@@ -210,3 +210,21 @@ func mustSelect(t *testing.T, s *Store, off int64) []byte {
 	defer sel.Release()
 	return append([]byte(nil), sel.Bytes...)
 }
+
+// TestJavaFixtureAfterJavaCrash: the same Java store as if the Java broker had been killed
+// (abort present): abnormal recovery re-scans it and changes nothing.
+func TestJavaFixtureAfterJavaCrash(t *testing.T) {
+	root := untarFixture(t)
+	man := loadManifest(t)
+	cfg := DefaultConfig()
+	cfg.StorePathRootDir = root
+	if err := os.WriteFile(cfg.AbortPath(), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := mustOpen(t, cfg)
+	defer s.Close()
+	if !s.recovery.Abnormal || s.recovery.DamagedFile != "" || s.recovery.EndOffset != 9875 || s.recovery.Dispatched != len(man.Messages) {
+		t.Fatalf("recovery %+v", s.recovery)
+	}
+	checkFixture(t, s, man)
+}
