@@ -331,7 +331,8 @@ func TestLongPolling(t *testing.T) {
 		db.send("LP", 0, "", "wake")
 		r := waitResult(t, ch, 5*time.Second)
 		mustCode(t, r.resp, protocol.Success)
-		if lat := r.at.Sub(sent); lat > time.Second {
+		// Far below the 20 s suspend: generous for a loaded CI machine.
+		if lat := r.at.Sub(sent); lat > 2*time.Second {
 			t.Errorf("answered %v after the message arrived", lat)
 		}
 		msgs, _ := message.DecodeAll(r.resp.Body)
