@@ -221,7 +221,8 @@ func renderEndToEnd(r *results) string {
 		w(", %s", m.Java)
 	}
 	w(". Load average %s at the start, %s at the end: the machine is shared with other jobs, so "+
-		"absolute figures are noisy; the ratios compare servers measured minutes apart in the same run.\n\n", m.LoadStart, m.LoadEnd)
+		"absolute figures swing between runs; the ratios compare servers measured alternately, seconds apart, in the "+
+		"same run.\n\n", m.LoadStart, m.LoadEnd)
 	o := r.Opts
 	w("Method: the servers run as child processes (NameServer and broker separately, store in a fresh temp "+
 		"directory, ASYNC_FLUSH, brokerIP1=127.0.0.1), all of them started before the first measurement; the Java "+
