@@ -38,6 +38,10 @@ type ServerConfig struct {
 	// dropped with a warning.
 	Listener   ConnListener
 	EventQueue int
+	// MaxOutbound bounds the bytes waiting to be sent to one peer (default 64 MiB). A peer that
+	// keeps sending requests but does not read its answers is closed when it is exceeded,
+	// instead of growing the server's memory without end.
+	MaxOutbound int
 	// Name tags the log lines ("namesrv", "broker", "broker-vip").
 	Name string
 }
@@ -57,6 +61,9 @@ func (cfg *ServerConfig) setDefaults() {
 	}
 	if cfg.EventQueue <= 0 {
 		cfg.EventQueue = 10000
+	}
+	if cfg.MaxOutbound <= 0 {
+		cfg.MaxOutbound = 64 << 20
 	}
 	if cfg.Name == "" {
 		cfg.Name = "remoting"

@@ -137,6 +137,10 @@ func (c *serverConn) flushLocal() {
 	if !closed && len(buf.B) > 0 {
 		if _, err := c.gc.Write(buf.B); err != nil {
 			c.s.log.WithError(err).WithField("remote", c.remote).Debug("write failed")
+		} else if n := c.gc.OutboundBuffered(); n > c.s.cfg.MaxOutbound {
+			c.s.log.WithFields(logrus.Fields{"remote": c.remote, "outbound": n, "max": c.s.cfg.MaxOutbound}).
+				Warn("peer does not read its answers, closing connection")
+			_ = c.gc.Close()
 		}
 		c.touch()
 	}

@@ -844,3 +844,34 @@ func TestChannelContext(t *testing.T) {
 		t.Fatalf("write after close: %v", err)
 	}
 }
+
+// TestServerClosesPeerThatDoesNotRead: answers piling up for a peer that never reads are
+// bounded by MaxOutbound.
+func TestServerClosesPeerThatDoesNotRead(t *testing.T) {
+	logHook.Reset()
+	_, addr := startServer(t, ServerConfig{MaxOutbound: 1 << 20}, nil)
+	nc := dial(t, addr)
+	_ = nc.(*net.TCPConn).SetReadBuffer(64 << 10)
+	frame := frameOf(t, NewRequest(codeInline, nil, make([]byte, 256<<10)))
+	deadline := time.Now().Add(10 * time.Second)
+	for !hasLog(nc.LocalAddr().String(), "does not read") {
+		if time.Now().After(deadline) {
+			t.Fatal("server kept buffering for a peer that does not read")
+		}
+		_ = nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		if _, err := nc.Write(frame); err != nil {
+			var ne net.Error
+			if !errors.As(err, &ne) || !ne.Timeout() {
+				break // closed by the server
+			}
+		}
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for !hasLog(nc.LocalAddr().String(), "does not read") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line: %v", logHook.AllEntries())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	expectClosed(t, nc)
+}
