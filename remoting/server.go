@@ -203,6 +203,9 @@ func (s *Server) Addr() net.Addr {
 // Shutdown closes the listener and every connection, fails calls waiting on clients, then
 // waits (bounded by ctx) for running processors and the listener's events to finish.
 func (s *Server) Shutdown(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	s.mu.Lock()
 	if !s.started || s.stopped {
 		s.mu.Unlock()
