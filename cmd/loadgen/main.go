@@ -71,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.duration, "duration", 3*time.Second, "length of each measured send phase (one shape, one server, one round)")
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds of measured send phases, alternating between the servers")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured 4x32 send load before measuring (JIT, page cache)")
-	fs.DurationVar(&o.javaWarm, "java-warmup", 20*time.Second, "warm-up of the Java broker (its JIT compiles the hot paths under load first)")
+	fs.DurationVar(&o.javaWarm, "java-warmup", 30*time.Second, "warm-up of the Java broker (its JIT compiles the hot paths under load first)")
 	fs.BoolVar(&o.ours, "ours", true, "run our servers (false: only the loopback ceiling and Java, for debugging)")
 	fs.IntVar(&o.queues, "queues", 8, "queues of the benchmark topic")
 	fs.IntVar(&o.bodySize, "body", 1024, "message body size in bytes")

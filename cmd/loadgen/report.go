@@ -233,8 +233,8 @@ func renderEndToEnd(r *results) string {
 		"%v for Java, whose JIT compiles the hot paths under load). Then %d rounds: in each, for each shape, "+
 		"%v against the loopback echo and %v against each broker, the brokers' order reversed every other round, "+
 		"so load that comes and goes on a shared machine falls on all of them alike; a figure pools its rounds "+
-		"(total acked / total time, percentiles over every latency; the per-round rates are listed). Then every "+
-		"stored message is pulled back with PULL_MESSAGE (maxMsgNums %d, one pull in flight per queue, 4 "+
+		"(total acked / total time, percentiles over every latency; the per-round rates are listed). Then, after "+
+		"an unmeasured pull of up to 5 s (JIT again), every stored message is pulled back with PULL_MESSAGE (maxMsgNums %d, one pull in flight per queue, 4 "+
 		"connections) and each record is parsed and checked. Broker CPU is utime+stime of the broker process "+
 		"from /proc/<pid>/stat over the phase, divided by the messages acked; memory is RssAnon from "+
 		"/proc/<pid>/status sampled every 50 ms (mapped store files do not count). Start-up is exec to the first "+
