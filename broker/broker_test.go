@@ -349,3 +349,30 @@ func TestSubscriptionUpdateRules(t *testing.T) {
 		t.Fatal("dropped topic must be removed and reported")
 	}
 }
+
+func TestCheckClientConfig(t *testing.T) {
+	t.Parallel()
+	body := func(expr string) []byte {
+		return []byte(`{"clientId":"c@1","group":"G","subscriptionData":{"classFilterMode":false,"codeSet":[],"expressionType":"` +
+			expr + `","subString":"a > 1","subVersion":1,"tagsSet":[],"topic":"T"}}`)
+	}
+	off := startTestBroker(t, nil)
+	on := startTestBroker(t, func(c *Config) { c.EnablePropertyFilter = true })
+	cases := []struct {
+		tb     *testBroker
+		expr   string
+		code   int32
+		remark string
+	}{
+		{off, "TAG", protocol.Success, ""},
+		{off, "SQL92", protocol.SystemError, "The broker does not support consumer to filter message by SQL92"},
+		{on, "TAG", protocol.Success, ""},
+		{on, "SQL92", protocol.SubscriptionParseFailed, "does not evaluate SQL92"},
+	}
+	for _, c := range cases {
+		r := c.tb.call(protocol.CheckClientConfig, nil, body(c.expr))
+		if r.Code != c.code || !strings.Contains(r.Remark, c.remark) {
+			t.Errorf("%s (filter %v): %d %q", c.expr, c.tb.Cfg.EnablePropertyFilter, r.Code, r.Remark)
+		}
+	}
+}

@@ -472,6 +472,7 @@ func (b *Broker) registerClientProcessors() {
 	p := &clientManage{b}
 	b.register(protocol.HeartBeat, remoting.ProcessorFunc(p.heartBeat))
 	b.register(protocol.UnregisterClient, remoting.ProcessorFunc(p.unregisterClient))
+	b.register(protocol.CheckClientConfig, remoting.ProcessorFunc(p.checkClientConfig))
 	b.registerConsumerManageProcessors()
 	b.registerAdminProcessors()
 }
@@ -531,6 +532,36 @@ func (p *clientManage) unregisterClient(ch remoting.Channel, req *remoting.Comma
 		p.b.clients.UnregisterConsumer(h.ConsumerGroup, ch, notify)
 	}
 	return withHeader(success(req))
+}
+
+// checkClientConfig is what a Java consumer with a non-TAG (SQL92) subscription asks at start;
+// anything but SUCCESS stops the consumer from starting. TAG subscriptions always pass. As Java,
+// a broker without enablePropertyFilter refuses SQL92; with it on, this broker still refuses,
+// because it cannot evaluate SQL92 yet: failing the consumer's start with a clear remark beats
+// starting it and answering every pull FILTER_DATA_NOT_EXIST.
+func (p *clientManage) checkClientConfig(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	var body struct {
+		ClientID         string            `json:"clientId"`
+		Group            string            `json:"group"`
+		SubscriptionData *subscriptionJSON `json:"subscriptionData"`
+	}
+	if len(req.Body) > 0 {
+		if err := hbJSON.Unmarshal(req.Body, &body); err != nil {
+			return remoting.NewResponse(req, protocol.SystemError, "decode CheckClientRequestBody failed: "+err.Error())
+		}
+	}
+	sd := body.SubscriptionData
+	if sd == nil || sd.ExpressionType == "" || sd.ExpressionType == "TAG" {
+		return success(req)
+	}
+	if !p.b.cfg.EnablePropertyFilter {
+		return remoting.NewResponse(req, protocol.SystemError,
+			"The broker does not support consumer to filter message by "+sd.ExpressionType)
+	}
+	p.b.log.WithFields(logrus.Fields{"group": body.Group, "clientId": body.ClientID, "topic": sd.Topic,
+		"remote": ch.RemoteAddr()}).Warn("SQL92 subscription refused: this broker does not evaluate SQL92 filters")
+	return remoting.NewResponse(req, protocol.SubscriptionParseFailed,
+		"this broker does not evaluate "+sd.ExpressionType+" filters yet; subscribe by TAG")
 }
 
 // retryTopicSysFlagUnitSub marks the retry topic of a unit-mode consumer (FLAG_UNIT_SUB).
