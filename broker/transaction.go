@@ -179,8 +179,10 @@ func (t *transactionService) preparedMessage(h *protocol.EndTransactionRequestHe
 }
 
 // commit stores the real message (endMessageTransaction + sendFinalMessage): the half's
-// fields, topic and queue from REAL_TOPIC / REAL_QID (removed from the properties with
-// TRAN_MSG), transaction bits COMMIT and the half's commitlog offset as prepared offset.
+// fields, topic and queue from REAL_TOPIC / REAL_QID, transaction bits COMMIT and the half's
+// commitlog offset as prepared offset. Java 4.9.8 builds the stored property string before it
+// clears REAL_TOPIC, REAL_QID and TRAN_MSG from the message's map, so all three stay in the
+// stored record (a Go client consuming from a 4.9.8 broker sees them); so do we.
 func (t *transactionService) commit(half *message.MsgExt, h *protocol.EndTransactionRequestHeader) (int32, string) {
 	realTopic := half.Property(message.PropertyRealTopic)
 	qid, err := strconv.Atoi(half.Property(message.PropertyRealQueueID))
@@ -188,10 +190,6 @@ func (t *transactionService) commit(half *message.MsgExt, h *protocol.EndTransac
 		return protocol.SystemError, "Find prepared transaction message failed"
 	}
 	props := half.Properties // our own copy (LookMessageByOffset)
-	for _, name := range []string{message.PropertyRealTopic, message.PropertyRealQueueID,
-		message.PropertyTransactionPrepared} {
-		props = message.DeleteProperty(props, name)
-	}
 	m := message.Msg{
 		Topic:                     realTopic,
 		QueueID:                   int32(qid),
@@ -438,10 +436,12 @@ func advanceOpOffset(off int64, done []int64) int64 {
 func (t *transactionService) checkBack(half *message.MsgExt, checks int) bool {
 	props := message.DeleteProperty(half.Properties, message.PropertyTransactionCheckTimes)
 	props = message.AppendProperty(props, message.PropertyTransactionCheckTimes, strconv.Itoa(checks))
-	props = message.DeleteProperty(props, message.PropertyWaitStoreMsgOK)
-	props = message.AppendProperty(props, message.PropertyWaitStoreMsgOK, "false")
+	// renewHalfMessageInner copies neither the flag nor the reconsume times (both become 0,
+	// and so does the flag of a message committed after a check); it sets WAIT=false only
+	// after building the property string, so the stored properties gain nothing else.
 	renewed := half.Msg
 	renewed.Properties = props
+	renewed.Flag, renewed.ReconsumeTimes = 0, 0
 	res := t.b.store.PutMessage(&renewed)
 	fields := logrus.Fields{"queueOffset": half.QueueOffset, "checkTimes": checks}
 	if !res.Status.Stored() {
@@ -468,7 +468,11 @@ func (t *transactionService) checkBack(half *message.MsgExt, checks int) bool {
 	hdr.Encode(&ext)
 	// The body is the half re-encoded as the producer sees the message: real topic and queue,
 	// the renewed record's offsets, the original store time (sendCheckMessage).
+	// Java's renewHalfMessageInner shares the half's property map and sets WAIT=false in it
+	// after the renewed record's string was built, so only the check body shows WAIT=false.
 	shown := renewed
+	shown.Properties = message.DeleteProperty(append([]byte(nil), props...), message.PropertyWaitStoreMsgOK)
+	shown.Properties = message.AppendProperty(shown.Properties, message.PropertyWaitStoreMsgOK, "false")
 	shown.Topic = half.Property(message.PropertyRealTopic)
 	if q, err := strconv.Atoi(half.Property(message.PropertyRealQueueID)); err == nil {
 		shown.QueueID = int32(q)

@@ -147,12 +147,9 @@ func TestTransactionCommitRollbackCheck(t *testing.T) {
 		m.PreparedTransactionOffset != committed.commitOff {
 		t.Errorf("committed record %v prepared=%d", m, m.PreparedTransactionOffset)
 	}
-	for _, gone := range []string{"REAL_TOPIC", "REAL_QID", "TRAN_MSG"} {
-		if _, ok := p[gone]; ok {
-			t.Errorf("committed message keeps %s: %v", gone, p)
-		}
-	}
-	if p["PGROUP"] != "TXG" || p["TAGS"] != "TT" {
+	// As from Java 4.9.8: REAL_TOPIC, REAL_QID and TRAN_MSG stay; nothing is added.
+	if p["REAL_TOPIC"] != "TopicTx" || p["REAL_QID"] != "1" || p["TRAN_MSG"] != "true" || p["PGROUP"] != "TXG" ||
+		p["TAGS"] != "TT" || p["UNIQ_KEY"] != committed.uniq || len(p) != 7 {
 		t.Errorf("committed message properties %v", p)
 	}
 
@@ -204,7 +201,8 @@ func TestTransactionCommitRollbackCheck(t *testing.T) {
 		t.Errorf("offsetMsgId %q does not name commitLogOffset %d", chk.hdr.OffsetMsgID, chk.hdr.CommitLogOffset)
 	}
 	if chk.msg == nil || chk.msg.Topic != "TopicTx" || chk.msg.QueueID != 1 || string(chk.msg.Body) != "unknown-then-commit" ||
-		chk.msg.Property("TRANSACTION_CHECK_TIMES") != "1" || chk.msg.QueueOffset != chk.hdr.TranStateTableOffset {
+		chk.msg.Property("TRANSACTION_CHECK_TIMES") != "1" || chk.msg.Property("WAIT") != "false" ||
+		chk.msg.Property("REAL_TOPIC") != "TopicTx" || chk.msg.QueueOffset != chk.hdr.TranStateTableOffset {
 		t.Errorf("check body %v", chk.msg)
 	}
 	// The producer answers from the check: committed with the header's offsets.

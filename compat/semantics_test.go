@@ -236,8 +236,21 @@ func TestGoTransactions(t *testing.T) {
 	if n := l.checked("never-1"); n != 3 {
 		t.Errorf("never-1 checked %d times, want transactionCheckMax=3", n)
 	}
-	if _, m := tc.first("commit-1"); m != nil && (m.GetProperty("TRAN_MSG") != "" || m.GetProperty("REAL_TOPIC") != "") {
-		t.Errorf("committed message keeps TRAN_MSG %q / REAL_TOPIC %q", m.GetProperty("TRAN_MSG"), m.GetProperty("REAL_TOPIC"))
+	// Properties as a 4.9.8 broker leaves them (checked with COMPAT_TARGET=java): the half's
+	// REAL_TOPIC, REAL_QID and TRAN_MSG stay on the committed message; a message committed
+	// after a check also carries TRANSACTION_CHECK_TIMES.
+	for body, checks := range map[string]string{"commit-1": "", "unknown-1": "1"} {
+		_, m := tc.first(body)
+		if m == nil {
+			continue
+		}
+		if m.GetProperty("TRAN_MSG") != "true" || m.GetProperty("REAL_TOPIC") != topic || m.GetProperty("REAL_QID") == "" ||
+			m.GetProperty("TRANSACTION_CHECK_TIMES") != checks || m.GetProperty("WAIT") != "" || m.GetTags() != "TagT" {
+			t.Errorf("%s: properties %v", body, m.GetProperties())
+		}
+		if m.SysFlag&0xC != 0x8 {
+			t.Errorf("%s: sysFlag %#x, want the COMMIT type", body, m.SysFlag)
+		}
 	}
 }
 
