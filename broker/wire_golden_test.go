@@ -15,7 +15,7 @@ import (
 
 // testdata/*-client-meta.jsonl are the HEART_BEAT, UNREGISTER_CLIENT, GET_CONSUMER_LIST_BY_GROUP,
 // QUERY_CONSUMER_OFFSET and UPDATE_CONSUMER_OFFSET frames of /work/shared/fixtures/wire-4.9.8
-// (02-go-client, 03-java-client): requests a stock client sent to the stock Java 4.9.8 broker,
+// (02-go-client, 03-java-client, 06-java5-client): requests a stock client sent to the stock Java 4.9.8 broker,
 // each followed by the Java broker's answer. Replaying the requests against our broker (one
 // connection per recorded connection, in recorded order) must give the same answers.
 
@@ -64,7 +64,7 @@ func sortedExt(e remoting.ExtFields) []string {
 
 func TestReplayClientMetadataTraffic(t *testing.T) {
 	t.Parallel()
-	for _, file := range []string{"java-client-meta.jsonl", "go-client-meta.jsonl"} {
+	for _, file := range []string{"java-client-meta.jsonl", "go-client-meta.jsonl", "java5-client-meta.jsonl"} {
 		t.Run(file, func(t *testing.T) {
 			frames := readWire(t, file)
 			tb := startTestBroker(t, nil)
