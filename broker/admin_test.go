@@ -17,8 +17,8 @@ func TestUpdateAndCreateTopic(t *testing.T) {
 	t.Parallel()
 	tb := startTestBroker(t, nil)
 	resp := tb.call(protocol.UpdateAndCreateTopic, ext(createTopicExt("AdminTopic", "4", "6")...), nil)
-	if resp.Code != protocol.Success {
-		t.Fatalf("create: %d %q", resp.Code, resp.Remark)
+	if resp.Code != protocol.Success || resp.Remark != "not set any response code" || resp.ExtFields != nil {
+		t.Fatalf("create: %d %q %v (Java: 0, \"not set any response code\", no extFields)", resp.Code, resp.Remark, resp.ExtFields)
 	}
 	// Registered before the answer: the route is there without waiting.
 	if code, body := tb.route("AdminTopic"); code != protocol.Success || !strings.Contains(body, `"writeQueueNums":4`) {
