@@ -359,3 +359,44 @@ func TestEndToEndOurs(t *testing.T) {
 		}
 	}
 }
+
+// A server that answers every request twice must not free a slot twice (which would put
+// more requests in flight than the window) nor hang the pipe.
+func TestPipeDuplicateAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			frame, err := remoting.ReadFrame(c, 0)
+			if err != nil {
+				return
+			}
+			if _, err := c.Write(append(append([]byte(nil), frame...), frame...)); err != nil {
+				return
+			}
+		}
+	}()
+	var uniq atomic.Int64
+	w := &countedWorkload{newSendWorkload("T", 1, 0, make([]byte, 10), remoting.SerializeJSON, &uniq, "000000000000000000000000"), 50}
+	done := make(chan error, 1)
+	go func() {
+		_, err := runPipe(ln.Addr().String(), pipeOpts{window: 4, drain: time.Second}, w, make(chan struct{}))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "matches no request") {
+			t.Fatalf("err = %v, want the duplicate answer refused", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("pipe hung on duplicate answers")
+	}
+}

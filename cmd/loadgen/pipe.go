@@ -77,6 +77,8 @@ func runPipeConn(nc net.Conn, o pipeOpts, w workload, stop <-chan struct{}) (*pi
 	}
 	window := o.window
 	sent := make([]atomic.Int64, window) // send time of the request in flight in each slot
+	busy := make([]atomic.Bool, window)  // whether the slot has a request in flight
+	want := make([]atomic.Int32, window) // and its opaque
 	free := make(chan int, window)
 	for i := range window {
 		free <- i
@@ -136,6 +138,8 @@ func runPipeConn(nc net.Conn, o pipeOpts, w workload, stop <-chan struct{}) (*pi
 				return
 			}
 			inflight.Add(1)
+			want[slot].Store(opaque)
+			busy[slot].Store(true)
 			now := time.Now().UnixNano()
 			sent[slot].Store(now)
 			lastActivity.Store(now)
@@ -209,8 +213,9 @@ func runPipeConn(nc net.Conn, o pipeOpts, w workload, stop <-chan struct{}) (*pi
 		now := time.Now().UnixNano()
 		lastActivity.Store(now)
 		slot := int(cmd.Opaque) % window
-		if cmd.Opaque < 0 || slot < 0 {
-			readErr = fmt.Errorf("loadgen: answer with opaque %d matches no request", cmd.Opaque)
+		if cmd.Opaque < 0 || slot < 0 || want[slot].Load() != cmd.Opaque || !busy[slot].Swap(false) {
+			// A duplicate or invented answer would free a slot twice; stop instead.
+			readErr = fmt.Errorf("loadgen: answer with opaque %d matches no request in flight", cmd.Opaque)
 			break
 		}
 		if o.record {

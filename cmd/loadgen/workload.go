@@ -20,17 +20,15 @@ const (
 // properties UNIQ_KEY (unique per message, so the broker indexes it as it would for a real
 // client), WAIT=true and TAGS, queues chosen round-robin.
 type sendWorkload struct {
-	cmd       remoting.Command
-	iQueue    int // index of "e" in cmd.ExtFields
-	iBorn     int // "g"
-	iProps    int // "i"
-	queues    int
-	next      int
-	uniq      *atomic.Int64 // shared by every pipe of a run
-	uniqBase  string        // 24 hex digits identifying this run
-	props     []byte
-	perQueue  []int64 // highest acked queue offset + 1 per queue
-	badAnswer int64
+	cmd      remoting.Command
+	iQueue   int // index of "e" in cmd.ExtFields
+	iBorn    int // "g"
+	iProps   int // "i"
+	queues   int
+	next     int
+	uniq     *atomic.Int64 // shared by every pipe of a run
+	uniqBase string        // 24 hex digits identifying this run
+	props    []byte
 }
 
 // newSendWorkload builds the request template once; request only rewrites three values.
@@ -44,8 +42,7 @@ func newSendWorkload(topic string, queues, startQueue int, body []byte, st remot
 		BornTimestamp:         time.Now().UnixMilli(),
 		Properties:            "x",
 	}
-	w := &sendWorkload{queues: queues, next: startQueue, uniq: uniq, uniqBase: uniqBase,
-		perQueue: make([]int64, queues)}
+	w := &sendWorkload{queues: queues, next: startQueue, uniq: uniq, uniqBase: uniqBase}
 	w.cmd = remoting.Command{Code: protocol.SendMessageV2, Language: remoting.LangJava,
 		Version: remoting.Version, Serialize: st, Body: body}
 	h.EncodeV2(&w.cmd.ExtFields)
@@ -94,16 +91,6 @@ func (w *sendWorkload) request(dst []byte, _ int, opaque int32) ([]byte, bool) {
 func (w *sendWorkload) response(_ int, c *remoting.Command) int64 {
 	if c.Code != protocol.Success {
 		return 0
-	}
-	// Remember how far each queue got, so the pull phase knows what it must find.
-	qid, err1 := strconv.Atoi(c.ExtFields.Value("queueId"))
-	off, err2 := strconv.ParseInt(c.ExtFields.Value("queueOffset"), 10, 64)
-	if err1 != nil || err2 != nil || qid < 0 || qid >= w.queues {
-		w.badAnswer++
-		return 1
-	}
-	if off+1 > w.perQueue[qid] {
-		w.perQueue[qid] = off + 1
 	}
 	return 1
 }
