@@ -396,3 +396,19 @@ func TestCheckClientConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleConnectionLeavesGroup: with serverChannelMaxIdleTimeSeconds=1 a silent consumer
+// connection is closed by the server and leaves its group at once.
+func TestIdleConnectionLeavesGroup(t *testing.T) {
+	t.Parallel()
+	tb := startTestBroker(t, func(c *Config) { c.ServerChannelMaxIdleTimeSeconds = 1 })
+	c := remoting.NewClient(remoting.ClientConfig{})
+	defer c.Close()
+	callWith(t, c, tb.Addr(), protocol.HeartBeat, nil, heartbeatBody("idle@1", "IdleGroup", "", "T"))
+	if tb.B.clients.ConsumerGroup("IdleGroup") == nil {
+		t.Fatal("not registered")
+	}
+	waitFor(t, 5*time.Second, "idle connection dropped from its group", func() bool {
+		return tb.B.clients.ConsumerGroup("IdleGroup") == nil
+	})
+}
