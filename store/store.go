@@ -41,6 +41,9 @@ type Store struct {
 	memory     int64 // physical memory, for "in memory" pull limits
 	stats      stats
 	cleaner    cleaner
+
+	replicator atomic.Pointer[replicatorHolder] // master: the HA service (replica.go)
+	replica    replicaState                     // slave: dispatch cursor of replicated data
 }
 
 type stats struct {
@@ -377,7 +380,7 @@ func (s *Store) PutMessage(m *message.Msg) PutResult {
 		return PutResult{Status: MessageIllegal, Err: errors.New("store: record too large")}
 	}
 	res := s.appendLocked(msgs[:])
-	return s.afterAppend(res, s.cfg.FlushDiskType == SyncFlush && waitStore(m))
+	return s.afterAppend(res, waitStore(m))
 }
 
 func (s *Store) afterAppend(res PutResult, wait bool) PutResult {
@@ -392,6 +395,7 @@ func (s *Store) afterAppend(res PutResult, wait bool) PutResult {
 		// flusher runs on its clock and a wake-up per put would only cost a context switch.
 		s.gc.kick()
 	}
+	s.replicate(&res, wait)
 	return res
 }
 
@@ -495,6 +499,9 @@ func (s *Store) GetMessage(group, topic string, queueID int32, offset int64, max
 		return r
 	}
 	defer uf.Release()
+	// One allocation per slice per pull: a pull returns at most this many messages.
+	n := max(1, min(int(maxMsgNums), max(s.cfg.MaxTransferCountOnMessageInMemory, s.cfg.MaxTransferCountOnMessageInDisk)))
+	r.Buffers, r.QueueOffsets, r.held = make([][]byte, 0, n), make([]int64, 0, n), make([]*MappedFile, 0, n)
 	r.Status = NoMatchedMessage
 	const noSkip = int64(-1 << 63)
 	nextPhyFileStart := noSkip
