@@ -246,10 +246,10 @@ func TestNotifyOnJoinAndLeave(t *testing.T) {
 		}
 	}
 	hb(a, "a@1")
-	waitFor(t, 2*time.Second, "notify to a on its own join", func() bool { return recA.count("CG") == 1 })
+	waitFor(t, 5*time.Second, "notify to a on its own join", func() bool { return recA.count("CG") == 1 })
 	hb(a, "a@1") // unchanged: no notify
 	hb(bc, "b@1")
-	waitFor(t, 2*time.Second, "notify to a when b joins", func() bool { return recA.count("CG") == 2 })
+	waitFor(t, 5*time.Second, "notify to a when b joins", func() bool { return recA.count("CG") == 2 })
 	if recB.count("CG") != 1 {
 		t.Fatalf("b notified %d times", recB.count("CG"))
 	}
@@ -262,12 +262,12 @@ func TestNotifyOnJoinAndLeave(t *testing.T) {
 	if r.Code != protocol.Success {
 		t.Fatalf("unregister %d", r.Code)
 	}
-	waitFor(t, 2*time.Second, "notify to a when b leaves", func() bool { return recA.count("CG") == 3 })
+	waitFor(t, 5*time.Second, "notify to a when b leaves", func() bool { return recA.count("CG") == 3 })
 	// b comes back, then its connection drops.
 	hb(bc, "b@1")
-	waitFor(t, 2*time.Second, "notify on rejoin", func() bool { return recA.count("CG") == 4 })
+	waitFor(t, 5*time.Second, "notify on rejoin", func() bool { return recA.count("CG") == 4 })
 	bc.Close()
-	waitFor(t, 2*time.Second, "notify when b's connection closes", func() bool { return recA.count("CG") == 5 })
+	waitFor(t, 5*time.Second, "notify when b's connection closes", func() bool { return recA.count("CG") == 5 })
 	resp = tb.call(protocol.GetConsumerListByGroup, ext("consumerGroup", "CG"), nil)
 	if string(resp.Body) != `{"consumerIdList":["a@1"]}` {
 		t.Fatalf("list after close %s", resp.Body)

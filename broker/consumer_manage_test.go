@@ -41,7 +41,7 @@ func TestConsumerOffsetCommitQueryPersist(t *testing.T) {
 	}
 	upd("CG", "TopicTest", 0, 250, false)
 	upd("CG", "TopicTest", 1, 251, true)
-	waitFor(t, 2*time.Second, "oneway commit", func() bool { return tb.B.offsets.QueryOffset("CG", "TopicTest", 1) == 251 })
+	waitFor(t, 5*time.Second, "oneway commit", func() bool { return tb.B.offsets.QueryOffset("CG", "TopicTest", 1) == 251 })
 	if r := q("CG", "TopicTest", 0); r.Code != protocol.Success || r.ExtFields.Value("offset") != "250" {
 		t.Fatalf("committed: %d %v", r.Code, r.ExtFields)
 	}
