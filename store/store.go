@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -82,6 +83,9 @@ func Open(cfg Config, opts ...Option) (*Store, error) {
 	}
 	if cfg.EnableConsumeQueueExt {
 		return nil, errors.New("store: enableConsumeQueueExt is not supported")
+	}
+	if strings.Contains(cfg.StorePathCommitLog, ",") {
+		return nil, errors.New("store: several storePathCommitLog directories are not supported")
 	}
 	if err := os.MkdirAll(cfg.StorePathRootDir, 0o755); err != nil {
 		return nil, err
