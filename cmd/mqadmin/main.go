@@ -1,0 +1,428 @@
+// Command mqadmin is rocketgo's administration tool: the subcommands, options and output
+// layout of RocketMQ 4.9.8's Java mqadmin (admin-protocol.md §2), talking the same remoting
+// protocol to any RocketMQ NameServer and broker (ours or Java's), but starting in
+// milliseconds instead of a JVM's seconds.
+//
+// Where it sits in the flow:
+//
+//	mqadmin <cmd> -n ns ─GET_BROKER_CLUSTER_INFO / GET_ROUTEINFO_BY_TOPIC / KV…─▶ NameServer
+//	                   ─admin codes (17, 26, 28, 202, 208, …)──────────────────▶ brokers
+//
+// Differences from Java, on purpose: an error exits with status 1 and one line on stderr
+// ("<Class> command failed: CODE: 17  DESC: …") instead of a stack trace and status 0, and
+// maps Java iterates in hash order are printed sorted.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+	"github.com/sirupsen/logrus"
+)
+
+func main() {
+	logrus.SetLevel(logrus.WarnLevel)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// option is one commons-cli option of a subcommand.
+type option struct {
+	short, long string
+	hasArg      bool
+	required    bool
+	desc        string
+}
+
+// command is one subcommand.
+type command struct {
+	name, desc string
+	opts       []option
+	run        func(c *ctx) error
+}
+
+// ctx is what a running subcommand sees: its parsed options, the output and the admin client.
+type ctx struct {
+	cmd  *command
+	vals map[string]string // by short name
+	out  io.Writer
+	adm  *admin
+}
+
+func (c *ctx) has(short string) bool { _, ok := c.vals[short]; return ok }
+func (c *ctx) get(short string) string {
+	return strings.TrimSpace(c.vals[short])
+}
+func (c *ctx) printf(format string, a ...any) { fmt.Fprintf(c.out, format, a...) }
+
+// usageError makes the command print its usage (Java: ServerUtil.printCommandLineHelp).
+var errUsage = errors.New("usage")
+
+var commands []*command
+
+func register(c *command) { commands = append(commands, c) }
+
+func find(name string) *command {
+	for _, c := range commands {
+		if strings.EqualFold(c.name, name) {
+			return c
+		}
+	}
+	return nil
+}
+
+func run(args []string, out, errOut io.Writer) int {
+	if len(args) == 0 {
+		printHelp(out)
+		return 0
+	}
+	if args[0] == "help" {
+		if len(args) > 1 {
+			if c := find(args[1]); c != nil {
+				printUsage(out, c)
+				return 0
+			}
+			fmt.Fprintf(errOut, "The sub command %s not exist.\n", args[1])
+			return 1
+		}
+		printHelp(out)
+		return 0
+	}
+	c := find(args[0])
+	if c == nil {
+		fmt.Fprintf(errOut, "The sub command %s not exist.\n", args[0])
+		return 1
+	}
+	vals, err := parseOptions(c, args[1:])
+	if err != nil {
+		fmt.Fprintln(errOut, err)
+		printUsage(errOut, c)
+		return 1
+	}
+	if _, ok := vals["h"]; ok {
+		printUsage(out, c)
+		return 0
+	}
+	nsList := vals["n"]
+	if nsList == "" {
+		nsList = os.Getenv("NAMESRV_ADDR")
+	}
+	adm := newAdmin(nsList)
+	defer adm.close()
+	x := &ctx{cmd: c, vals: vals, out: out, adm: adm}
+	if err := c.run(x); err != nil {
+		if errors.Is(err, errUsage) {
+			printUsage(errOut, c)
+			return 1
+		}
+		fmt.Fprintf(errOut, "%s command failed: %v\n", className(c.name), err)
+		return 1
+	}
+	return 0
+}
+
+// className is how Java names the failing command ("UpdateTopicSubCommand command failed").
+func className(name string) string { return strings.ToUpper(name[:1]) + name[1:] + "SubCommand" }
+
+func allOptions(c *command) []option {
+	return append([]option{{short: "h", long: "help", desc: "Print help"},
+		{short: "n", long: "namesrvAddr", hasArg: true, desc: "Name server address list, eg: 192.168.0.1:9876;192.168.0.2:9876"}},
+		c.opts...)
+}
+
+// parseOptions reads `-x value`, `-xvalue`, `--long value` and `--long=value`, and checks the
+// required options, as commons-cli's PosixParser does for mqadmin.
+func parseOptions(c *command, args []string) (map[string]string, error) {
+	opts := allOptions(c)
+	vals := map[string]string{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			return nil, fmt.Errorf("Unrecognized argument: %s", a)
+		}
+		var o *option
+		var inline string
+		hasInline := false
+		if strings.HasPrefix(a, "--") {
+			name := a[2:]
+			if k := strings.IndexByte(name, '='); k >= 0 {
+				name, inline, hasInline = name[:k], name[k+1:], true
+			}
+			for j := range opts {
+				if opts[j].long == name {
+					o = &opts[j]
+				}
+			}
+		} else {
+			name := a[1:]
+			for j := range opts {
+				if opts[j].short == name {
+					o = &opts[j]
+				}
+			}
+			if o == nil && len(name) > 1 {
+				for j := range opts {
+					if opts[j].hasArg && strings.HasPrefix(name, opts[j].short) && len(opts[j].short) == 1 {
+						o, inline, hasInline = &opts[j], name[1:], true
+						break
+					}
+				}
+			}
+		}
+		if o == nil {
+			return nil, fmt.Errorf("Unrecognized option: %s", a)
+		}
+		if !o.hasArg {
+			vals[o.short] = "true"
+			continue
+		}
+		if hasInline {
+			vals[o.short] = inline
+			continue
+		}
+		if i+1 >= len(args) {
+			return nil, fmt.Errorf("Missing argument for option: %s", o.short)
+		}
+		i++
+		vals[o.short] = args[i]
+	}
+	if _, help := vals["h"]; help {
+		return vals, nil
+	}
+	var missing []string
+	for _, o := range opts {
+		if _, ok := vals[o.short]; o.required && !ok {
+			missing = append(missing, o.short)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("Missing required option%s: %s", plural(len(missing)), strings.Join(missing, ", "))
+	}
+	return vals, nil
+}
+
+func plural(n int) string {
+	if n > 1 {
+		return "s"
+	}
+	return ""
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "The most commonly used mqadmin commands are:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "   %-20s %s\n", c.name, c.desc)
+	}
+	fmt.Fprintf(w, "\nSee 'mqadmin help <command>' for more information on a specific command.\n")
+}
+
+// printUsage prints the command's options in commons-cli's HelpFormatter layout.
+func printUsage(w io.Writer, c *command) {
+	opts := allOptions(c)
+	var sb strings.Builder
+	sb.WriteString("usage: mqadmin " + c.name)
+	for _, o := range opts {
+		s := "-" + o.short
+		if o.hasArg {
+			s += " <arg>"
+		}
+		if !o.required {
+			s = "[" + s + "]"
+		}
+		sb.WriteString(" " + s)
+	}
+	fmt.Fprintln(w, sb.String())
+	width := 0
+	left := make([]string, len(opts))
+	for i, o := range opts {
+		left[i] = " -" + o.short + ",--" + o.long
+		if o.hasArg {
+			left[i] += " <arg>"
+		}
+		width = max(width, len(left[i]))
+	}
+	for i, o := range opts {
+		fmt.Fprintf(w, "%-*s   %s\n", width, left[i], o.desc)
+	}
+}
+
+// admin is the remoting side: one client, the NameServer list, Java's 5 s timeout.
+type admin struct {
+	cli     *remoting.Client
+	ns      []string
+	timeout time.Duration
+}
+
+func newAdmin(nsList string) *admin {
+	a := &admin{cli: remoting.NewClient(remoting.ClientConfig{Name: "mqadmin"}), timeout: 5 * time.Second}
+	for _, s := range strings.Split(nsList, ";") {
+		if s = strings.TrimSpace(s); s != "" {
+			a.ns = append(a.ns, s)
+		}
+	}
+	return a
+}
+
+func (a *admin) close() { _ = a.cli.Close() }
+
+// codeError is a non-zero answer, worded as Java's MQClientException/MQBrokerException.
+type codeError struct {
+	code   int32
+	remark string
+}
+
+func (e *codeError) Error() string { return fmt.Sprintf("CODE: %d  DESC: %s", e.code, e.remark) }
+
+func isCode(err error, code int32) bool {
+	var ce *codeError
+	return errors.As(err, &ce) && ce.code == code
+}
+
+// call sends one request and turns a non-zero code into a codeError.
+func (a *admin) call(addr string, code int32, ext remoting.ExtFields, body []byte) (*remoting.Command, error) {
+	return a.callTimeout(addr, code, ext, body, a.timeout)
+}
+
+func (a *admin) callTimeout(addr string, code int32, ext remoting.ExtFields, body []byte, d time.Duration) (*remoting.Command, error) {
+	req := remoting.NewRequest(code, ext, body)
+	resp, err := a.cli.Invoke(addr, req, d)
+	if err != nil {
+		return nil, fmt.Errorf("%s to %s: %w", protocol.RequestName(code), addr, err)
+	}
+	if resp.Code != protocol.Success {
+		return resp, &codeError{resp.Code, resp.Remark}
+	}
+	return resp, nil
+}
+
+// nsCall asks the NameServers in turn until one answers (Java sticks to one reachable server).
+func (a *admin) nsCall(code int32, ext remoting.ExtFields, body []byte) (*remoting.Command, error) {
+	if len(a.ns) == 0 {
+		return nil, errors.New("no name server address: use -n or NAMESRV_ADDR")
+	}
+	var last error
+	for _, addr := range a.ns {
+		resp, err := a.call(addr, code, ext, body)
+		var ce *codeError
+		if err == nil || errors.As(err, &ce) {
+			return resp, err
+		}
+		last = err
+	}
+	return nil, last
+}
+
+func kv(pairs ...string) remoting.ExtFields {
+	e := make(remoting.ExtFields, 0, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		e = append(e, remoting.Field{Key: pairs[i], Value: pairs[i+1]})
+	}
+	return e
+}
+
+func (a *admin) clusterInfo() (*protocol.ClusterInfo, error) {
+	resp, err := a.nsCall(protocol.GetBrokerClusterInfo, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	var ci protocol.ClusterInfo
+	if err := ci.Unmarshal(resp.Body); err != nil {
+		return nil, fmt.Errorf("cluster info: %w", err)
+	}
+	return &ci, nil
+}
+
+func (a *admin) route(topic string) (*protocol.TopicRouteData, error) {
+	resp, err := a.nsCall(protocol.GetRouteinfoByTopic, kv("topic", topic), nil)
+	if err != nil {
+		return nil, err
+	}
+	var r protocol.TopicRouteData
+	if err := r.Unmarshal(resp.Body); err != nil {
+		return nil, fmt.Errorf("route of %s: %w", topic, err)
+	}
+	return &r, nil
+}
+
+// selectAddr is BrokerData.selectBrokerAddr: the master, else any address.
+func selectAddr(b *protocol.BrokerData) string {
+	if a := b.BrokerAddrs[0]; a != "" {
+		return a
+	}
+	ids := make([]int64, 0, len(b.BrokerAddrs))
+	for id := range b.BrokerAddrs {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if len(ids) == 0 {
+		return ""
+	}
+	return b.BrokerAddrs[ids[0]]
+}
+
+// masterAddrs is CommandUtil.fetchMasterAddrByClusterName, sorted by broker name.
+func (a *admin) masterAddrs(cluster string) ([]string, error) {
+	ci, err := a.clusterInfo()
+	if err != nil {
+		return nil, err
+	}
+	names, ok := ci.ClusterAddrTable[cluster]
+	if !ok {
+		return nil, fmt.Errorf("Make sure the specified clusterName exists or the name server connected to is correct.")
+	}
+	names = append([]string(nil), names...)
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		if bd := ci.BrokerAddrTable[n]; bd != nil && bd.BrokerAddrs[0] != "" {
+			out = append(out, bd.BrokerAddrs[0])
+		}
+	}
+	return out, nil
+}
+
+// allAddrs is every address (masters and slaves) of a cluster, or of every cluster when
+// cluster is empty.
+func (a *admin) allAddrs(cluster string) ([]string, error) {
+	ci, err := a.clusterInfo()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for c, names := range ci.ClusterAddrTable {
+		if cluster != "" && c != cluster {
+			continue
+		}
+		for _, n := range names {
+			if bd := ci.BrokerAddrTable[n]; bd != nil {
+				for _, addr := range bd.BrokerAddrs {
+					out = append(out, addr)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// timeHuman2 is UtilAll.timeMillisToHumanString2: local yyyy-MM-dd HH:mm:ss,SSS.
+func timeHuman2(ms int64) string {
+	return strings.Replace(time.UnixMilli(ms).Format("2006-01-02 15:04:05.000"), ".", ",", 1)
+}
+
+// timeYMDHMS is local yyyy-MM-dd HH:mm:ss.
+func timeYMDHMS(ms int64) string { return time.UnixMilli(ms).Format("2006-01-02 15:04:05") }
+
+// trunc is UtilAll.frontStringAtLeast: at most n characters.
+func trunc(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
