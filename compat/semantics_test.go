@@ -2,6 +2,7 @@ package compat
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -335,5 +336,56 @@ func TestGoOrderlyTwoInstances(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestRawSemanticsBadInput: the issue's bad inputs for these features, as a Java client sends
+// them, answered with Java's codes and remarks (checked with COMPAT_TARGET=java): a lock for a
+// group the broker has never seen is granted (4.9.8 does not look the group up), a second
+// client gets nothing until the holder unlocks, and END_TRANSACTION naming no half message is
+// refused with SYSTEM_ERROR.
+func TestRawSemanticsBadInput(t *testing.T) {
+	c := newCluster(t, 1, nil)
+	topic := uniq("RawSem")
+	c.createTopic(topic, 2)
+	conn := dialRaw(t, c.brokers[0].Addr(), langJava)
+	defer conn.Close()
+	group := uniq("NeverSeenGroup")
+	lockBody := func(client string) []byte {
+		return []byte(`{"clientId":"` + client + `","consumerGroup":"` + group + `","mqSet":[{"brokerName":"` +
+			c.brokers[0].Name + `","queueId":1,"topic":"` + topic + `"}]}`)
+	}
+	const codeLockBatchMQ, codeUnlockBatchMQ, codeEndTransaction = 41, 42, 37
+	locked := func(r *rawCmd) bool {
+		var body struct {
+			LockOKMQSet []struct {
+				Topic   string `json:"topic"`
+				QueueID int    `json:"queueId"`
+			} `json:"lockOKMQSet"`
+		}
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			t.Fatalf("lock answer body %q: %v", r.Body, err)
+		}
+		return len(body.LockOKMQSet) == 1 && body.LockOKMQSet[0].Topic == topic && body.LockOKMQSet[0].QueueID == 1
+	}
+	r := conn.mustCall(codeLockBatchMQ, nil, lockBody("client-A"))
+	if r.Code != 0 || !locked(r) {
+		t.Errorf("lock for an unknown group: code %d body %s, want 0 with the queue", r.Code, r.Body)
+	}
+	if r = conn.mustCall(codeLockBatchMQ, nil, lockBody("client-B")); r.Code != 0 || locked(r) {
+		t.Errorf("lock of a held queue by another client: code %d body %s, want 0 without the queue", r.Code, r.Body)
+	}
+	if r = conn.mustCall(codeUnlockBatchMQ, nil, lockBody("client-A")); r.Code != 0 {
+		t.Errorf("unlock: code %d %s", r.Code, r.remark())
+	}
+	if r = conn.mustCall(codeLockBatchMQ, nil, lockBody("client-B")); r.Code != 0 || !locked(r) {
+		t.Errorf("lock after the holder unlocked: code %d body %s", r.Code, r.Body)
+	}
+
+	end := map[string]string{"producerGroup": uniq("PG"), "tranStateTableOffset": "0", "commitLogOffset": "987654321",
+		"commitOrRollback": "8", "fromTransactionCheck": "false", "msgId": "0A0000000000000000000000000000FF"}
+	r = conn.mustCall(codeEndTransaction, end, nil)
+	if r.Code != 1 || r.remark() != "Find prepared transaction message failed" {
+		t.Errorf("END_TRANSACTION for no half message: code %d remark %q", r.Code, r.remark())
 	}
 }
