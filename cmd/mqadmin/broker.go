@@ -149,7 +149,7 @@ func clusterListOnce(c *ctx) error {
 				addr := bd.BrokerAddrs[id]
 				kv, err := c.adm.runtimeInfo(addr)
 				if err != nil {
-					fmt.Fprintf(errOutOf(c), "fetch runtime info of %s: %v\n", addr, err)
+					fmt.Fprintf(c.errOut, "fetch runtime info of %s: %v\n", addr, err)
 					kv = map[string]string{}
 				}
 				if more {

@@ -50,9 +50,10 @@ type command struct {
 // ctx is what a running subcommand sees: its parsed options, the output and the admin client.
 type ctx struct {
 	cmd  *command
-	vals map[string]string // by short name
-	out  io.Writer
-	adm  *admin
+	vals   map[string]string // by short name
+	out    io.Writer
+	errOut io.Writer
+	adm    *admin
 }
 
 func (c *ctx) has(short string) bool { _, ok := c.vals[short]; return ok }
@@ -115,7 +116,7 @@ func run(args []string, out, errOut io.Writer) int {
 	}
 	adm := newAdmin(nsList)
 	defer adm.close()
-	x := &ctx{cmd: c, vals: vals, out: out, adm: adm}
+	x := &ctx{cmd: c, vals: vals, out: out, errOut: errOut, adm: adm}
 	if err := c.run(x); err != nil {
 		if errors.Is(err, errUsage) {
 			printUsage(errOut, c)
