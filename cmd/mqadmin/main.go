@@ -49,7 +49,7 @@ type command struct {
 
 // ctx is what a running subcommand sees: its parsed options, the output and the admin client.
 type ctx struct {
-	cmd  *command
+	cmd    *command
 	vals   map[string]string // by short name
 	out    io.Writer
 	errOut io.Writer
