@@ -1,0 +1,657 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+)
+
+// Consumer, producer and offset commands (admin-protocol.md §2.3, §2.5).
+
+func init() {
+	register(&command{name: "updateSubGroup", desc: "Update or create subscription group", opts: []option{
+		{short: "b", long: "brokerAddr", hasArg: true, desc: "create subscription group to which broker"},
+		{short: "c", long: "clusterName", hasArg: true, desc: "create subscription group to which cluster"},
+		{short: "g", long: "groupName", hasArg: true, required: true, desc: "consumer group name"},
+		{short: "s", long: "consumeEnable", hasArg: true, desc: "consume enable"},
+		{short: "m", long: "consumeFromMinEnable", hasArg: true, desc: "from min offset"},
+		{short: "d", long: "consumeBroadcastEnable", hasArg: true, desc: "broadcast"},
+		{short: "q", long: "retryQueueNums", hasArg: true, desc: "retry queue nums"},
+		{short: "r", long: "retryMaxTimes", hasArg: true, desc: "retry max times"},
+		{short: "i", long: "brokerId", hasArg: true, desc: "consumer from which broker id"},
+		{short: "w", long: "whichBrokerWhenConsumeSlowly", hasArg: true, desc: "which broker id when consume slowly"},
+		{short: "a", long: "notifyConsumerIdsChanged", hasArg: true, desc: "notify consumerId changed"},
+	}, run: updateSubGroup})
+	register(&command{name: "deleteSubGroup", desc: "Delete subscription group from broker.", opts: []option{
+		{short: "b", long: "brokerAddr", hasArg: true, desc: "delete subscription group from which broker"},
+		{short: "c", long: "clusterName", hasArg: true, desc: "delete subscription group from which cluster"},
+		{short: "g", long: "groupName", hasArg: true, required: true, desc: "subscription group name"},
+		{short: "r", long: "removeOffset", hasArg: true, desc: "remove offset"},
+	}, run: deleteSubGroup})
+	register(&command{name: "consumerProgress", desc: "Query consumers's progress, speed", opts: []option{
+		{short: "g", long: "groupName", hasArg: true, desc: "consumer group name"},
+		{short: "s", long: "showClientIP", hasArg: true, desc: "Show Client IP per Queue"},
+	}, run: consumerProgress})
+	register(&command{name: "consumerConnection", desc: "Query consumer's socket connection, client version and subscription", opts: []option{
+		{short: "g", long: "consumerGroup", hasArg: true, required: true, desc: "consumer group name"},
+		{short: "b", long: "brokerAddr", hasArg: true, desc: "broker address"},
+	}, run: consumerConnection})
+	register(&command{name: "producerConnection", desc: "Query producer's socket connection and client version", opts: []option{
+		{short: "g", long: "producerGroup", hasArg: true, required: true, desc: "producer group name"},
+		{short: "t", long: "topic", hasArg: true, required: true, desc: "topic name"},
+	}, run: producerConnection})
+	register(&command{name: "getConsumerConfig", desc: "Get consumer config by subscription group name!", opts: []option{
+		{short: "g", long: "groupName", hasArg: true, required: true, desc: "subscription group name"},
+	}, run: getConsumerConfig})
+	register(&command{name: "brokerConsumeStats", desc: "Fetch broker consume stats data", opts: []option{
+		{short: "b", long: "brokerAddr", hasArg: true, required: true, desc: "Broker address"},
+		{short: "t", long: "timeoutMillis", hasArg: true, desc: "request timeout Millis"},
+		{short: "l", long: "level", hasArg: true, desc: "threshold of print diff"},
+		{short: "o", long: "order", hasArg: true, desc: "order topic"},
+	}, run: brokerConsumeStats})
+	register(&command{name: "resetOffsetByTime", desc: "Reset consumer offset by timestamp(without client restart).", opts: []option{
+		{short: "g", long: "group", hasArg: true, required: true, desc: "set the consumer group"},
+		{short: "t", long: "topic", hasArg: true, required: true, desc: "set the topic"},
+		{short: "s", long: "timestamp", hasArg: true, required: true, desc: "set the timestamp[now|currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
+		{short: "f", long: "force", hasArg: true, desc: "set the force rollback by timestamp switch[true|false]"},
+		{short: "c", long: "cplus", desc: "reset c++ client offset"},
+	}, run: resetOffsetByTime})
+}
+
+func boolOpt(c *ctx, short string, def bool) bool {
+	if !c.has(short) {
+		return def
+	}
+	return c.get(short) == "true"
+}
+
+func i64Opt(c *ctx, short string, def int64) (int64, error) {
+	if !c.has(short) {
+		return def, nil
+	}
+	v, err := strconv.ParseInt(c.get(short), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("option -%s: %q is not a number", short, c.get(short))
+	}
+	return v, nil
+}
+
+// groupConfigString is SubscriptionGroupConfig.toString.
+func groupConfigString(g *protocol.SubscriptionGroupConfig) string {
+	return fmt.Sprintf("SubscriptionGroupConfig [groupName=%s, consumeEnable=%t, consumeFromMinEnable=%t, consumeBroadcastEnable=%t, "+
+		"retryQueueNums=%d, retryMaxTimes=%d, brokerId=%d, whichBrokerWhenConsumeSlowly=%d, notifyConsumerIdsChangedEnable=%t]",
+		g.GroupName, g.ConsumeEnable, g.ConsumeFromMinEnable, g.ConsumeBroadcastEnable, g.RetryQueueNums, g.RetryMaxTimes,
+		g.BrokerID, g.WhichBrokerWhenConsumeSlowly, g.NotifyConsumerIdsChangedEnable)
+}
+
+func updateSubGroup(c *ctx) error {
+	g := protocol.NewSubscriptionGroupConfig(c.get("g"))
+	g.ConsumeBroadcastEnable, g.ConsumeFromMinEnable = false, false
+	g.ConsumeEnable = boolOpt(c, "s", g.ConsumeEnable)
+	g.ConsumeFromMinEnable = boolOpt(c, "m", false)
+	g.ConsumeBroadcastEnable = boolOpt(c, "d", false)
+	g.NotifyConsumerIdsChangedEnable = boolOpt(c, "a", g.NotifyConsumerIdsChangedEnable)
+	var err error
+	var v int64
+	if v, err = i64Opt(c, "q", int64(g.RetryQueueNums)); err != nil {
+		return err
+	}
+	g.RetryQueueNums = int32(v)
+	if v, err = i64Opt(c, "r", int64(g.RetryMaxTimes)); err != nil {
+		return err
+	}
+	g.RetryMaxTimes = int32(v)
+	if g.BrokerID, err = i64Opt(c, "i", g.BrokerID); err != nil {
+		return err
+	}
+	if g.WhichBrokerWhenConsumeSlowly, err = i64Opt(c, "w", g.WhichBrokerWhenConsumeSlowly); err != nil {
+		return err
+	}
+	body := g.Marshal()
+	switch {
+	case c.has("b"):
+		if _, err := c.adm.call(c.get("b"), protocol.UpdateAndCreateSubscriptiongroup, nil, body); err != nil {
+			return err
+		}
+		c.printf("create subscription group to %s success.\n", c.get("b"))
+		c.printf("%s", groupConfigString(g))
+		return nil
+	case c.has("c"):
+		addrs, err := c.adm.masterAddrs(c.get("c"))
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			if _, err := c.adm.call(a, protocol.UpdateAndCreateSubscriptiongroup, nil, body); err != nil {
+				return err
+			}
+			c.printf("create subscription group to %s success.\n", a)
+		}
+		c.printf("%s", groupConfigString(g))
+		return nil
+	}
+	return errUsage
+}
+
+func deleteSubGroup(c *ctx) error {
+	group := c.get("g")
+	ext := kv("groupName", group, "removeOffset", strconv.FormatBool(boolOpt(c, "r", false)))
+	switch {
+	case c.has("b"):
+		if _, err := c.adm.call(c.get("b"), protocol.DeleteSubscriptiongroup, ext, nil); err != nil {
+			return err
+		}
+		c.printf("delete subscription group [%s] from broker [%s] success.\n", group, c.get("b"))
+		return nil
+	case c.has("c"):
+		cluster := c.get("c")
+		addrs, err := c.adm.masterAddrs(cluster)
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			if _, err := c.adm.call(a, protocol.DeleteSubscriptiongroup, ext, nil); err != nil {
+				return err
+			}
+			c.printf("delete subscription group [%s] from broker [%s] in cluster [%s] success.\n", group, a, cluster)
+		}
+		var errs []error
+		for _, t := range []string{protocol.RetryTopic(group), protocol.DLQTopic(group)} {
+			sub := &ctx{cmd: c.cmd, vals: map[string]string{"t": t, "c": cluster}, out: c.out, errOut: c.errOut, adm: c.adm}
+			if err := deleteTopic(sub); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}
+	return errUsage
+}
+
+// consumeStats is examineConsumeStats(group): the %RETRY% route, then 208 to each broker.
+func (a *admin) consumeStats(group, topic string) (*protocol.ConsumeStats, error) {
+	r, err := a.route(protocol.RetryTopic(group))
+	if err != nil {
+		return nil, err
+	}
+	all := &protocol.ConsumeStats{OffsetTable: map[protocol.MessageQueue]protocol.OffsetWrapper{}}
+	for i := range r.BrokerDatas {
+		addr := selectAddr(&r.BrokerDatas[i])
+		ext := kv("consumerGroup", group)
+		if topic != "" {
+			ext = kv("consumerGroup", group, "topic", topic)
+		}
+		resp, err := a.callTimeout(addr, protocol.GetConsumeStats, ext, nil, 3*a.timeout)
+		if err != nil {
+			return nil, err
+		}
+		var cs protocol.ConsumeStats
+		if err := cs.Unmarshal(resp.Body); err != nil {
+			return nil, fmt.Errorf("consume stats from %s: %w", addr, err)
+		}
+		for mq, w := range cs.OffsetTable {
+			all.OffsetTable[mq] = w
+		}
+		all.ConsumeTps += cs.ConsumeTps
+	}
+	if len(all.OffsetTable) == 0 {
+		return nil, &codeError{protocol.ConsumerNotOnline,
+			"Not found the consumer group consume stats, because return offset table is empty, maybe the consumer not consume any message"}
+	}
+	return all, nil
+}
+
+// consumerConnection is examineConsumerConnectionInfo: 203 to -b or a random broker of the
+// group's retry route.
+func (a *admin) consumerConnection(group, addr string) (*protocol.ConsumerConnection, error) {
+	if addr == "" {
+		r, err := a.route(protocol.RetryTopic(group))
+		if err != nil {
+			return nil, err
+		}
+		if len(r.BrokerDatas) == 0 {
+			return nil, &codeError{protocol.ConsumerNotOnline, "Not found the consumer group connection"}
+		}
+		addr = selectAddr(&r.BrokerDatas[rand.IntN(len(r.BrokerDatas))])
+	}
+	resp, err := a.call(addr, protocol.GetConsumerConnectionList, kv("consumerGroup", group), nil)
+	if err != nil {
+		return nil, err
+	}
+	var cc protocol.ConsumerConnection
+	if err := cc.Unmarshal(resp.Body); err != nil {
+		return nil, err
+	}
+	if len(cc.ConnectionSet) == 0 {
+		return nil, &codeError{protocol.ConsumerNotOnline, "Not found the consumer group connection"}
+	}
+	return &cc, nil
+}
+
+func consumerProgress(c *ctx) error {
+	if !c.has("g") {
+		return consumerProgressAll(c)
+	}
+	group := c.get("g")
+	cs, err := c.adm.consumeStats(group, "")
+	if err != nil {
+		return err
+	}
+	showIP := c.get("s") == "true"
+	clientOf := map[protocol.MessageQueue]string{}
+	if showIP {
+		clientOf = c.adm.queueClients(group)
+	}
+	mqs := sortedMQs(cs.OffsetTable)
+	if showIP {
+		c.printf("%-64s  %-32s  %-4s  %-20s  %-20s  %-20s %-20s  %s\n", "#Topic", "#Broker Name", "#QID", "#Broker Offset",
+			"#Consumer Offset", "#Client IP", "#Diff", "#LastTime")
+	} else {
+		c.printf("%-64s  %-32s  %-4s  %-20s  %-20s  %-20s  %s\n", "#Topic", "#Broker Name", "#QID", "#Broker Offset",
+			"#Consumer Offset", "#Diff", "#LastTime")
+	}
+	var total int64
+	for _, mq := range mqs {
+		w := cs.OffsetTable[mq]
+		diff := w.BrokerOffset - w.ConsumerOffset
+		total += diff
+		last := "N/A"
+		if w.LastTimestamp != 0 {
+			last = timeYMDHMS(w.LastTimestamp)
+		}
+		if showIP {
+			ip := "N/A"
+			if id := clientOf[mq]; id != "" {
+				ip = strings.SplitN(id, "@", 2)[0]
+			}
+			c.printf("%-64s  %-32s  %-4d  %-20d  %-20d  %-20s %-20d  %s\n", trunc(mq.Topic, 64), trunc(mq.BrokerName, 32),
+				mq.QueueID, w.BrokerOffset, w.ConsumerOffset, ip, diff, last)
+		} else {
+			c.printf("%-64s  %-32s  %-4d  %-20d  %-20d  %-20d  %s\n", trunc(mq.Topic, 64), trunc(mq.BrokerName, 32),
+				mq.QueueID, w.BrokerOffset, w.ConsumerOffset, diff, last)
+		}
+	}
+	c.printf("\n")
+	c.printf("Consume TPS: %.2f\n", cs.ConsumeTps)
+	c.printf("Diff Total: %d\n", total)
+	return nil
+}
+
+// queueClients maps each queue to the client consuming it (GET_CONSUMER_RUNNING_INFO per
+// client, relayed by the broker); failures leave queues unmapped.
+func (a *admin) queueClients(group string) map[protocol.MessageQueue]string {
+	out := map[protocol.MessageQueue]string{}
+	cc, err := a.consumerConnection(group, "")
+	if err != nil {
+		return out
+	}
+	r, err := a.route(protocol.RetryTopic(group))
+	if err != nil || len(r.BrokerDatas) == 0 {
+		return out
+	}
+	addr := selectAddr(&r.BrokerDatas[0])
+	for _, conn := range cc.ConnectionSet {
+		resp, err := a.callTimeout(addr, protocol.GetConsumerRunningInfo,
+			kv("consumerGroup", group, "clientId", conn.ClientID, "jstackEnable", "false"), nil, 3*a.timeout)
+		if err != nil {
+			continue
+		}
+		for _, mq := range runningInfoQueues(resp.Body) {
+			out[mq] = conn.ClientID
+		}
+	}
+	return out
+}
+
+// runningInfoQueues pulls the queue keys of ConsumerRunningInfo.mqTable out of fastjson text.
+func runningInfoQueues(body []byte) []protocol.MessageQueue {
+	var rb protocol.ResetOffsetBody
+	s := string(body)
+	i := strings.Index(s, `"mqTable":`)
+	if i < 0 {
+		return nil
+	}
+	// Reuse the object-keyed map reader: rewrite each value to 0.
+	depth, start := 0, i+len(`"mqTable":`)
+	end := start
+	for j := start; j < len(s); j++ {
+		switch s[j] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		}
+		if depth == 0 {
+			end = j + 1
+			break
+		}
+	}
+	var keys []protocol.MessageQueue
+	seg := s[start:end]
+	for _, part := range strings.Split(seg, `{"brokerName":`)[1:] {
+		if err := rb.Unmarshal([]byte(`{"offsetTable":{{"brokerName":` + part[:strings.IndexByte(part, '}')+1] + `:0}}`)); err == nil {
+			for mq := range rb.OffsetTable {
+				keys = append(keys, mq)
+			}
+		}
+	}
+	return keys
+}
+
+func consumerProgressAll(c *ctx) error {
+	topics, err := c.adm.topicList()
+	if err != nil {
+		return err
+	}
+	sort.Strings(topics)
+	c.printf("%-64s  %-6s  %-24s %-5s  %-14s  %-7s  %s\n", "#Group", "#Count", "#Version", "#Type", "#Model", "#TPS", "#Diff Total")
+	for _, t := range topics {
+		group, ok := strings.CutPrefix(t, protocol.RetryGroupTopicPrefix)
+		if !ok {
+			continue
+		}
+		var diff int64
+		var tps float64
+		if cs, err := c.adm.consumeStats(group, ""); err == nil {
+			diff = cs.ComputeTotalDiff()
+			tps = cs.ConsumeTps
+		}
+		count, version, typ, model := 0, "OFFLINE", "", ""
+		if cc, err := c.adm.consumerConnection(group, ""); err == nil {
+			count = len(cc.ConnectionSet)
+			minV := int32(1 << 30)
+			for _, conn := range cc.ConnectionSet {
+				minV = min(minV, conn.Version)
+			}
+			version = versionDesc(minV)
+			if cc.ConsumeType == protocol.ConsumeActively {
+				typ = "PULL"
+			} else {
+				typ, model = "PUSH", cc.MessageModel
+			}
+		}
+		c.printf("%-64s  %-6d  %-24s %-5s  %-14s  %-7d  %d\n", trunc(group, 64), count, version, typ, model, int64(tps), diff)
+	}
+	return nil
+}
+
+func consumerConnection(c *ctx) error {
+	cc, err := c.adm.consumerConnection(c.get("g"), c.get("b"))
+	if err != nil {
+		return err
+	}
+	conns := append([]protocol.Connection(nil), cc.ConnectionSet...)
+	sort.Slice(conns, func(i, j int) bool { return conns[i].ClientID < conns[j].ClientID })
+	c.printf("%-36s %-22s %-10s %s\n", "#ClientId", "#ClientAddr", "#Language", "#Version")
+	for _, conn := range conns {
+		c.printf("%-36s %-22s %-10s %s\n", conn.ClientID, conn.ClientAddr, conn.Language, versionDesc(conn.Version))
+	}
+	c.printf("\nBelow is subscription:\n")
+	c.printf("%-20s %s\n", "#Topic", "#SubExpression")
+	topics := make([]string, 0, len(cc.SubscriptionTable))
+	for t := range cc.SubscriptionTable {
+		topics = append(topics, t)
+	}
+	sort.Strings(topics)
+	for _, t := range topics {
+		c.printf("%-20s %s\n", t, cc.SubscriptionTable[t].SubString)
+	}
+	c.printf("\n")
+	c.printf("ConsumeType: %s\n", cc.ConsumeType)
+	c.printf("MessageModel: %s\n", cc.MessageModel)
+	c.printf("ConsumeFromWhere: %s\n", cc.ConsumeFromWhere)
+	return nil
+}
+
+func producerConnection(c *ctx) error {
+	r, err := c.adm.route(c.get("t"))
+	if err != nil {
+		return err
+	}
+	if len(r.BrokerDatas) == 0 {
+		return errors.New("Not found the producer group connection")
+	}
+	addr := selectAddr(&r.BrokerDatas[rand.IntN(len(r.BrokerDatas))])
+	resp, err := c.adm.call(addr, protocol.GetProducerConnectionList, kv("producerGroup", c.get("g")), nil)
+	if err != nil {
+		return err
+	}
+	var pc protocol.ProducerConnection
+	if err := pc.Unmarshal(resp.Body); err != nil {
+		return err
+	}
+	if len(pc.ConnectionSet) == 0 {
+		return errors.New("Not found the producer group connection")
+	}
+	for i, conn := range pc.ConnectionSet {
+		c.printf("%04d  %-32s %-22s %-8s %s\n", i+1, conn.ClientID, conn.ClientAddr, conn.Language, versionDesc(conn.Version))
+	}
+	return nil
+}
+
+func getConsumerConfig(c *ctx) error {
+	group := c.get("g")
+	ci, err := c.adm.clusterInfo()
+	if err != nil {
+		return err
+	}
+	clusters := make([]string, 0, len(ci.ClusterAddrTable))
+	for cl := range ci.ClusterAddrTable {
+		clusters = append(clusters, cl)
+	}
+	sort.Strings(clusters)
+	for _, cl := range clusters {
+		names := append([]string(nil), ci.ClusterAddrTable[cl]...)
+		sort.Strings(names)
+		for _, n := range names {
+			bd := ci.BrokerAddrTable[n]
+			if bd == nil {
+				continue
+			}
+			resp, err := c.adm.call(selectAddr(bd), protocol.GetAllSubscriptiongroupConfig, nil, nil)
+			if err != nil {
+				return err
+			}
+			var w protocol.SubscriptionGroupWrapper
+			if err := w.Unmarshal(resp.Body); err != nil {
+				return err
+			}
+			g := w.SubscriptionGroupTable[group]
+			if g == nil {
+				continue
+			}
+			c.printf("=============================%s:%s=============================\n", cl, n)
+			for _, f := range []struct {
+				k string
+				v any
+			}{{"groupName", g.GroupName}, {"consumeEnable", g.ConsumeEnable}, {"consumeFromMinEnable", g.ConsumeFromMinEnable},
+				{"consumeBroadcastEnable", g.ConsumeBroadcastEnable}, {"retryQueueNums", g.RetryQueueNums},
+				{"retryMaxTimes", g.RetryMaxTimes}, {"brokerId", g.BrokerID},
+				{"whichBrokerWhenConsumeSlowly", g.WhichBrokerWhenConsumeSlowly},
+				{"notifyConsumerIdsChangedEnable", g.NotifyConsumerIdsChangedEnable}} {
+				c.printf("%s%-40s=  %v\n", "", f.k, f.v)
+			}
+		}
+	}
+	return nil
+}
+
+func brokerConsumeStats(c *ctx) error {
+	timeout, err := i64Opt(c, "t", 50000)
+	if err != nil {
+		return err
+	}
+	level, err := i64Opt(c, "l", 0)
+	if err != nil {
+		return err
+	}
+	resp, err := c.adm.callTimeout(c.get("b"), protocol.GetBrokerConsumeStats,
+		kv("isOrder", strconv.FormatBool(boolOpt(c, "o", false))), nil, time.Duration(timeout)*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	var list protocol.ConsumeStatsList
+	if err := list.Unmarshal(resp.Body); err != nil {
+		return err
+	}
+	c.printf("%-64s  %-64s  %-32s  %-4s  %-20s  %-20s  %-20s  %s\n", "#Topic", "#Group", "#Broker Name", "#QID",
+		"#Broker Offset", "#Consumer Offset", "#Diff", "#LastTime")
+	for _, m := range list.ConsumeStatsList {
+		groups := make([]string, 0, len(m))
+		for g := range m {
+			groups = append(groups, g)
+		}
+		sort.Strings(groups)
+		for _, g := range groups {
+			for _, cs := range m[g] {
+				for _, mq := range sortedMQs(cs.OffsetTable) {
+					w := cs.OffsetTable[mq]
+					diff := w.BrokerOffset - w.ConsumerOffset
+					if diff < level || w.LastTimestamp <= 0 {
+						continue
+					}
+					c.printf("%-64s  %-64s  %-32s  %-4d  %-20d  %-20d  %-20d  %s\n", mq.Topic, g, mq.BrokerName, mq.QueueID,
+						w.BrokerOffset, w.ConsumerOffset, diff, timeYMDHMS(w.LastTimestamp))
+				}
+			}
+		}
+	}
+	c.printf("\nDiff Total: %d\n", list.TotalDiff)
+	return nil
+}
+
+// parseTimestamp accepts now, milliseconds, or yyyy-MM-dd#HH:mm:ss:SSS (local time).
+func parseTimestamp(s string) (int64, error) {
+	if s == "now" {
+		return -1, nil
+	}
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02#15:04:05:000", s, time.Local)
+	if err != nil {
+		return 0, fmt.Errorf("bad timestamp %q: use now, milliseconds or yyyy-MM-dd#HH:mm:ss:SSS", s)
+	}
+	return t.UnixMilli(), nil
+}
+
+func resetOffsetByTime(c *ctx) error {
+	group, topic, tsText := c.get("g"), c.get("t"), c.get("s")
+	ts, err := parseTimestamp(tsText)
+	if err != nil {
+		return err
+	}
+	force := boolOpt(c, "f", true)
+	r, err := c.adm.route(topic)
+	if err != nil {
+		return err
+	}
+	all := map[protocol.MessageQueue]int64{}
+	offline := false
+	for i := range r.BrokerDatas {
+		addr := selectAddr(&r.BrokerDatas[i])
+		req := remoting.NewRequest(protocol.InvokeBrokerToResetOffset,
+			kv("topic", topic, "group", group, "timestamp", strconv.FormatInt(ts, 10), "isForce", strconv.FormatBool(force)), nil)
+		if c.has("c") {
+			req.Language = remoting.LangCPP
+		}
+		resp, err := c.adm.cli.Invoke(addr, req, c.adm.timeout)
+		if err != nil {
+			return err
+		}
+		if resp.Code == protocol.ConsumerNotOnline {
+			offline = true
+			break
+		}
+		if resp.Code != protocol.Success {
+			return &codeError{resp.Code, resp.Remark}
+		}
+		var body protocol.ResetOffsetBody
+		if err := body.Unmarshal(resp.Body); err != nil {
+			return err
+		}
+		for mq, off := range body.OffsetTable {
+			all[mq] = off
+		}
+	}
+	if offline {
+		return resetOffline(c, r, group, topic, tsText, ts, force)
+	}
+	c.printf("rollback consumer offset by specified group[%s], topic[%s], force[%t], timestamp(string)[%s], timestamp(long)[%d]\n",
+		group, topic, force, tsText, ts)
+	c.printf("%-40s  %-40s  %-40s\n", "#brokerName", "#queueId", "#offset")
+	for _, mq := range sortedMQs(all) {
+		c.printf("%-40s  %-40d  %-40d\n", trunc(mq.BrokerName, 32), mq.QueueID, all[mq])
+	}
+	return nil
+}
+
+// resetOffline is resetOffsetByTimestampOld: with no live consumer, write the offsets.
+func resetOffline(c *ctx, r *protocol.TopicRouteData, group, topic, tsText string, ts int64, force bool) error {
+	c.printf("rollback consumer offset by specified consumerGroup[%s], topic[%s], force[%t], timestamp(string)[%s], timestamp(long)[%d]\n",
+		group, topic, force, tsText, ts)
+	c.printf("%-20s  %-20s  %-20s  %-20s  %-20s  %-20s\n", "#brokerName", "#queueId", "#brokerOffset", "#consumerOffset",
+		"#timestampOffset", "#rollbackOffset")
+	for i := range r.BrokerDatas {
+		addr := selectAddr(&r.BrokerDatas[i])
+		resp, err := c.adm.callTimeout(addr, protocol.GetConsumeStats, kv("consumerGroup", group, "topic", topic), nil, 3*c.adm.timeout)
+		if err != nil {
+			return err
+		}
+		var cs protocol.ConsumeStats
+		if err := cs.Unmarshal(resp.Body); err != nil {
+			return err
+		}
+		for _, mq := range sortedMQs(cs.OffsetTable) {
+			w := cs.OffsetTable[mq]
+			var target int64
+			ext := kv("topic", topic, "queueId", strconv.Itoa(int(mq.QueueID)))
+			if ts == -1 {
+				resp, err = c.adm.call(addr, protocol.GetMaxOffset, ext, nil)
+			} else {
+				resp, err = c.adm.call(addr, protocol.SearchOffsetByTimestamp,
+					kv("topic", topic, "queueId", strconv.Itoa(int(mq.QueueID)), "timestamp", strconv.FormatInt(ts, 10)), nil)
+			}
+			if err != nil {
+				return err
+			}
+			target = parseI64(resp.ExtFields.Value("offset"))
+			rollback := w.ConsumerOffset
+			if force || target <= w.ConsumerOffset {
+				rollback = target
+				if _, err := c.adm.call(addr, protocol.UpdateConsumerOffset, kv("consumerGroup", group, "topic", topic,
+					"queueId", strconv.Itoa(int(mq.QueueID)), "commitOffset", strconv.FormatInt(target, 10)), nil); err != nil {
+					return err
+				}
+			}
+			c.printf("%-20s  %-20d  %-20d  %-20d  %-20d  %-20d\n", mq.BrokerName, mq.QueueID, w.BrokerOffset, w.ConsumerOffset,
+				target, rollback)
+		}
+	}
+	return nil
+}
+
+// versionDesc is MQVersion.getVersionDesc for the regular part of the enum (V4_0_0_SNAPSHOT =
+// 212 onwards: SNAPSHOT then release for each x.y.z).
+func versionDesc(v int32) string {
+	base, major := int32(212), 4
+	switch {
+	case v >= 412:
+		base, major = 412, 5
+	case v < 212:
+		return "V3_ORDINAL_" + strconv.Itoa(int(v))
+	}
+	idx := v - base
+	n := idx / 2
+	s := "V" + strconv.Itoa(major) + "_" + strconv.Itoa(int(n/10)) + "_" + strconv.Itoa(int(n%10))
+	if idx%2 == 0 {
+		s += "_SNAPSHOT"
+	}
+	return s
+}
