@@ -139,7 +139,9 @@ func TestLockExpiry(t *testing.T) {
 }
 
 func BenchmarkLockBatch(b *testing.B) {
-	m := newRebalanceLockManager(logrus.NewEntry(logrus.StandardLogger()))
+	quiet := logrus.New()
+	quiet.SetLevel(logrus.ErrorLevel)
+	m := newRebalanceLockManager(logrus.NewEntry(quiet))
 	set := mqs(0, 1, 2, 3, 4, 5, 6, 7)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {

@@ -281,3 +281,31 @@ func TestUniqIDGen(t *testing.T) {
 		t.Errorf("ids %s %s", a, b)
 	}
 }
+
+// BenchmarkEndTransactionCommit measures END_TRANSACTION COMMIT alone: half lookup and checks,
+// the real message's append and the op record's.
+func BenchmarkEndTransactionCommit(b *testing.B) {
+	db := startDataBrokerB(b)
+	ch := &fakeChannel{remote: "127.0.0.1:50000"}
+	send := sendV2(protocol.SendMessageV2, "BenchTx", 0, props("TRAN_MSG", "true", "PGROUP", "TXG", "TAGS", "TagA",
+		"UNIQ_KEY", "ABCDEF0123456789"), make([]byte, 1024), false)
+	send.ExtFields.Set("f", strconv.Itoa(int(message.TransactionPreparedType)))
+	reqs := make([]*remoting.Command, b.N)
+	for i := range reqs {
+		r := db.b.data.processSend(ch, send)
+		if r.Code != protocol.Success {
+			b.Fatal(r.Remark)
+		}
+		_, off, _ := message.ParseOffsetMsgID(r.ExtFields.Value("msgId"))
+		qo, _ := strconv.ParseInt(r.ExtFields.Value("queueOffset"), 10, 64)
+		reqs[i] = endTx("TXG", qo, off, message.TransactionCommitType, "ABCDEF0123456789", false)
+	}
+	b.ReportAllocs()
+	b.SetBytes(1024)
+	b.ResetTimer()
+	for _, req := range reqs {
+		if r := db.b.sem.tx.processEndTransaction(ch, req); r.Code != protocol.Success {
+			b.Fatal(r.Remark)
+		}
+	}
+}
