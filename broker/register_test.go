@@ -169,3 +169,49 @@ func TestSlaveLearnsMaster(t *testing.T) {
 		t.Fatalf("route lacks master or slave: %s", body)
 	}
 }
+
+// TestSlaveTakesOverMasterMetadata: the bodies a master serves for SlaveSynchronize decode and
+// replace the slave's tables (only on a new data version); offsets merge.
+func TestSlaveTakesOverMasterMetadata(t *testing.T) {
+	t.Parallel()
+	master := startTestBroker(t, nil)
+	master.call(protocol.UpdateAndCreateTopic, ext(createTopicExt("Synced", "3", "6")...), nil)
+	master.B.offsets.CommitOffset("x", "G", "Synced", 2, 77)
+
+	slaveCfg := testConfig(t.TempDir(), master.NSAddr)
+	slaveCfg.BrokerRole, slaveCfg.BrokerID = store.Slave, 1
+	slave, err := New(slaveCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := slave.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer slave.Shutdown(context.Background())
+	if slave.HAMasterAddr() != master.B.HAServerAddr() {
+		t.Fatalf("HA master %q, want %q", slave.HAMasterAddr(), master.B.HAServerAddr())
+	}
+	slave.offsets.CommitOffset("x", "Local", "Only", 0, 5)
+
+	resp := master.call(protocol.GetAllTopicConfig, nil, nil)
+	table, v, err := DecodeTopicWrapper(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slave.topics.ReplaceAll(table, v) || slave.topics.ReplaceAll(table, v) {
+		t.Fatal("ReplaceAll must replace once per new data version")
+	}
+	if tc := slave.topics.SelectTopicConfig("Synced"); tc == nil || tc.WriteQueueNums != 3 || slave.topics.DataVersion() != v {
+		t.Fatalf("slave topic %+v version %+v", tc, slave.topics.DataVersion())
+	}
+	if err := slave.offsets.PutAll(master.B.offsets.snapshot()); err != nil {
+		t.Fatal(err)
+	}
+	if slave.offsets.QueryOffset("G", "Synced", 2) != 77 || slave.offsets.QueryOffset("Local", "Only", 0) != 5 {
+		t.Fatal("offsets not merged")
+	}
+	groups, gv, err := DecodeGroupWrapper(encodeGroups(master.B.groups.Groups(), master.B.groups.DataVersion()))
+	if err != nil || !slave.groups.ReplaceAll(groups, gv) {
+		t.Fatalf("groups: %v", err)
+	}
+}
