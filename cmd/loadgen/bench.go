@@ -52,6 +52,8 @@ type phase struct {
 	P50, P99, P999 time.Duration
 	CPU            time.Duration // broker CPU during the phase
 	CPUPerMsg      time.Duration
+	SelfCPU        time.Duration // the load generator's own CPU during the phase
+	SelfCPUPerMsg  time.Duration
 	RoundRates     []float64 // acked/s of each round, to show the spread
 	Err            string    `json:",omitempty"`
 	lat            []int64   // every latency, ns (pooled by mergePhases)
@@ -289,6 +291,7 @@ func mergePhases(ps []phase) phase {
 		m.Failed += p.Failed
 		m.Lost += p.Lost
 		m.CPU += p.CPU
+		m.SelfCPU += p.SelfCPU
 		for c, n := range p.Codes {
 			m.Codes[c] += n
 		}
@@ -303,6 +306,7 @@ func mergePhases(ps []phase) phase {
 	}
 	if m.Acked > 0 {
 		m.CPUPerMsg = m.CPU / time.Duration(m.Acked)
+		m.SelfCPUPerMsg = m.SelfCPU / time.Duration(m.Acked)
 	}
 	m.P50, m.P99, m.P999 = percentiles(lat)
 	if len(errs) > 0 {
@@ -319,6 +323,7 @@ func sendPhase(addr string, br *proc, conns, window int, d time.Duration, mk fun
 	if br != nil {
 		cpu0, _ = br.cpuTime()
 	}
+	self0, _ := procCPU(os.Getpid())
 	stop := make(chan struct{})
 	timer := time.AfterFunc(d, func() { close(stop) })
 	defer timer.Stop()
@@ -329,6 +334,8 @@ func sendPhase(addr string, br *proc, conns, window int, d time.Duration, mk fun
 		cpu1, _ := br.cpuTime()
 		ph.CPU = cpu1 - cpu0
 	}
+	self1, _ := procCPU(os.Getpid())
+	ph.SelfCPU = self1 - self0
 	if err != nil {
 		ph.Err = err.Error()
 	}
@@ -341,6 +348,7 @@ func sendPhase(addr string, br *proc, conns, window int, d time.Duration, mk fun
 	ph.P50, ph.P99, ph.P999 = percentiles(st.lat)
 	if st.msgs > 0 {
 		ph.CPUPerMsg = ph.CPU / time.Duration(st.msgs)
+		ph.SelfCPUPerMsg = ph.SelfCPU / time.Duration(st.msgs)
 	}
 	return ph
 }

@@ -400,3 +400,63 @@ func TestPipeDuplicateAnswer(t *testing.T) {
 		t.Fatal("pipe hung on duplicate answers")
 	}
 }
+
+func TestGoals(t *testing.T) {
+	mkT := func(name string, r4 float64, p99 time.Duration, cpu1 time.Duration, pull float64, anon int64, start time.Duration) *targetResult {
+		return &targetResult{Name: name, Startup: start, Startups: []time.Duration{start}, PeakAnon: anon,
+			Phases: []phase{{Name: "1x1", Acked: 10, Rate: 1000, CPUPerMsg: cpu1, P99: time.Millisecond},
+				{Name: "4x32", Acked: 10, Rate: r4, P99: p99, CPUPerMsg: 10 * time.Microsecond}},
+			Pull: pullResult{Rate: pull, Pulled: 5, Expected: 5}}
+	}
+	java := mkT("Java 4.9.8", 40000, 20*time.Millisecond, 100*time.Microsecond, 300000, 500<<20, 4*time.Second)
+	cases := []struct {
+		name    string
+		ours    *targetResult
+		java    *targetResult
+		wantRun []string // holds vs this run, per goal: "y", "n" or "-"
+		wantRef []string
+	}{
+		{"all hold", mkT("rocketgo", 130000, 5*time.Millisecond, 20*time.Microsecond, 500000, 20<<20, 10*time.Millisecond), java,
+			[]string{"y", "y", "y", "y", "y", "y"}, []string{"y", "y", "y", "y", "y", "y"}},
+		{"none hold", mkT("rocketgo", 79000, 11*time.Millisecond, 34*time.Microsecond, 440000, 70<<20, 100*time.Millisecond), java,
+			[]string{"n", "n", "n", "n", "n", "n"}, []string{"n", "n", "n", "y", "n", "n"}},
+		{"no Java in the run", mkT("rocketgo", 130000, 5*time.Millisecond, 20*time.Microsecond, 500000, 20<<20, 10*time.Millisecond), nil,
+			[]string{"-", "-", "-", "-", "y", "y"}, []string{"y", "y", "y", "y", "y", "y"}},
+	}
+	flag := func(b *bool) string {
+		switch {
+		case b == nil:
+			return "-"
+		case *b:
+			return "y"
+		}
+		return "n"
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := &results{Targets: []*targetResult{c.ours}}
+			if c.java != nil {
+				r.Targets = append(r.Targets, c.java)
+			}
+			gs := goals(r)
+			if len(gs) != 6 {
+				t.Fatalf("%d goals", len(gs))
+			}
+			for i, g := range gs {
+				if got := flag(g.holdsRun); got != c.wantRun[i] {
+					t.Errorf("%s vs this run: %s, want %s (%s)", g.what, got, c.wantRun[i], g.vsRun)
+				}
+				if got := flag(g.holdsRef); got != c.wantRef[i] {
+					t.Errorf("%s vs issue 5: %s, want %s (%s)", g.what, got, c.wantRef[i], g.vsRef)
+				}
+			}
+			md := renderEndToEnd(r) + renderSummary(r)
+			if c.java != nil && !strings.Contains(md, "**rocketgo / Java**") {
+				t.Error("no ratio row with Java present")
+			}
+			if c.java == nil && strings.Contains(md, "**rocketgo / Java**") {
+				t.Error("ratio row without Java")
+			}
+		})
+	}
+}

@@ -253,28 +253,37 @@ func renderEndToEnd(r *results) string {
 	}
 
 	w("### Sends (1 KiB, acked)\n\n")
-	w("| shape | server | acked sends/s | p50 | p99 | p99.9 | broker CPU/msg | not acked | acked/s per round |\n")
-	w("|---|---|---:|---:|---:|---:|---:|---|---|\n")
+	w("| shape | server | acked sends/s | p50 | p99 | p99.9 | broker CPU/msg | loadgen CPU/msg | not acked | acked/s per round |\n")
+	w("|---|---|---:|---:|---:|---:|---:|---:|---|---|\n")
 	for i, shape := range []string{"1x1", "4x32"} {
 		label := strings.Replace(shape, "x", "×", 1)
 		if i < len(r.Loopback) {
 			p := r.Loopback[i]
-			w("| %s | loopback echo (ceiling) | %s | %s | %s | %s | – | %s | %s |\n", label, rate(p.Rate), dur(p.P50), dur(p.P99), dur(p.P999), failures(&p), rounds(p.RoundRates))
+			w("| %s | loopback echo (ceiling) | %s | %s | %s | %s | – | %s (both ends) | %s | %s |\n", label, rate(p.Rate), dur(p.P50), dur(p.P99), dur(p.P999), dur(p.SelfCPUPerMsg), failures(&p), rounds(p.RoundRates))
 		}
 		for _, t := range r.Targets {
 			if p := t.phase(shape); p != nil {
-				w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label, t.Name, rate(p.Rate), dur(p.P50), dur(p.P99), dur(p.P999), dur(p.CPUPerMsg), failures(p), rounds(p.RoundRates))
+				w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label, t.Name, rate(p.Rate), dur(p.P50), dur(p.P99), dur(p.P999), dur(p.CPUPerMsg), dur(p.SelfCPUPerMsg), failures(p), rounds(p.RoundRates))
 			}
 		}
 		if ours != nil && java != nil && ours.phase(shape) != nil && java.phase(shape) != nil {
 			a, j := ours.phase(shape), java.phase(shape)
-			w("| %s | **rocketgo / Java** | **%s** | %s | **%s** | %s | **%s** | | |\n", label, ratio(a.Rate, j.Rate),
+			w("| %s | **rocketgo / Java** | **%s** | %s | **%s** | %s | **%s** | | | |\n", label, ratio(a.Rate, j.Rate),
 				ratio(float64(a.P50), float64(j.P50)), ratio(float64(a.P99), float64(j.P99)),
 				ratio(float64(a.P999), float64(j.P999)), ratio(float64(a.CPUPerMsg), float64(j.CPUPerMsg)))
 		}
 		if ours != nil && i < len(r.Loopback) && ours.phase(shape) != nil {
-			w("| %s | rocketgo / loopback | %s | | | | | | |\n", label, ratio(ours.phase(shape).Rate, r.Loopback[i].Rate))
+			w("| %s | rocketgo / loopback | %s | | | | | | | |\n", label, ratio(ours.phase(shape).Rate, r.Loopback[i].Rate))
 		}
+	}
+	if a, j := phaseOf(ours, "4x32"), phaseOf(java, "4x32"); a != nil && j != nil && a.CPUPerMsg > 0 && j.CPUPerMsg > 0 {
+		ourCost, javaCost := a.CPUPerMsg+a.SelfCPUPerMsg, j.CPUPerMsg+j.SelfCPUPerMsg
+		need := javaCost/2 - a.SelfCPUPerMsg
+		w("\nCPU budget at 4×32: the broker and the load generator share the %d CPUs, so when the cores are the "+
+			"limit the send-rate ratio tends to (Java's broker + loadgen CPU per message) / (ours) = (%s + %s) / "+
+			"(%s + %s) = %.2f×. Reaching 2× Java here needs our broker at about %s of CPU per message or less.\n",
+			m.CPUs, dur(j.CPUPerMsg), dur(j.SelfCPUPerMsg), dur(a.CPUPerMsg), dur(a.SelfCPUPerMsg),
+			float64(javaCost)/float64(ourCost), dur(need))
 	}
 	w("\n### Pull, memory, start-up\n\n")
 	w("| | rocketgo | Java 4.9.8 | rocketgo / Java |\n|---|---:|---:|---:|\n")
@@ -353,6 +362,13 @@ func renderEndToEnd(r *results) string {
 	w("\n### Goals (issue 5)\n\n")
 	b.WriteString(goalsTable(r))
 	return b.String()
+}
+
+func phaseOf(t *targetResult, name string) *phase {
+	if t == nil || t.Err != "" {
+		return nil
+	}
+	return t.phase(name)
 }
 
 func rounds(rs []float64) string {
