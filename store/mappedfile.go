@@ -429,7 +429,11 @@ func (q *mappedFileQueue) truncateTo(off int64) {
 	q.files = keep
 	q.mu.Unlock()
 	for _, f := range drop {
-		logrus.WithField("file", f.path).Warn("store: deleting segment past the recovered end")
+		if f.wrote.Load() > 0 && !isZero(f.data[:min(len(f.data), 8)]) {
+			logrus.WithField("file", f.path).Warn("store: deleting segment past the recovered end")
+		} else {
+			logrus.WithField("file", f.path).Info("store: deleting empty (pre-allocated) segment past the recovered end")
+		}
 		if err := f.destroy(); err != nil {
 			logrus.WithError(err).WithField("file", f.path).Error("store: delete segment")
 		}
