@@ -399,3 +399,23 @@ func TestPutAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestDiskFullOnNewQueue: when the consume-queue file of a new queue cannot be allocated, the
+// put fails before anything reaches the commitlog.
+func TestDiskFullOnNewQueue(t *testing.T) {
+	cfg := testConfig(t)
+	s := mustOpen(t, cfg)
+	defer s.Close()
+	s.PutMessage(newMsg("Q", 0, "x"))
+	end := s.CommitLogMaxOffset()
+	full := func(f *os.File, size int64) error { return syscall.ENOSPC }
+	allocateHook.Store(&full)
+	r := s.PutMessage(newMsg("Q", 1, "to a new queue"))
+	allocateHook.Store(nil)
+	if r.Status != CreateMappedFileFailed || s.CommitLogMaxOffset() != end {
+		t.Fatalf("status %v, commitlog end %d -> %d", r.Status, end, s.CommitLogMaxOffset())
+	}
+	if r := s.PutMessage(newMsg("Q", 1, "again")); r.Status != PutOK || r.QueueOffset != 0 {
+		t.Fatalf("after the disk recovered: %v offset %d", r.Status, r.QueueOffset)
+	}
+}
