@@ -460,3 +460,25 @@ func TestGoals(t *testing.T) {
 		})
 	}
 }
+
+// The generator shares the cores with the broker it measures: building a request must stay
+// cheap and allocation-free.
+func BenchmarkSendWorkloadRequest(b *testing.B) {
+	var uniq atomic.Int64
+	w := newSendWorkload("BenchTopic", 8, 0, make([]byte, 1024), remoting.SerializeJSON, &uniq, "0123456789ABCDEF01234567")
+	buf := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		buf, _ = w.request(buf[:0], 0, int32(i))
+	}
+}
+
+func TestSendWorkloadAllocs(t *testing.T) {
+	var uniq atomic.Int64
+	w := newSendWorkload("BenchTopic", 8, 0, make([]byte, 1024), remoting.SerializeJSON, &uniq, "0123456789ABCDEF01234567")
+	buf := make([]byte, 0, 4096)
+	// At most one allocation: the born timestamp string when the millisecond changes.
+	if n := testing.AllocsPerRun(1000, func() { buf, _ = w.request(buf[:0], 0, 1) }); n > 0.5 {
+		t.Fatalf("%.2f allocations per request", n)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/rocketgo/rocketgo/message"
 	"github.com/rocketgo/rocketgo/remoting"
@@ -29,6 +30,9 @@ type sendWorkload struct {
 	uniq     *atomic.Int64 // shared by every pipe of a run
 	uniqBase string        // 24 hex digits identifying this run
 	props    []byte
+	queueIDs []string // "0", "1", ... built once
+	bornMs   int64
+	born     string
 }
 
 // newSendWorkload builds the request template once; request only rewrites three values.
@@ -43,6 +47,9 @@ func newSendWorkload(topic string, queues, startQueue int, body []byte, st remot
 		Properties:            "x",
 	}
 	w := &sendWorkload{queues: queues, next: startQueue, uniq: uniq, uniqBase: uniqBase}
+	for q := range queues {
+		w.queueIDs = append(w.queueIDs, strconv.Itoa(q))
+	}
 	w.cmd = remoting.Command{Code: protocol.SendMessageV2, Language: remoting.LangJava,
 		Version: remoting.Version, Serialize: st, Body: body}
 	h.EncodeV2(&w.cmd.ExtFields)
@@ -77,9 +84,14 @@ func (w *sendWorkload) request(dst []byte, _ int, opaque int32) ([]byte, bool) {
 	w.props = append(w.props, message.NameValueSeparator)
 	w.props = append(w.props, "TagA"...)
 	ext := w.cmd.ExtFields
-	ext[w.iQueue].Value = strconv.Itoa(q)
-	ext[w.iBorn].Value = strconv.FormatInt(time.Now().UnixMilli(), 10)
-	ext[w.iProps].Value = string(w.props)
+	ext[w.iQueue].Value = w.queueIDs[q]
+	if ms := time.Now().UnixMilli(); ms != w.bornMs {
+		w.bornMs, w.born = ms, strconv.FormatInt(ms, 10)
+	}
+	ext[w.iBorn].Value = w.born
+	// The header is encoded into the frame right below and the value is replaced before the
+	// next request, so it may alias w.props instead of costing an allocation per message.
+	ext[w.iProps].Value = unsafe.String(unsafe.SliceData(w.props), len(w.props))
 	w.cmd.Opaque = opaque
 	out, err := remoting.AppendFrame(dst, &w.cmd)
 	if err != nil {
