@@ -1,6 +1,11 @@
 package broker
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +16,7 @@ import (
 	"github.com/rocketgo/rocketgo/message"
 	"github.com/rocketgo/rocketgo/remoting"
 	"github.com/rocketgo/rocketgo/remoting/protocol"
+	"github.com/rocketgo/rocketgo/store"
 )
 
 // pullFrom pulls every message of topic/queueID from offset over cli (explicit "*" subscription).
@@ -265,4 +271,121 @@ func BenchmarkScheduleDeliver(b *testing.B) {
 	if n := db.b.store.MaxOffsetInQueue("BenchDelay", 0); n != int64(b.N) {
 		b.Fatalf("%d delivered, want %d", n, b.N)
 	}
+}
+
+// untarJavaStore unpacks the stock Java 4.9.8 store fixture (testdata/java-4.9.8-store) and
+// returns its root.
+func untarJavaStore(t *testing.T) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "testdata", "java-4.9.8-store", "store-compact.tar.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dst, filepath.Clean("/"+h.Name))
+		if h.Typeflag == tar.TypeReg {
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return filepath.Join(dst, "store-compact")
+}
+
+// TestScheduleRedeliveryMatchesJava opens the store the stock Java 4.9.8 broker wrote, rewinds
+// level 2 of delayOffset.json so that its delayed message ("delayed-1", SCHEDULE_TOPIC_XXXX
+// queue 1) is due again, and compares our re-put record with the copy Java delivered to FixA
+// queue 2 (queue offset 6, commitlog offset 9618): every field but the offsets and the store
+// time must be equal, the property string byte for byte (Java re-puts the stored string,
+// DELAY included; without the store's PutMessageNoDelay we must drop DELAY).
+func TestScheduleRedeliveryMatchesJava(t *testing.T) {
+	root := untarJavaStore(t)
+	cfgDir := filepath.Join(root, "config")
+	raw, err := os.ReadFile(filepath.Join(cfgDir, delayOffsetFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w protocol.DelayOffsetWrapper
+	if err := w.Unmarshal(raw); err != nil || w.OffsetTable[2] != 1 {
+		t.Fatalf("fixture delayOffset.json %q: %v", raw, err)
+	}
+	if err := os.WriteFile(filepath.Join(cfgDir, delayOffsetFile),
+		protocol.Pretty((&protocol.DelayOffsetWrapper{OffsetTable: map[int32]int64{2: 0}}).Marshal()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig() // Java's default file sizes, as the fixture has
+	cfg.BrokerName, cfg.BrokerClusterName = "broker-a", "DefaultCluster"
+	cfg.BrokerIP1, cfg.BrokerIP2 = "127.0.0.1", "127.0.0.1"
+	cfg.NamesrvAddr = ""
+	cfg.ListenPort = 0
+	cfg.StorePathRootDir = root
+	b, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = b.Shutdown(ctx)
+	}()
+	st := b.Store()
+	waitFor(t, 5*time.Second, "redelivery", func() bool { return st.MaxOffsetInQueue("FixA", 2) == 8 })
+	javaCopy, err := st.LookMessageByOffset(9618)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, err := st.LookMessageByOffset(5635)
+	if err != nil || sched.Topic != TopicSchedule {
+		t.Fatalf("schedule record: %v %v", sched, err)
+	}
+	r := st.GetMessage("", "FixA", 2, 7, 1, 0, nil)
+	defer r.Release()
+	if r.Status != store.Found || len(r.Buffers) != 1 {
+		t.Fatalf("our copy: status %v", r.Status)
+	}
+	ours, err := message.Decode(r.Buffers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ours.Topic != javaCopy.Topic || ours.QueueID != javaCopy.QueueID || !bytes.Equal(ours.Body, javaCopy.Body) ||
+		ours.Flag != javaCopy.Flag || ours.SysFlag != javaCopy.SysFlag || ours.BornTimestamp != javaCopy.BornTimestamp ||
+		ours.BornHost != javaCopy.BornHost || ours.StoreHost != javaCopy.StoreHost ||
+		ours.ReconsumeTimes != javaCopy.ReconsumeTimes || ours.PreparedTransactionOffset != javaCopy.PreparedTransactionOffset {
+		t.Errorf("our re-put %v differs from Java's %v", ours, javaCopy)
+	}
+	want := javaCopy.Properties
+	if _, ok := any(st).(putNoDelay); !ok {
+		want = message.DeleteProperty(append([]byte(nil), want...), message.PropertyDelayTimeLevel)
+	}
+	if !bytes.Equal(ours.Properties, want) {
+		t.Errorf("properties\n ours %q\n want %q", ours.Properties, want)
+	}
+	if !bytes.Equal(javaCopy.Properties, sched.Properties) {
+		t.Errorf("fixture: Java's copy does not carry the schedule record's properties")
+	}
+	waitFor(t, time.Second, "level 2 progress", func() bool { return b.sem.sched.offset(2) == 1 })
 }
