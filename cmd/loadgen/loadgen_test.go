@@ -482,3 +482,41 @@ func TestSendWorkloadAllocs(t *testing.T) {
 		t.Fatalf("%.2f allocations per request", n)
 	}
 }
+
+func TestFindJava(t *testing.T) {
+	empty := t.TempDir()
+	fake := t.TempDir()
+	if err := os.MkdirAll(fake+"/java/rocketmq-4.9.8/bin", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fake+"/java/rocketmq-4.9.8/bin/mqbroker", []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, java, shared, path string
+		wantHome                 bool
+		why                      string
+	}{
+		{"off", "off", fake, os.Getenv("PATH"), false, "disabled"},
+		{"no distribution", "auto", empty, os.Getenv("PATH"), false, "no java/rocketmq-4.9.8 under " + empty},
+		{"no java binary", "auto", fake, empty, false, "no java on PATH"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("PATH", c.path)
+			home, why := findJava(&options{java: c.java, shared: c.shared, repo: empty})
+			if (home != "") != c.wantHome || !strings.Contains(why, c.why) {
+				t.Fatalf("home %q, why %q; want home %v, why containing %q", home, why, c.wantHome, c.why)
+			}
+		})
+	}
+	// With a java on PATH the fake distribution is found.
+	bin := t.TempDir()
+	if err := os.WriteFile(bin+"/java", []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	if home, why := findJava(&options{java: "auto", shared: fake}); home == "" || why != "" {
+		t.Fatalf("home %q, why %q", home, why)
+	}
+}
