@@ -69,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.report, "report", "", "Markdown file whose End-to-end section and summary are rewritten (empty: print only)")
 	fs.StringVar(&o.jsonOut, "json", "", "also write the raw results as JSON to this file")
 	fs.DurationVar(&o.duration, "duration", 3*time.Second, "length of each measured send phase (one shape, one server, one round)")
-	fs.IntVar(&o.rounds, "rounds", 3, "rounds of measured send phases, alternating between the servers")
+	fs.IntVar(&o.rounds, "rounds", 4, "rounds of measured send phases, alternating between the servers")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured 4x32 send load before measuring (JIT, page cache)")
 	fs.DurationVar(&o.javaWarm, "java-warmup", 30*time.Second, "warm-up of the Java broker (its JIT compiles the hot paths under load first)")
 	fs.BoolVar(&o.ours, "ours", true, "run our servers (false: only the loopback ceiling and Java, for debugging)")
