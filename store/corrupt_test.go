@@ -44,12 +44,13 @@ func TestCorruptRecordStopsRecovery(t *testing.T) {
 					offs = append(offs, r.WroteOffset)
 				}
 				s.Close()
-				// Damage a record in the middle of the last-but-one file.
-				files, _ := os.ReadDir(cfg.CommitLogDir())
-				if len(files) < 3 {
-					t.Fatalf("%d files", len(files))
+				// Damage a record in the middle of the last-but-one file holding data (the last
+				// file on disk may be the pre-allocated, empty next segment).
+				lastData := lastWithData(t, cfg.CommitLogDir())
+				if lastData < 2 {
+					t.Fatalf("only %d files with data", lastData+1)
 				}
-				victimFile := int64(len(files)-2) * 8192
+				victimFile := int64(lastData-1) * 8192
 				k := 0
 				for k = range offs {
 					if offs[k] >= victimFile+2000 {
@@ -72,6 +73,9 @@ func TestCorruptRecordStopsRecovery(t *testing.T) {
 				}
 				if s2.CommitLogMaxOffset() != offs[k] {
 					t.Fatalf("recovered end %d, want %d", s2.CommitLogMaxOffset(), offs[k])
+				}
+				if !s2.recovery.Corrupt || !strings.Contains(logs, "level=error") {
+					t.Fatalf("damage before the last file not reported as corruption: %+v", s2.recovery)
 				}
 				// Records before the damage are served; nothing from it on.
 				for i := 0; i < k; i++ {
@@ -114,7 +118,7 @@ func TestTornTailZeroed(t *testing.T) {
 	os.WriteFile(cfg.AbortPath(), nil, 0o644)
 	s = mustOpen(t, cfg)
 	defer s.Close()
-	if s.CommitLogMaxOffset() != end || s.recovery.DamagedOffset != end {
+	if s.CommitLogMaxOffset() != end || s.recovery.DamagedOffset != end || s.recovery.Corrupt {
 		t.Fatalf("end %d report %+v", s.CommitLogMaxOffset(), s.recovery)
 	}
 	f := s.cl.q.last()

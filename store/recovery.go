@@ -11,14 +11,17 @@ import (
 
 // RecoveryReport says what recovery found; it is logged and kept in Stats.
 type RecoveryReport struct {
-	Abnormal       bool   // the abort file was present
-	StartFile      string // first commitlog file scanned
-	EndOffset      int64  // end of the last valid record
-	Dispatched     int    // records re-dispatched to consume queues / index
-	DamagedFile    string // where valid data ended on something that was not zeros
-	DamagedOffset  int64
-	DamageReason   string
-	DroppedBytes   int64 // written bytes beyond EndOffset that were discarded (estimate: to the end of the file)
+	Abnormal      bool   // the abort file was present
+	StartFile     string // first commitlog file scanned
+	EndOffset     int64  // end of the last valid record
+	Dispatched    int    // records re-dispatched to consume queues / index
+	DamagedFile   string // where valid data ended on something that was not zeros
+	DamagedOffset int64
+	DamageReason  string
+	DroppedBytes  int64 // bytes discarded from the damaged file (to its end)
+	// Corrupt: later files held data too, so this was damage in the middle of the log, not a
+	// torn tail; everything after it is dropped (as Java does) and the log says so at error level.
+	Corrupt        bool
 	MaxPhysInQueue int64 // end of the last record indexed by any consume queue before recovery
 	Took           time.Duration
 }
@@ -137,6 +140,11 @@ func (s *Store) scan(files []*MappedFile, start int, dispatchFrom int64, rep *Re
 			}
 			if reason != "" {
 				end = f.from + int64(pos)
+				for _, later := range files[i+1:] {
+					if !isZero(later.data[:8]) {
+						rep.Corrupt = true
+					}
+				}
 				s.noteEnd(f, pos, reason, rep)
 				return end, nil
 			}
@@ -173,8 +181,12 @@ func (s *Store) noteEnd(f *MappedFile, pos int, reason string, rep *RecoveryRepo
 	}
 	rep.DamagedFile, rep.DamagedOffset, rep.DamageReason = f.path, f.from+int64(pos), reason
 	rep.DroppedBytes = int64(len(tail))
-	logrus.WithFields(logrus.Fields{"file": f.path, "offset": f.from + int64(pos), "filePos": pos, "reason": reason}).
-		Warn("store: commitlog valid data ends here (torn or corrupt record); truncating")
+	fields := logrus.Fields{"file": f.path, "offset": f.from + int64(pos), "filePos": pos, "reason": reason}
+	if rep.Corrupt {
+		logrus.WithFields(fields).Error("store: commitlog corrupt before its end; truncating here and dropping every later file")
+	} else {
+		logrus.WithFields(fields).Warn("store: commitlog valid data ends here (torn or corrupt record); truncating")
+	}
 	for p := 0; p < len(tail); p += osPageSize {
 		page := tail[p:min(p+osPageSize, len(tail))]
 		if !isZero(page) {
