@@ -215,8 +215,27 @@ func plural(n int) string {
 	return ""
 }
 
+// javaOrder is MQAdminStartup.initCommand's registration order, which the help list follows.
+var javaOrder = strings.Fields(`updateTopic deleteTopic updateSubGroup deleteSubGroup updateBrokerConfig updateTopicPerm
+	topicRoute topicStatus topicClusterList brokerStatus queryMsgById queryMsgByKey queryMsgByUniqueKey queryMsgByOffset
+	queryMsgTraceById printMsg printMsgByQueue sendMsgStatus brokerConsumeStats producerConnection consumerConnection
+	consumerProgress consumerStatus cloneGroupOffset producer clusterList topicList updateKvConfig deleteKvConfig
+	wipeWritePerm addWritePerm resetOffsetByTime skipAccumulatedMessage updateOrderConf cleanExpiredCQ
+	deleteExpiredCommitLog cleanUnusedTopic startMonitoring statsAll allocateMQ checkMsgSendRT clusterRT getNamesrvConfig
+	updateNamesrvConfig getBrokerConfig getConsumerConfig queryCq sendMessage consumeMessage`)
+
+func javaRank(name string) int {
+	for i, n := range javaOrder {
+		if n == name {
+			return i
+		}
+	}
+	return len(javaOrder)
+}
+
 func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "The most commonly used mqadmin commands are:")
+	sort.SliceStable(commands, func(i, j int) bool { return javaRank(commands[i].name) < javaRank(commands[j].name) })
 	for _, c := range commands {
 		fmt.Fprintf(w, "   %-20s %s\n", c.name, c.desc)
 	}

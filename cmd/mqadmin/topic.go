@@ -208,7 +208,7 @@ func topicRoute(c *ctx) error {
 		return err
 	}
 	if !c.has("l") {
-		c.printf("%s\n", protocol.Pretty(r.Marshal(false)))
+		c.printf("%s\n", prettyJSON(r.Marshal(false)))
 		return nil
 	}
 	c.printf("%-45s %-32s %-50s %-10s %-11s %-5s\n", "#ClusterName", "#BrokerName", "#BrokerAddrs", "#ReadQueue", "#WriteQueue", "#Perm")
