@@ -86,6 +86,10 @@ type Msg struct {
 	PreparedTransactionOffset int64
 	Body                      []byte
 	Properties                []byte
+	// NoWait is Java's isWaitStoreMsgOK() == false (WAIT=false on the send): the put is
+	// acknowledged without waiting for SYNC_FLUSH or SYNC_MASTER. It is not stored; the broker
+	// sets it because 4.9.8 drops WAIT from the stored properties.
+	NoWait bool
 }
 
 func hostLen(a netip.AddrPort) int {

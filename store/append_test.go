@@ -235,6 +235,11 @@ func TestSyncFlushGroupCommit(t *testing.T) {
 	if r.Status != PutOK {
 		t.Fatal(r.Status)
 	}
+	nw := newMsg("S", 0, "y")
+	nw.NoWait = true
+	if r := s.PutMessage(nw); r.Status != PutOK {
+		t.Fatal(r.Status)
+	}
 	deadline := time.Now().Add(time.Second)
 	for s.cl.q.flushedWhere.Load() < r.WroteOffset+int64(r.WroteBytes) {
 		if time.Now().After(deadline) {
@@ -258,6 +263,13 @@ func TestSyncFlushTimeout(t *testing.T) {
 	}()
 	start := time.Now()
 	r := s.PutMessage(newMsg("S", 0, "slow disk"))
+	// With the disk still stuck, a NoWait put is acknowledged at once.
+	nw := newMsg("S", 0, "no wait")
+	nw.NoWait = true
+	t0 := time.Now()
+	if r := s.PutMessage(nw); r.Status != PutOK || time.Since(t0) > 40*time.Millisecond {
+		t.Fatalf("NoWait put: %v after %v", r.Status, time.Since(t0))
+	}
 	close(release)
 	if r.Status != FlushDiskTimeout || !r.Status.Stored() {
 		t.Fatalf("status %v", r.Status)

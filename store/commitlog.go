@@ -398,9 +398,12 @@ func (s *Store) flushConsumeQueues(least int) {
 	}
 }
 
-// waitStore reports whether a put must wait for the flush: WAIT=false in the properties (or
-// the NoWait hint) lets SYNC_FLUSH acknowledge at once, as in Java.
+// waitStore reports whether a put must wait for the flush: Msg.NoWait or WAIT=false in the
+// properties lets SYNC_FLUSH acknowledge at once, as in Java.
 func waitStore(m *message.Msg) bool {
+	if m.NoWait {
+		return false
+	}
 	v, ok := message.PropertyValue(m.Properties, message.PropertyWaitStoreMsgOK)
 	return !(ok && strings.EqualFold(string(v), "false"))
 }
