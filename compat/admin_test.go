@@ -2,7 +2,12 @@ package compat
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -229,6 +234,97 @@ func TestJavaMqadminAdminErrors(t *testing.T) {
 	for i, cs := range cases {
 		if !strings.Contains(outs[i], cs.want) {
 			t.Errorf("mqadmin %s: output lacks %q:\n%s", strings.Join(cs.args, " "), cs.want, outs[i])
+		}
+	}
+}
+
+// buildGoMqadmin compiles cmd/mqadmin once per test binary.
+var goMqadmin = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "gomqadmin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "mqadmin")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/rocketgo/rocketgo/cmd/mqadmin").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build cmd/mqadmin: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// TestGoMqadminMatchesJava runs our Go mqadmin and the stock Java one on the same state and
+// compares what they print: byte for byte where Java's output is deterministic, as sorted
+// lines where Java walks a hash map (topicList, getBrokerConfig).
+func TestGoMqadminMatchesJava(t *testing.T) {
+	home := requireJava(t)
+	bin, err := goMqadmin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCluster(t, 1, nil)
+	ns := c.NamesrvAddr()
+	addr := c.brokers[0].Addr()
+	topic, group, pgroup := uniq("CmpT"), uniq("CmpG"), uniq("CmpP")
+	c.createTopic(topic, 2)
+	c.waitRoute(topic)
+	p := startProducer(t, c, producer.WithGroupName(pgroup))
+	var offsetID string
+	for i := 0; i < 3; i++ {
+		m := primitive.NewMessage(topic, []byte("cmp"))
+		m.WithKeys([]string{"cmp-key"})
+		m.WithTag("T")
+		r, err := p.SendSync(context.Background(), m)
+		if err != nil {
+			t.Fatalf("send: %v", err)
+		}
+		offsetID = r.OffsetMsgID
+	}
+	d := newDeliveries()
+	startPush(t, c, pushSpec{group: group, topic: topic, from: consumer.ConsumeFromFirstOffset}, d, nil)
+	d.waitTotal(t, 3, 30*time.Second)
+	waitFor(t, 40*time.Second, "committed offsets", func() bool { return committedSum(t, addr, group, topic, 2) == 3 })
+
+	type cmp struct {
+		args   []string
+		sorted bool
+	}
+	cmps := []cmp{
+		{args: []string{"topicStatus", "-t", topic}},
+		{args: []string{"topicRoute", "-t", topic}},
+		{args: []string{"topicRoute", "-t", topic, "-l"}},
+		{args: []string{"topicClusterList", "-t", topic}},
+		{args: []string{"getConsumerConfig", "-g", group}},
+		{args: []string{"consumerConnection", "-g", group}},
+		{args: []string{"producerConnection", "-g", pgroup, "-t", topic}},
+		{args: []string{"queryMsgByKey", "-t", topic, "-k", "cmp-key"}, sorted: true},
+		{args: []string{"queryMsgById", "-i", offsetID}},
+		{args: []string{"brokerConsumeStats", "-b", addr}},
+		{args: []string{"topicList"}, sorted: true},
+		{args: []string{"getBrokerConfig", "-b", addr}, sorted: true},
+		{args: []string{"getNamesrvConfig"}, sorted: true},
+	}
+	checks := make([]adminCheck, len(cmps))
+	for i, cm := range cmps {
+		checks[i] = adminCheck{args: cm.args}
+	}
+	javaOuts := runAdminChecks(t, home, ns, checks)
+	norm := func(s string, sorted bool) string {
+		s = strings.TrimRight(strings.ReplaceAll(s, "\r", ""), "\n")
+		if !sorted {
+			return s
+		}
+		lines := strings.Split(s, "\n")
+		sort.Strings(lines)
+		return strings.Join(lines, "\n")
+	}
+	for i, cm := range cmps {
+		out, err := exec.Command(bin, append(append([]string{}, cm.args...), "-n", ns)...).CombinedOutput()
+		if err != nil {
+			t.Errorf("go mqadmin %s: %v\n%s", strings.Join(cm.args, " "), err, out)
+			continue
+		}
+		if g, j := norm(string(out), cm.sorted), norm(javaOuts[i], cm.sorted); g != j {
+			t.Errorf("mqadmin %s differs\n--- java ---\n%s\n--- go ---\n%s", strings.Join(cm.args, " "), j, g)
 		}
 	}
 }
