@@ -161,7 +161,6 @@ func (b *Broker) processLockBatch(ch remoting.Channel, req *remoting.Command) *r
 	}
 	ok := b.sem.locks.tryLockBatch(body.ConsumerGroup, body.MQSet, body.ClientID, ch.ID())
 	resp := remoting.NewResponse(req, protocol.Success, "")
-	resp.Remark, resp.HasRemark = "", false
 	resp.Body = (&protocol.LockBatchResponseBody{LockOKMQSet: ok}).Marshal()
 	return resp
 }
@@ -173,7 +172,5 @@ func (b *Broker) processUnlockBatch(ch remoting.Channel, req *remoting.Command) 
 		return bad
 	}
 	b.sem.locks.unlockBatch(body.ConsumerGroup, body.MQSet, body.ClientID)
-	resp := remoting.NewResponse(req, protocol.Success, "")
-	resp.Remark, resp.HasRemark = "", false
-	return resp
+	return remoting.NewResponse(req, protocol.Success, "")
 }
