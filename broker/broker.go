@@ -38,9 +38,10 @@ type Broker struct {
 	groups  *SubscriptionGroupManager
 	offsets *ConsumerOffsetManager
 	clients *ClientManager
-	data    *dataPlane // send, pull, long polling, send-back (send.go)
-	reg     *registrar // NameServer registration (register.go)
-	sem     *semantics // delayed messages, transactions, queue locks (schedule.go)
+	data    *dataPlane             // send, pull, long polling, send-back (send.go)
+	reg     *registrar             // NameServer registration (register.go)
+	sem     *semantics             // delayed messages, transactions, queue locks (schedule.go)
+	filters *ConsumerFilterManager // SQL92 subscriptions, consumerFilter.json (filter_manager.go)
 
 	rstats runtimeStats // counters sampled for GET_BROKER_RUNTIME_INFO
 	adm    *adminExt    // the rest of the admin surface and the stat sets (admin_ext.go, stats.go)
@@ -75,6 +76,7 @@ func New(cfg *Config) (*Broker, error) {
 	b.groups = newSubscriptionGroupManager(b)
 	b.offsets = newConsumerOffsetManager(b)
 	b.clients = newClientManager(b)
+	b.filters = newConsumerFilterManager(b)
 	b.reg = newRegistrar(b)
 	b.registerClientProcessors()
 	b.registerDataProcessors()
@@ -240,6 +242,11 @@ func (b *Broker) startHousekeeping() {
 		}
 	})
 	every(clientScanInterval, clientScanInterval, func() { b.clients.scanExpired(time.Now(), channelExpiredTimeout) })
+	every(10*time.Second, 10*time.Second, func() { // Java persists consumerFilter.json every 10 s
+		if err := b.filters.persist(); err != nil {
+			b.log.WithError(err).Error("persist consumer filters failed")
+		}
+	})
 	b.rstats.init(time.Now())
 	every(time.Second, time.Second, func() { b.rstats.sample(time.Now(), b.store.Stats()) })
 	every(b.adm.stats.sampleEvery, b.adm.stats.sampleEvery, func() { b.adm.stats.sample(time.Now()) })
@@ -253,6 +260,9 @@ func (b *Broker) loadMetadata() error {
 		return err
 	}
 	if err := b.groups.load(); err != nil {
+		return err
+	}
+	if err := b.filters.load(); err != nil {
 		return err
 	}
 	return b.offsets.load()
@@ -315,6 +325,9 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 	}
 	if err := b.groups.persist(); err != nil {
 		errs = append(errs, fmt.Errorf("persist subscription groups: %w", err))
+	}
+	if err := b.filters.persist(); err != nil {
+		errs = append(errs, fmt.Errorf("persist consumer filters: %w", err))
 	}
 	if err := b.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))

@@ -507,6 +507,7 @@ func (p *clientManage) heartBeat(ch remoting.Channel, req *remoting.Command) *re
 			p.b.log.WithFields(logrus.Fields{"group": cd.GroupName, "clientId": hb.ClientID, "remote": ch.RemoteAddr()}).
 				Info("consumer registration changed")
 		}
+		p.b.filters.Register(cd.GroupName, subs) // Java's REGISTER event: SQL92 expressions (filter_manager.go)
 	}
 	for _, pd := range hb.ProducerDataSet {
 		info := &ClientChannelInfo{Channel: ch, ClientID: hb.ClientID, Language: req.Language, Version: req.Version}
@@ -536,9 +537,8 @@ func (p *clientManage) unregisterClient(ch remoting.Channel, req *remoting.Comma
 
 // checkClientConfig is what a Java consumer with a non-TAG (SQL92) subscription asks at start;
 // anything but SUCCESS stops the consumer from starting. TAG subscriptions always pass. As Java,
-// a broker without enablePropertyFilter refuses SQL92; with it on, this broker still refuses,
-// because it cannot evaluate SQL92 yet: failing the consumer's start with a clear remark beats
-// starting it and answering every pull FILTER_DATA_NOT_EXIST.
+// a broker without enablePropertyFilter refuses SQL92, and an expression that does not compile
+// is refused with SUBSCRIPTION_PARSE_FAILED and the parser's message.
 func (p *clientManage) checkClientConfig(ch remoting.Channel, req *remoting.Command) *remoting.Command {
 	var body struct {
 		ClientID         string            `json:"clientId"`
@@ -558,10 +558,12 @@ func (p *clientManage) checkClientConfig(ch remoting.Channel, req *remoting.Comm
 		return remoting.NewResponse(req, protocol.SystemError,
 			"The broker does not support consumer to filter message by "+sd.ExpressionType)
 	}
-	p.b.log.WithFields(logrus.Fields{"group": body.Group, "clientId": body.ClientID, "topic": sd.Topic,
-		"remote": ch.RemoteAddr()}).Warn("SQL92 subscription refused: this broker does not evaluate SQL92 filters")
-	return remoting.NewResponse(req, protocol.SubscriptionParseFailed,
-		"this broker does not evaluate "+sd.ExpressionType+" filters yet; subscribe by TAG")
+	if err := checkFilterExpression(sd.ExpressionType, sd.SubString); err != nil {
+		p.b.log.WithFields(logrus.Fields{"group": body.Group, "clientId": body.ClientID, "topic": sd.Topic,
+			"expression": sd.SubString, "remote": ch.RemoteAddr()}).WithError(err).Warn("filter expression refused")
+		return remoting.NewResponse(req, protocol.SubscriptionParseFailed, err.Error())
+	}
+	return success(req)
 }
 
 // retryTopicSysFlagUnitSub marks the retry topic of a unit-mode consumer (FLAG_UNIT_SUB).

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/rocketgo/rocketgo/message"
@@ -520,4 +521,34 @@ func javaParseDouble(s string) (float64, bool) {
 		f = -f
 	}
 	return f, true
+}
+
+// sqlCache remembers compiled selectors by text, as Java's SelectorParser does (it keeps 100):
+// pulls that carry their subscription (lite pull consumers) repeat it on every request.
+var sqlCache struct {
+	sync.Mutex
+	m map[string]*sqlExpr
+}
+
+const sqlCacheMax = 256
+
+// compileSQL92Cached is compileSQL92 through the cache; failures are not cached.
+func compileSQL92Cached(expr string) (*sqlExpr, error) {
+	sqlCache.Lock()
+	e := sqlCache.m[expr]
+	sqlCache.Unlock()
+	if e != nil {
+		return e, nil
+	}
+	e, err := compileSQL92(expr)
+	if err != nil {
+		return nil, err
+	}
+	sqlCache.Lock()
+	if sqlCache.m == nil || len(sqlCache.m) >= sqlCacheMax {
+		sqlCache.m = make(map[string]*sqlExpr, 16)
+	}
+	sqlCache.m[expr] = e
+	sqlCache.Unlock()
+	return e, nil
 }

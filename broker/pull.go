@@ -215,13 +215,19 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 	}
 
 	var filter *tagFilter
+	var sqlF *sqlExpr // SQL92 subscriptions (filter_sql.go, filter_manager.go)
 	exprType := h.ExpressionType
 	if hasSub {
 		if isTagType(exprType) {
 			filter = parseTagExpression(h.Subscription)
-		} else if h.Subscription == "" {
-			// FilterAPI.build refuses an empty non-TAG expression.
+		} else if err := checkFilterExpression(exprType, h.Subscription); err != nil {
+			// Java refuses an empty non-TAG expression here; for one that does not compile its
+			// filter data silently ends up null and the pull goes unfiltered. We refuse both.
+			p.d.log.WithFields(logrus.Fields{"group": h.ConsumerGroup, "topic": h.Topic, "expression": h.Subscription}).
+				WithError(err).Warn("parse the consumer's subscription failed")
 			return pullFail(resp, protocol.SubscriptionParseFailed, "parse the consumer's subscription failed")
+		} else {
+			sqlF, _ = compileSQL92Cached(h.Subscription)
 		}
 	} else {
 		cg := b.clients.ConsumerGroup(h.ConsumerGroup)
@@ -246,21 +252,32 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 			} else {
 				filter = filterFromCodes(sub.SubString, sub.CodeSet)
 			}
+		} else {
+			fd := b.filters.Get(h.Topic, h.ConsumerGroup)
+			if fd == nil || fd.expr == nil {
+				return pullFail(resp, protocol.FilterDataNotExist,
+					"The broker's consumer filter data is not exist!Your expression may be wrong!")
+			}
+			if fd.ClientVersion < h.SubVersion {
+				return pullFail(resp, protocol.FilterDataNotLatest, "the consumer's consumer filter data not latest")
+			}
+			sqlF = fd.expr
 		}
 	}
-	if !isTagType(exprType) {
-		if !cfg.EnablePropertyFilter {
-			return pullFail(resp, protocol.SystemError, "The broker does not support consumer to filter message by "+exprType)
-		}
-		// SQL92 evaluation is not in this broker yet: refuse rather than deliver unfiltered.
-		return pullFail(resp, protocol.FilterDataNotExist,
-			"The broker's consumer filter data is not exist!Your expression may be wrong!")
+	if !isTagType(exprType) && !cfg.EnablePropertyFilter {
+		return pullFail(resp, protocol.SystemError, "The broker does not support consumer to filter message by "+exprType)
 	}
 
 	if filter == nil {
+		// SQL92 pulls are parked with the match-all tag filter: the arrival hook has no
+		// properties, so any new message wakes them and the re-run evaluates the expression.
 		filter = matchAllFilter
 	}
-	res := b.store.GetMessage(h.ConsumerGroup, h.Topic, h.QueueID, h.QueueOffset, h.MaxMsgNums, h.MaxMsgBytes, filter)
+	var msgFilter store.MessageFilter = filter
+	if sqlF != nil {
+		msgFilter = sqlF
+	}
+	res := b.store.GetMessage(h.ConsumerGroup, h.Topic, h.QueueID, h.QueueOffset, h.MaxMsgNums, h.MaxMsgBytes, msgFilter)
 	if res == nil {
 		p.commitOffset(ch, &h, allowSuspend && hasCommit)
 		return pullFail(resp, protocol.SystemError, "store getMessage return null")
