@@ -82,6 +82,7 @@ func New(cfg *Config) (*Broker, error) {
 	b.registerDataProcessors()
 	b.registerSemanticProcessors()
 	b.registerAdminExtProcessors()
+	b.registerB2CProcessors()
 	return b, nil
 }
 
