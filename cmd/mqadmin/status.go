@@ -75,6 +75,8 @@ func consumerStatus(c *ctx) error {
 	c.printf("%-10s %-40s %-20s %s\n", "#Index", "#ClientId", "#Version", "#ConsumerRunningInfoFile")
 	subs := map[string]string{}
 	same := true
+	owner := map[protocol.MessageQueue]string{}
+	rebalanceOK := true
 	for i, conn := range conns {
 		body, err := c.adm.runningInfo(addr, group, conn.ClientID, jstack)
 		if err != nil {
@@ -85,6 +87,13 @@ func consumerStatus(c *ctx) error {
 			_ = os.WriteFile(file, []byte(prettyJSON(body)+"\n"), 0o644)
 		}
 		c.printf("%-10d %-40s %-20s %s\n", i+1, conn.ClientID, versionDesc(conn.Version), file)
+		// A queue held by two clients of a clustering group means rebalancing went wrong.
+		for _, mq := range runningInfoQueues(body) {
+			if o, ok := owner[mq]; ok && o != conn.ClientID && cc.MessageModel == "CLUSTERING" {
+				rebalanceOK = false
+			}
+			owner[mq] = conn.ClientID
+		}
 		var ri runningInfo
 		if json.Unmarshal(body, &ri) == nil {
 			set := map[string]string{}
@@ -105,7 +114,11 @@ func consumerStatus(c *ctx) error {
 	}
 	if same {
 		c.printf("\n\nSame subscription in the same group of consumer")
-		c.printf("\n\nRebalance %s\n", "OK")
+		verdict := "OK"
+		if !rebalanceOK {
+			verdict = "Failed"
+		}
+		c.printf("\n\nRebalance %s\n", verdict)
 	} else {
 		c.printf("\n\nWARN: Different subscription in the same group of consumer!!!")
 	}
