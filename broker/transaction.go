@@ -28,7 +28,8 @@ import (
 //
 //	check every transactionCheckInterval, from the CID_RMQ_SYS_TRANS offsets of both queues:
 //	   half resolved by an op record ─▶ skip
-//	   younger than transactionTimeOut (or CHECK_IMMUNITY_TIME_IN_SECONDS) ─▶ stop, next pass
+//	   younger than transactionTimeOut ─▶ stop, next pass
+//	   within its CHECK_IMMUNITY_TIME_IN_SECONDS ─▶ re-append (counted as a check), go on
 //	   checked transactionCheckMax times ─▶ copy to TRANS_CHECK_MAX_TIME_TOPIC, given up
 //	   else ─▶ re-append with TRANSACTION_CHECK_TIMES+1, CHECK_TRANSACTION_STATE (oneway)
 //	           to one live channel of producer group PGROUP
@@ -374,13 +375,19 @@ scan:
 				continue
 			}
 			age := now - half.BornTimestamp
-			immunity := timeout
-			if s := half.Property(message.PropertyCheckImmunityTimeInSecs); s != "" {
-				if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
+			if imm := half.Property(message.PropertyCheckImmunityTimeInSecs); imm != "" {
+				// A producer-chosen immunity: while it lasts the half is re-appended (once
+				// per pass, like Java, which also counts each re-append as a check) and the
+				// scan goes on past it instead of stopping there.
+				immunity := timeout
+				if secs, err := strconv.ParseInt(imm, 10, 64); err == nil && secs != -1 {
 					immunity = secs * 1000
 				}
-			}
-			if age >= 0 && age < immunity {
+				if age < immunity && t.keepImmune(half, checks+1, q, removed, &done) {
+					newHalf = q + 1
+					continue
+				}
+			} else if age >= 0 && age < timeout {
 				r.Release()
 				break scan // halves are in store order: the rest are younger still
 			}
@@ -399,6 +406,45 @@ scan:
 	if newOp := advanceOpOffset(opOff, done); newOp != opOff {
 		t.b.offsets.CommitOffset("", transCheckGroup, TopicTransOpHalf, qid, newOp)
 	}
+}
+
+// keepImmune handles a half still within its CHECK_IMMUNITY_TIME_IN_SECONDS
+// (checkPrepareQueueOffset): a copy whose original (TRAN_PREPARED_QUEUE_OFFSET) has been
+// resolved is dropped; otherwise the half is re-appended with TRANSACTION_CHECK_TIMES=checks and
+// TRAN_PREPARED_QUEUE_OFFSET naming the original (renewImmunityHalfMessageInner, whose property
+// string, unlike renewHalfMessageInner's, includes WAIT=false). false means the caller checks it
+// now (the offset property is garbage or the re-append failed), as Java falls through.
+func (t *transactionService) keepImmune(half *message.MsgExt, checks int, q int64, removed map[int64]int64,
+	done *[]int64) bool {
+	prep := half.Property(message.PropertyTranPreparedQueueOffset)
+	if prep != "" {
+		p, err := strconv.ParseInt(prep, 10, 64)
+		if err != nil || p == -1 {
+			return false
+		}
+		if opQ, ok := removed[p]; ok {
+			delete(removed, p)
+			*done = append(*done, opQ)
+			return true
+		}
+	} else {
+		prep = strconv.FormatInt(q, 10)
+	}
+	props := append([]byte(nil), half.Properties...)
+	for _, kv := range [][2]string{{message.PropertyTransactionCheckTimes, strconv.Itoa(checks)},
+		{message.PropertyTranPreparedQueueOffset, prep}, {message.PropertyWaitStoreMsgOK, "false"}} {
+		props = message.DeleteProperty(props, kv[0])
+		props = message.AppendProperty(props, kv[0], kv[1])
+	}
+	renewed := half.Msg
+	renewed.Properties = props
+	renewed.Flag, renewed.ReconsumeTimes = 0, 0
+	res := t.b.store.PutMessage(&renewed)
+	if !res.Status.Stored() {
+		t.log.WithFields(logrus.Fields{"queueOffset": q, "status": res.Status}).Error("immune half message not re-appended")
+		return false
+	}
+	return true
 }
 
 // parseOpBody calls f for each half queue offset an op record names.
