@@ -55,6 +55,7 @@ type options struct {
 	binDir    string
 	keep      bool
 	serialize string
+	render    string
 }
 
 func main() {
@@ -84,12 +85,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.binDir, "bin", "", "directory with prebuilt mqnamesrv and mqbroker (default: build them)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary stores and logs")
 	fs.StringVar(&o.serialize, "serialize", "JSON", "header serialization of our requests: JSON or ROCKETMQ")
+	fs.StringVar(&o.render, "render", "", "do not measure: rewrite the report from the results of an earlier -json file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	logrus.SetOutput(stderr)
 	logrus.SetLevel(logrus.WarnLevel)
-	res, err := runAll(&o, stderr)
+	var res *results
+	var err error
+	if o.render != "" {
+		res, err = loadResults(o.render)
+	} else {
+		res, err = runAll(&o, stderr)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "loadgen: %v\n", err)
 		return 1
@@ -111,6 +119,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadgen: figures written to %s\n", o.report)
 	}
 	return 0
+}
+
+// loadResults reads the results an earlier run wrote with -json.
+func loadResults(path string) (*results, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &r, nil
 }
 
 // findRepo walks up from the working directory to the rocketgo go.mod.

@@ -279,11 +279,20 @@ func renderEndToEnd(r *results) string {
 	if a, j := phaseOf(ours, "4x32"), phaseOf(java, "4x32"); a != nil && j != nil && a.CPUPerMsg > 0 && j.CPUPerMsg > 0 {
 		ourCost, javaCost := a.CPUPerMsg+a.SelfCPUPerMsg, j.CPUPerMsg+j.SelfCPUPerMsg
 		need := javaCost/2 - a.SelfCPUPerMsg
-		w("\nCPU budget at 4×32: the broker and the load generator share the %d CPUs, so when the cores are the "+
-			"limit the send-rate ratio tends to (Java's broker + loadgen CPU per message) / (ours) = (%s + %s) / "+
-			"(%s + %s) = %.2f×. Reaching 2× Java here needs our broker at about %s of CPU per message or less.\n",
-			m.CPUs, dur(j.CPUPerMsg), dur(j.SelfCPUPerMsg), dur(a.CPUPerMsg), dur(a.SelfCPUPerMsg),
+		w("\nCPU budget at 4×32: during its phases our broker kept %.2f cores busy and the load generator %.2f "+
+			"(Java's broker %.2f, the generator %.2f) of the %d CPUs. If these two processes had the cores to "+
+			"themselves and were limited by them, the send-rate ratio would tend to (Java's broker + generator CPU "+
+			"per message) / (ours) = (%s + %s) / (%s + %s) = %.2f×, and 2× Java would need our broker at about %s "+
+			"of CPU per message or less. ", cores(a.CPU, a.Elapsed), cores(a.SelfCPU, a.Elapsed),
+			cores(j.CPU, j.Elapsed), cores(j.SelfCPU, j.Elapsed), m.CPUs,
+			dur(j.CPUPerMsg), dur(j.SelfCPUPerMsg), dur(a.CPUPerMsg), dur(a.SelfCPUPerMsg),
 			float64(javaCost)/float64(ourCost), dur(need))
+		if cores(a.CPU+a.SelfCPU, a.Elapsed) < 0.8*float64(m.CPUs) {
+			w("They did not saturate the cores here: the other jobs on the machine took the rest, so the rates " +
+				"also reflect each process's share of a contended scheduler (Java runs many more threads) and " +
+				"wake-up latency, not CPU cost alone.")
+		}
+		w("\n")
 	}
 	w("\n### Pull, memory, start-up\n\n")
 	w("| | rocketgo | Java 4.9.8 | rocketgo / Java |\n|---|---:|---:|---:|\n")
@@ -362,6 +371,14 @@ func renderEndToEnd(r *results) string {
 	w("\n### Goals (issue 5)\n\n")
 	b.WriteString(goalsTable(r))
 	return b.String()
+}
+
+// cores is the average number of CPUs kept busy: CPU time over wall time.
+func cores(cpu, wall time.Duration) float64 {
+	if wall <= 0 {
+		return 0
+	}
+	return cpu.Seconds() / wall.Seconds()
 }
 
 func phaseOf(t *targetResult, name string) *phase {
