@@ -350,6 +350,7 @@ func TestGoTags(t *testing.T) {
 // TestGoPushGroupSharesQueues: two instances of one clustering group split the queues; each
 // message is consumed exactly once across both, and both get a share.
 func TestGoPushGroupSharesQueues(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 1, nil)
 	topic := uniq("GoShare")
 	c.createTopic(topic, 8)
@@ -587,6 +588,7 @@ func waitCommitted(t testing.TB, addr, group, topic string, queues int, want int
 // sent while the consumer's pull is parked (long polling) arrives promptly — the broker wakes the
 // suspended pull when the message lands instead of waiting for the 20 s suspend timeout.
 func TestGoSentBeforeAndDuringLongPoll(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 1, nil)
 	topic := uniq("GoLongPoll")
 	c.createTopic(topic, 1)
@@ -818,6 +820,7 @@ func TestGoConsumeFromLastOffsetYoungQueue(t *testing.T) {
 // TestGoConsumerSurvivesBrokerRestart: a running push consumer and producer ride through a
 // broker restart: what was consumed before is not delivered again, what is sent after arrives.
 func TestGoConsumerSurvivesBrokerRestart(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 1, nil)
 	topic := uniq("GoRide")
 	c.createTopic(topic, 2)

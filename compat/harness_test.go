@@ -263,7 +263,12 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-var portMu sync.Mutex
+var (
+	portMu sync.Mutex
+	// portsGiven keeps parallel tests from being handed overlapping ports between the check
+	// and the broker's bind (restarts reuse a port on purpose, through brokerNode.Port).
+	portsGiven = map[int]bool{}
+)
 
 // freeBrokerPort picks a port p such that p (listenPort), p-2 (the VIP port Java opens beside
 // it) and p+1 (haListenPort) can all be bound right now. The broker must know its port before
@@ -275,6 +280,9 @@ func freeBrokerPort(t testing.TB) int {
 	defer portMu.Unlock()
 	for i := 0; i < 200; i++ {
 		p := 20000 + rand.IntN(30000)
+		if portsGiven[p] || portsGiven[p-2] || portsGiven[p+1] {
+			continue
+		}
 		ok := true
 		var ls []net.Listener
 		for _, q := range []int{p, p - 2, p + 1} {
@@ -289,6 +297,7 @@ func freeBrokerPort(t testing.TB) int {
 			l.Close()
 		}
 		if ok {
+			portsGiven[p], portsGiven[p-2], portsGiven[p+1] = true, true, true
 			return p
 		}
 	}

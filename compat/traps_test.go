@@ -386,6 +386,7 @@ func TestTrapPullNeedsHeartbeat(t *testing.T) {
 // opaque, and without a message answered at the suspend timeout, well before the client gives
 // up (trap 12).
 func TestTrapLongPolling(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 1, nil)
 	topic, conn := rawTopic(t, c, "TrapLP", 1)
 	group := uniq("CG_lp")
