@@ -34,6 +34,11 @@ type commitLog struct {
 	queues map[queueKey]*queueState
 	view   message.View
 	closed bool
+
+	// lockedSince is when the append holding putMu took it (ms, 0 when free): IsOSPageCacheBusy.
+	lockedSince atomic.Int64
+	// arriving is the listener SetArrivingListener installed (nil: none).
+	arriving atomic.Pointer[arrivingFunc]
 }
 
 var blankMagic = message.MagicBlank
@@ -75,6 +80,8 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 		return PutResult{Status: ServiceNotAvailable, Err: errors.New("store: closed")}
 	}
 	now := time.Now().UnixMilli()
+	c.lockedSince.Store(now)
+	defer c.lockedSince.Store(0) // runs before the Unlock deferred above
 	if now < c.lastStoreTs {
 		now = c.lastStoreTs
 	}
@@ -159,7 +166,7 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 				Error("store: freshly written record does not parse")
 			return PutResult{Status: UnknownError, Err: err}
 		}
-		if err := s.dispatchTo(&c.view, cq); err != nil {
+		if err := s.dispatchTo(&c.view, cq, true); err != nil {
 			logrus.WithError(err).WithFields(logrus.Fields{"topic": m.Topic, "queueId": m.QueueID, "offset": phys}).
 				Error("store: dispatch to consume queue failed")
 			return PutResult{Status: CreateMappedFileFailed, Err: err}

@@ -103,12 +103,14 @@ func aliasString(b []byte) string {
 // dispatch builds the consume-queue unit and the index entries of one parsed record. It runs
 // under the append lock for live puts and single-threaded during recovery, so the order of
 // units in every queue is the commitlog order.
-func (s *Store) dispatch(v *message.View) error { return s.dispatchTo(v, nil) }
+func (s *Store) dispatch(v *message.View) error { return s.dispatchTo(v, nil, false) }
 
-// dispatchTo is dispatch with the record's consume queue already known (cq may be nil).
-func (s *Store) dispatchTo(v *message.View, cq *ConsumeQueue) error {
+// dispatchTo is dispatch with the record's consume queue already known (cq may be nil); live
+// puts (not recovery or replication) also tell the arriving listener.
+func (s *Store) dispatchTo(v *message.View, cq *ConsumeQueue, live bool) error {
 	tt := message.TransactionType(v.SysFlag)
 	topic := ""
+	tags := s.tagsCodeOf(v)
 	if tt == message.TransactionNotType || tt == message.TransactionCommitType {
 		if cq == nil {
 			var err error
@@ -117,10 +119,14 @@ func (s *Store) dispatchTo(v *message.View, cq *ConsumeQueue) error {
 			}
 		}
 		topic = cq.Topic
-		if err := cq.putUnit(v.PhysicalOffset, v.TotalSize, s.tagsCodeOf(v), v.QueueOffset); err != nil {
+		if err := cq.putUnit(v.PhysicalOffset, v.TotalSize, tags, v.QueueOffset); err != nil {
 			return err
 		}
 		s.logicsTs.Store(v.StoreTimestamp)
+		if f := s.cl.arriving.Load(); live && f != nil {
+			// cq.Topic is the queue's own copy: the listener may keep it.
+			(*f)(cq.Topic, v.QueueID, v.QueueOffset+1, tags)
+		}
 	}
 	if s.index == nil || !s.cfg.MessageIndexEnable {
 		return nil
@@ -136,7 +142,7 @@ func (s *Store) dispatchTo(v *message.View, cq *ConsumeQueue) error {
 		QueueID:                   v.QueueID,
 		CommitLogOffset:           v.PhysicalOffset,
 		MsgSize:                   v.TotalSize,
-		TagsCode:                  s.tagsCodeOf(v),
+		TagsCode:                  tags,
 		StoreTimestamp:            v.StoreTimestamp,
 		ConsumeQueueOffset:        v.QueueOffset,
 		Keys:                      aliasString(keys),

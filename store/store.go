@@ -320,6 +320,9 @@ func (s *Store) validate(m *message.Msg) (PutStatus, error) {
 	if s.diskFull.Load() {
 		return ServiceNotAvailable, errors.New("store: disk full")
 	}
+	if s.IsOSPageCacheBusy() {
+		return OSPageCacheBusy, errPageCacheBusy
+	}
 	if len(m.Topic) == 0 || len(m.Topic) > 127 {
 		return MessageIllegal, fmt.Errorf("store: topic length %d out of range", len(m.Topic))
 	}
