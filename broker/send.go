@@ -310,19 +310,18 @@ const versionV3_4_9 = 121
 // dlqNumsPerGroup is Java's DLQ_NUMS_PER_GROUP.
 const dlqNumsPerGroup = 1
 
-// javaProps rebuilds a property string the way a 4.9.8 broker does: Java parses the client's
+// The property helpers rebuild a property string the way a 4.9.8 broker does: Java parses the client's
 // string into a HashMap (string2messageProperties: malformed entries dropped, a repeated name
 // keeps its first position and its last value), puts its own entries, and writes the map back
 // in HashMap iteration order with no trailing 0x02. Working on substrings of the header, it
 // allocates nothing for up to maxSortedProps pairs.
-type javaProps struct {
-	stack [maxSortedProps]remoting.Field
-	pairs []remoting.Field
-	skip  string // a key still counted for the map's capacity but not written
-}
+//
+// propPairs is that map as a slice in insertion order. The helpers take and return it by value
+// so that the caller's stack array backs it: methods storing through a pointer made escape
+// analysis move the 1 KiB array to the heap on every send.
+type propPairs []remoting.Field
 
-func (p *javaProps) parse(props string) {
-	p.pairs = p.stack[:0]
+func parseProps(p propPairs, props string) propPairs {
 	for rest := props; len(rest) > 0; {
 		e := rest
 		if i := strings.IndexByte(rest, message.PropertySeparator); i >= 0 {
@@ -334,37 +333,40 @@ func (p *javaProps) parse(props string) {
 		if len(e) < 3 || sep <= 0 || sep >= len(e)-1 {
 			continue
 		}
-		p.put(e[:sep], e[sep+1:])
+		p = putProp(p, e[:sep], e[sep+1:])
 	}
+	return p
 }
 
-// put is HashMap.put: a new key goes last, a known one keeps its place.
-func (p *javaProps) put(k, v string) {
-	for i := range p.pairs {
-		if p.pairs[i].Key == k {
-			p.pairs[i].Value = v
+// putProp is HashMap.put: a new key goes last, a known one keeps its place.
+func putProp(p propPairs, k, v string) propPairs {
+	for i := range p {
+		if p[i].Key == k {
+			p[i].Value = v
+			return p
+		}
+	}
+	return append(p, remoting.Field{Key: k, Value: v})
+}
+
+// reputProp is remove followed by put: the key moves behind every key inserted so far.
+func reputProp(p propPairs, k string) {
+	for i := range p {
+		if p[i].Key == k {
+			f := p[i]
+			copy(p[i:], p[i+1:])
+			p[len(p)-1] = f
 			return
 		}
 	}
-	p.pairs = append(p.pairs, remoting.Field{Key: k, Value: v})
 }
 
-// reput is remove followed by put: the key moves behind every key inserted so far.
-func (p *javaProps) reput(k string) {
-	for i := range p.pairs {
-		if p.pairs[i].Key == k {
-			f := p.pairs[i]
-			copy(p.pairs[i:], p.pairs[i+1:])
-			p.pairs[len(p.pairs)-1] = f
-			return
-		}
-	}
-}
-
-func (p *javaProps) appendTo(dst []byte) []byte {
-	protocol.SortJavaOrder(p.pairs)
-	for _, f := range p.pairs {
-		if f.Key != p.skip {
+// appendProps writes the map in Java's iteration order, leaving out skip: a key still counted
+// for the map's capacity but not written.
+func appendProps(dst []byte, p propPairs, skip string) []byte {
+	protocol.SortJavaOrder(remoting.ExtFields(p))
+	for _, f := range p {
+		if f.Key != skip {
 			dst = message.AppendProperty(dst, f.Key, f.Value)
 		}
 	}
@@ -376,11 +378,10 @@ func (p *javaProps) appendTo(dst []byte) []byte {
 // message). drop stays in the map while it is sorted because the map's capacity, which decides
 // the iteration order, followed its largest size.
 func buildProps(dst []byte, props string, cluster string, drop string) []byte {
-	var p javaProps
-	p.parse(props)
-	p.put(message.PropertyCluster, cluster)
-	p.skip = drop
-	return p.appendTo(dst)
+	var stack [maxSortedProps]remoting.Field
+	p := parseProps(stack[:0], props)
+	p = putProp(p, message.PropertyCluster, cluster)
+	return appendProps(dst, p, drop)
 }
 
 // buildHalfProps writes the stored properties of a half message. Java removes WAIT to write
@@ -388,13 +389,13 @@ func buildProps(dst []byte, props string, cluster string, drop string) []byte {
 // written from the map (TransactionalMessageBridge.parseHalfMessageInner), so WAIT is kept,
 // now behind CLUSTER, followed by the real topic and queue.
 func buildHalfProps(dst []byte, props string, cluster, realTopic, realQueue string) []byte {
-	var p javaProps
-	p.parse(props)
-	p.put(message.PropertyCluster, cluster)
-	p.reput(message.PropertyWaitStoreMsgOK)
-	p.put(message.PropertyRealTopic, realTopic)
-	p.put(message.PropertyRealQueueID, realQueue)
-	return p.appendTo(dst)
+	var stack [maxSortedProps]remoting.Field
+	p := parseProps(stack[:0], props)
+	p = putProp(p, message.PropertyCluster, cluster)
+	reputProp(p, message.PropertyWaitStoreMsgOK)
+	p = putProp(p, message.PropertyRealTopic, realTopic)
+	p = putProp(p, message.PropertyRealQueueID, realQueue)
+	return appendProps(dst, p, "")
 }
 
 // maxSortedProps is how many property pairs buildProps handles without allocating.
@@ -415,6 +416,9 @@ type sendProps struct {
 	tranMsg    bool
 	tags       []byte
 	hasTags    bool
+	// noWait is WAIT=false: the producer does not wait for the flush. The plain send's stored
+	// properties drop WAIT, so the store learns it from Msg.NoWait (SYNC_FLUSH then acks at once).
+	noWait bool
 }
 
 func scanProps(props []byte) sendProps {
@@ -428,6 +432,10 @@ func scanProps(props []byte) sendProps {
 		p.tranMsg = strings.EqualFold(string(v), "true")
 	}
 	p.tags, p.hasTags = message.PropertyValue(props, message.PropertyTags)
+	if v, ok := message.PropertyValue(props, message.PropertyWaitStoreMsgOK); ok {
+		// Java's isWaitStoreMsgOK: Boolean.parseBoolean, so only "true" (any case) waits.
+		p.noWait = !strings.EqualFold(string(v), "true")
+	}
 	return p
 }
 
@@ -473,6 +481,7 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 		StoreHost:      d.host(),
 		ReconsumeTimes: h.ReconsumeTimes,
 		Body:           req.Body,
+		NoWait:         sp.noWait,
 	}
 	if sp.tranMsg {
 		if cfg.RejectTransactionMessage {
