@@ -16,6 +16,33 @@ import (
 // built the way the stock client in question builds it (Go: language GO, version 317, no
 // oneway bit, V1 send names, properties with a trailing 0x02; Java: JAVA, 409, V2 names,
 // oneway bit on oneway calls) and each answer is checked for what that client relies on.
+//
+// Where each trap is caught (this file unless named):
+//
+//	1 oneway bit          TestTrapOnewayBit, TestGoOnewaySend, TestJavaClientOffsetsAcrossRestart
+//	2 ext values strings  every raw test (rawConn decodes extFields into map[string]string)
+//	3 response version    TestTrapSendHeadersV1V2, TestTrapPullNeedsHeartbeat
+//	4 route JSON forms    TestTrapNameServerRoutes (byte-exact, both client versions)
+//	6 pull subscription   TestTrapPullNeedsHeartbeat (24, 25, Go heartbeat form)
+//	7 offset code 22/0    TestTrapQueryConsumerOffset, TestGoConsumeFromLastOffsetYoungQueue
+//	8 offset fields       TestTrapQueryConsumerOffset
+//	9 offset msg id       TestTrapSendHeadersV1V2, TestGoSyncSendPushConsume, TestGoBatchSend, Java probe
+//	10 %RETRY% routable   TestTrapPullNeedsHeartbeat
+//	11 TBW102             TestTrapNameServerRoutes, TestGoAutoCreateTopic
+//	12 long polling       TestTrapLongPolling, TestGoSentBeforeAndDuringLongPoll, TestJavaClientGroups
+//	13 offset moved       TestTrapPullOffsetRules
+//	15 header fields      every ext() lookup; TestTrapPullOffsetRules, TestTrapSendHeadersV1V2
+//	18 unknown codes      TestTrapNameServerRoutes
+//	20 V1/V2/batch send   TestTrapSendHeadersV1V2, TestGoBatchSend, Java probe batch
+//	21 property encodings TestTrapSendHeadersV1V2
+//	22 Go batch ids       TestGoBatchSend
+//	23 empty consumer list TestTrapConsumerListAndNotify
+//	26 camel-case names   ext() lookups by exact name
+//	28 VIP port           TestTrapVIPPort
+//
+// Binary headers (16, 17) are exercised end to end by the Java probe's ROCKETMQ-serialization
+// variant and byte-exactly by the remoting package's golden tests; 5, 14, 24, 25 and 27 belong to
+// the send-back, admin and ACL paths (issues 6 and 7).
 
 // Pull sysFlag bits (PullSysFlag).
 const (
