@@ -26,9 +26,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rocketgo/rocketgo/remoting"
@@ -59,6 +61,16 @@ type options struct {
 }
 
 func main() {
+	// The servers run in process groups of their own (so a terminal's Ctrl-C does not kill
+	// them in the middle of a measurement); on an interrupt, stop them before leaving.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		fmt.Fprintf(os.Stderr, "loadgen: %v: stopping the servers\n", s)
+		stopAll(20 * time.Second)
+		os.Exit(130)
+	}()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -186,7 +198,8 @@ func build(o *options, dir string, log io.Writer) (binDir, goClientBin, goClient
 		cmd.Dir = o.repo
 		cmd.Stdout, cmd.Stderr = log, log
 		if err := cmd.Run(); err != nil {
-			return "", "", "", fmt.Errorf("building the servers: %w", err)
+			return "", "", "", fmt.Errorf("building the servers in %s: %w (a tree in the middle of an edit? "+
+				"-repo can point at a clean checkout, -bin at prebuilt mqnamesrv/mqbroker)", o.repo, err)
 		}
 	}
 	if !o.goClient {

@@ -54,12 +54,36 @@ func startProc(name string, argv []string, env []string, dir, logPath string) (*
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	p := &proc{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
+	liveProcs.Store(p, struct{}{})
 	go func() {
 		p.waitErr = cmd.Wait()
 		lf.Close()
+		liveProcs.Delete(p)
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// liveProcs are the started processes not yet reaped. They run in process groups of their
+// own, so an interrupted load generator must stop them itself (stopAll).
+var liveProcs sync.Map
+
+// stopAll stops every live process: SIGTERM, then SIGKILL to its group after grace.
+func stopAll(grace time.Duration) {
+	var ps []*proc
+	liveProcs.Range(func(k, _ any) bool { ps = append(ps, k.(*proc)); return true })
+	for _, p := range ps {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	deadline := time.After(grace)
+	for _, p := range ps {
+		select {
+		case <-p.done:
+		case <-deadline:
+			_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
+			<-p.done
+		}
+	}
 }
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }
