@@ -1,0 +1,262 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rocketgo/rocketgo/message"
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
+)
+
+// consumeMessage (admin-protocol.md §2.4): pulls messages as the TOOLS_CONSUMER group (no
+// offsets committed) from one queue at an offset, from one queue's oldest messages, or from
+// every queue's, and prints them.
+
+func init() {
+	register(&command{name: "consumeMessage", desc: "Consume message", opts: []option{
+		{short: "t", long: "topic", hasArg: true, required: true, desc: "Topic name"},
+		{short: "b", long: "brokerName", hasArg: true, desc: "Broker name"},
+		{short: "i", long: "queueId", hasArg: true, desc: "Queue Id"},
+		{short: "o", long: "offset", hasArg: true, desc: "Queue Offset"},
+		{short: "g", long: "consumerGroup", hasArg: true, desc: "Consumer group name"},
+		{short: "s", long: "beginTimestamp", hasArg: true, desc: "Begin timestamp(ms or yyyy-MM-dd#HH:mm:ss:SSS)"},
+		{short: "e", long: "endTimestamp", hasArg: true, desc: "End timestamp(ms or yyyy-MM-dd#HH:mm:ss:SSS)"},
+		{short: "c", long: "MessageNumber", hasArg: true, desc: "Number of message to be consumed"},
+	}, run: consumeMessage})
+}
+
+// javaMsgText is MessageExt.toString as the 4.9.8 client prints it.
+func javaMsgText(brokerName string, m *message.MsgExt) string {
+	return fmt.Sprintf("MessageExt [brokerName=%s, queueId=%d, storeSize=%d, queueOffset=%d, sysFlag=%d, bornTimestamp=%d, "+
+		"bornHost=/%s, storeTimestamp=%d, storeHost=/%s, msgId=%s, commitLogOffset=%d, bodyCRC=%d, reconsumeTimes=%d, "+
+		"preparedTransactionOffset=%d, toString()=Message{topic='%s', flag=%d, properties=%s, body=[%s], transactionId='null'}]",
+		brokerName, m.QueueID, m.StoreSize, m.QueueOffset, m.SysFlag, m.BornTimestamp, m.BornHost, m.StoreTimestamp, m.StoreHost,
+		m.MsgID(), m.CommitLogOffset, m.BodyCRC, m.ReconsumeTimes, m.PreparedTransactionOffset, m.Topic, m.Flag,
+		javaPropsText(m.Properties), javaBytes(m.Body))
+}
+
+// javaBytes is Arrays.toString(byte[]) without the brackets: signed bytes.
+func javaBytes(b []byte) string {
+	parts := make([]string, len(b))
+	for i, c := range b {
+		parts[i] = strconv.Itoa(int(int8(c)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+type pulled struct {
+	status string // FOUND, NO_NEW_MSG, NO_MATCHED_MSG, OFFSET_ILLEGAL
+	next   int64
+	msgs   []*message.MsgExt
+}
+
+func (a *admin) pull(addr, group, topic string, qid int32, offset int64, n int32) (*pulled, error) {
+	var ext remoting.ExtFields
+	(&protocol.PullMessageRequestHeader{ConsumerGroup: group, Topic: topic, QueueID: qid, QueueOffset: offset,
+		MaxMsgNums: n, SysFlag: protocol.PullFlagSubscription, Subscription: "*", ExpressionType: "TAG"}).Encode(&ext)
+	resp, err := a.cli.Invoke(addr, remoting.NewRequest(protocol.PullMessage, ext, nil), 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	p := &pulled{next: parseI64(resp.ExtFields.Value("nextBeginOffset"))}
+	switch resp.Code {
+	case protocol.Success:
+		p.status = "FOUND"
+		if p.msgs, err = message.DecodeAll(resp.Body); err != nil {
+			return nil, err
+		}
+	case protocol.PullNotFound:
+		p.status = "NO_NEW_MSG"
+	case protocol.PullRetryImmediately:
+		p.status = "NO_MATCHED_MSG"
+	case protocol.PullOffsetMoved:
+		p.status = "OFFSET_ILLEGAL"
+	default:
+		return nil, &codeError{resp.Code, resp.Remark}
+	}
+	return p, nil
+}
+
+func (a *admin) queueOffset(addr string, code int32, topic string, qid int32, ts int64) (int64, error) {
+	ext := kv("topic", topic, "queueId", strconv.Itoa(int(qid)))
+	if code == protocol.SearchOffsetByTimestamp {
+		ext = append(ext, remoting.Field{Key: "timestamp", Value: strconv.FormatInt(ts, 10)})
+	}
+	resp, err := a.call(addr, code, ext, nil)
+	if err != nil {
+		return 0, err
+	}
+	return parseI64(resp.ExtFields.Value("offset")), nil
+}
+
+func consumeMessage(c *ctx) error {
+	topic := c.get("t")
+	group := "TOOLS_CONSUMER"
+	if c.has("g") {
+		group = c.get("g")
+	}
+	count, err := i64Opt(c, "c", 128)
+	if err != nil {
+		return err
+	}
+	if count <= 0 {
+		c.printf("Please input a positive messageNumber!")
+		return nil
+	}
+	if c.has("i") && !c.has("b") {
+		c.printf("Please set the brokerName before queueId!")
+		return nil
+	}
+	if c.has("o") && !c.has("i") {
+		c.printf("Please set queueId before offset!")
+		return nil
+	}
+	now := time.Now().UnixMilli()
+	begin, end := int64(0), now
+	if c.has("s") {
+		if begin, err = parseTimestamp(c.get("s")); err != nil {
+			return err
+		}
+		if begin > now {
+			c.printf("Please set the beginTimestamp before now!")
+			return nil
+		}
+	}
+	if c.has("e") {
+		if end, err = parseTimestamp(c.get("e")); err != nil {
+			return err
+		}
+		if end > now {
+			c.printf("Please set the endTimestamp before now!")
+			return nil
+		}
+	}
+	if begin > end {
+		c.printf("Please make sure that the beginTimestamp is less than or equal to the endTimestamp")
+		return nil
+	}
+	r, err := c.adm.route(topic)
+	if err != nil {
+		return err
+	}
+	type queue struct {
+		broker, addr string
+		qid          int32
+	}
+	var queues []queue
+	for _, q := range r.QueueDatas {
+		if c.has("b") && q.BrokerName != c.get("b") {
+			continue
+		}
+		for i := range r.BrokerDatas {
+			if r.BrokerDatas[i].BrokerName != q.BrokerName {
+				continue
+			}
+			for qid := int32(0); qid < q.ReadQueueNums; qid++ {
+				queues = append(queues, queue{q.BrokerName, selectAddr(&r.BrokerDatas[i]), qid})
+			}
+		}
+	}
+	if c.has("i") {
+		qid, err := strconv.ParseInt(c.get("i"), 10, 32)
+		if err != nil {
+			return fmt.Errorf("option -i: %q is not a number", c.get("i"))
+		}
+		var keep []queue
+		for _, q := range queues {
+			if q.qid == int32(qid) {
+				keep = append(keep, q)
+			}
+		}
+		queues = keep
+	}
+	if len(queues) == 0 {
+		return errors.New("no readable queue of topic " + topic + " matches")
+	}
+	printMsgs := func(q queue, msgs []*message.MsgExt) {
+		for _, m := range msgs {
+			c.printf("MSGID: %s %s BODY: %s\n", clientMsgID(m), javaMsgText(q.broker, m), string(m.Body))
+		}
+	}
+	mqText := func(q queue) string {
+		return "MessageQueue [topic=" + topic + ", brokerName=" + q.broker + ", queueId=" + strconv.Itoa(int(q.qid)) + "]"
+	}
+	if c.has("o") {
+		off, err := i64Opt(c, "o", 0)
+		if err != nil {
+			return err
+		}
+		q := queues[0]
+		p, err := c.adm.pull(q.addr, group, topic, q.qid, off, int32(min(count, 32)))
+		if err != nil {
+			return err
+		}
+		switch p.status {
+		case "FOUND":
+			c.printf("Consume ok\n")
+			printMsgs(q, p.msgs)
+		case "NO_MATCHED_MSG":
+			c.printf("%s no matched msg. status=%s, offset=%d\n", mqText(q), p.status, off)
+		default:
+			c.printf("%s print msg finished. status=%s, offset=%d\n", mqText(q), p.status, off)
+		}
+		return nil
+	}
+	if c.has("i") {
+		c.printf("The older %d message of the %d queue will be provided\n", count, queues[0].qid)
+	} else {
+		c.printf("The oldler %d message will be provided\n", count)
+	}
+	left := count
+	for _, q := range queues {
+		if left <= 0 {
+			break
+		}
+		minOff, err := c.adm.queueOffset(q.addr, protocol.SearchOffsetByTimestamp, topic, q.qid, begin)
+		if err != nil {
+			return err
+		}
+		maxOff, err := c.adm.queueOffset(q.addr, protocol.SearchOffsetByTimestamp, topic, q.qid, end)
+		if err != nil {
+			return err
+		}
+		if !c.has("s") {
+			if minOff, err = c.adm.queueOffset(q.addr, protocol.GetMinOffset, topic, q.qid, 0); err != nil {
+				return err
+			}
+		}
+		if !c.has("e") {
+			if maxOff, err = c.adm.queueOffset(q.addr, protocol.GetMaxOffset, topic, q.qid, 0); err != nil {
+				return err
+			}
+		}
+		for off := minOff; off < maxOff && left > 0; {
+			p, err := c.adm.pull(q.addr, group, topic, q.qid, off, int32(min(left, 32)))
+			if err != nil {
+				return err
+			}
+			if p.status != "FOUND" {
+				if p.status == "NO_MATCHED_MSG" {
+					c.printf("%s no matched msg. status=%s, offset=%d\n", mqText(q), p.status, off)
+					off = p.next
+					continue
+				}
+				c.printf("%s print msg finished. status=%s, offset=%d\n", mqText(q), p.status, off)
+				break
+			}
+			c.printf("Consume ok\n")
+			msgs := p.msgs
+			if int64(len(msgs)) > left {
+				msgs = msgs[:left]
+			}
+			printMsgs(q, msgs)
+			left -= int64(len(msgs))
+			off = p.next
+		}
+	}
+	return nil
+}
