@@ -31,6 +31,18 @@ type adminCheck struct {
 
 // runAdminChecks runs the checks side by side (each JVM mostly waits) and reports every
 // mismatch with the full output.
+// mqadminRunIn runs the stock mqadmin in a scratch working directory (consumerStatus writes a
+// file per client under the current directory) and returns its combined output.
+func mqadminRunIn(home, dir string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(home, "bin", "mqadmin"), args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ROCKETMQ_LOG_HOME="+dir)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
 var transportFailure = regexp.MustCompile(`Remoting(Connect|Timeout|SendRequest)Exception`)
 
 func runAdminChecks(t *testing.T, home, ns string, checks []adminCheck) []string {
@@ -49,7 +61,7 @@ func runAdminChecks(t *testing.T, home, ns string, checks []adminCheck) []string
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				outs[j], _ = mqadminRun(home, t.TempDir(), cmds[j]...)
+				outs[j], _ = mqadminRunIn(home, t.TempDir(), cmds[j]...)
 			}()
 		}
 		wg.Wait()
@@ -57,7 +69,7 @@ func runAdminChecks(t *testing.T, home, ns string, checks []adminCheck) []string
 	for i := range cmds {
 		if transportFailure.MatchString(outs[i]) {
 			t.Logf("mqadmin %s failed in transport, running it again:\n%s", strings.Join(cmds[i], " "), outs[i])
-			outs[i], _ = mqadminRun(home, t.TempDir(), cmds[i]...)
+			outs[i], _ = mqadminRunIn(home, t.TempDir(), cmds[i]...)
 		}
 	}
 	for i, c := range checks {
@@ -167,7 +179,14 @@ func TestJavaMqadminAdmin(t *testing.T) {
 		{args: []string{"getConsumerConfig", "-g", group},
 			want: []string{`^=+CompatCluster:broker-a=+$`, `^groupName\s+=  ` + q(group) + `$`, `^retryMaxTimes\s+=  5$`}},
 		{args: []string{"allocateMQ", "-t", topic, "-i", "10.0.0.1,10.0.0.2"},
-			want: []string{`"10\.0\.0\.1":\[\{"brokerName":"broker-a","queueId":0,"topic":"` + q(topic) + `"\}\]`}},
+			// Java hands the queues over in HashSet order: each id gets one of the two.
+			want: []string{`"10\.0\.0\.1":\[\{"brokerName":"broker-a","queueId":[01],"topic":"` + q(topic) + `"\}\]`,
+				`"10\.0\.0\.2":\[\{"brokerName":"broker-a","queueId":[01],"topic":"` + q(topic) + `"\}\]`}},
+		{args: []string{"consumerStatus", "-g", group},
+			want: []string{`^#Index\s+#ClientId\s+#Version\s+#ConsumerRunningInfoFile\s*$`, `^1\s+\S+\s+V\d_\d_\d\S*\s+\d+/\S+$`,
+				`Same subscription in the same group of consumer`}},
+		{args: []string{"consumeMessage", "-t", topic, "-b", "broker-a", "-i", strconv.Itoa(qid), "-o", "0", "-c", "1"},
+			want: []string{`^Consume ok$`, `^MSGID: \S+ MessageExt \[`}},
 		{args: []string{"getBrokerConfig", "-b", addr}, want: []string{`^flushConsumerOffsetInterval\s+=  4321$`}},
 		{args: []string{"sendMessage", "-t", topic, "-p", "from-mqadmin", "-k", "kk"},
 			want: []string{`^#Broker Name\s+#QID\s+#Send Result\s+#MsgId\s*$`, `^broker-a\s+\d\s+SEND_OK\s+[0-9A-F]+$`}},
@@ -302,6 +321,7 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 		{args: []string{"topicList"}, sorted: true},
 		{args: []string{"getBrokerConfig", "-b", addr}, sorted: true},
 		{args: []string{"getNamesrvConfig"}, sorted: true},
+		{args: []string{"consumeMessage", "-t", topic, "-b", "broker-a", "-i", "0", "-o", "0", "-c", "1"}},
 	}
 	checks := make([]adminCheck, len(cmps))
 	for i, cm := range cmps {
