@@ -445,6 +445,23 @@ func renderSummary(r *results) string {
 	b.WriteString(summaryBegin + "\n")
 	fmt.Fprintf(&b, "**End-to-end summary** (`make bench`, %s, %d CPUs, load average %s; details in "+
 		"[End-to-end](#end-to-end)):\n\n", r.Machine.Date, r.Machine.CPUs, r.Machine.LoadStart)
+	ours, java := r.target("rocketgo"), r.target("Java 4.9.8")
+	if ours != nil && java != nil && ours.Err == "" && java.Err == "" {
+		var parts []string
+		for _, sh := range []string{"1x1", "4x32"} {
+			if a, j := ours.phase(sh), java.phase(sh); a != nil && j != nil {
+				parts = append(parts, fmt.Sprintf("sends at %s %s (%s vs %s/s)", strings.Replace(sh, "x", "×", 1),
+					ratio(a.Rate, j.Rate), rate(a.Rate), rate(j.Rate)))
+			}
+		}
+		parts = append(parts, fmt.Sprintf("pull %s (%s vs %s msgs/s)", ratio(ours.Pull.Rate, java.Pull.Rate),
+			rate(ours.Pull.Rate), rate(java.Pull.Rate)))
+		if g, h := ours.GoClient, java.GoClient; g != nil && h != nil && g.Err == "" && h.Err == "" {
+			parts = append(parts, fmt.Sprintf("stock Go client, 16 sync producers %s (%s vs %s/s)", ratio(g.Rate, h.Rate),
+				rate(g.Rate), rate(h.Rate)))
+		}
+		fmt.Fprintf(&b, "rocketgo / stock Java 4.9.8, same run: %s.\n\n", strings.Join(parts, "; "))
+	}
 	b.WriteString(goalsTable(r))
 	b.WriteString(summaryEnd + "\n")
 	return b.String()
