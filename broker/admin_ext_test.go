@@ -417,3 +417,52 @@ func BenchmarkStatsOnGet(b *testing.B) {
 		m.OnGet("group", "topic", 32, 4096)
 	}
 }
+
+// TestAdminDashboardShapes: what rocketmq-dashboard 2.x (rocketmq-tools 5.3.3) sends to the
+// VIP port (listenPort-2) and parses: 351 with 5.x header fields, 28 with getTotalTps, 207 with
+// cleanOffset, 201, and 5.x extra header fields ignored on 17.
+func TestAdminDashboardShapes(t *testing.T) {
+	t.Parallel()
+	db := startDataBroker(t, nil)
+	vip := db.b.VIPAddr()
+	if vip == "" {
+		t.Skip("VIP port not bound")
+	}
+	call := func(code int32, body []byte, kv ...string) *remoting.Command {
+		req := adminReq(code, body, kv...)
+		req.Version = 479 // V5_3_3
+		resp, err := db.cli.Invoke(vip, req, 5*time.Second)
+		if err != nil {
+			t.Fatalf("invoke %d on VIP: %v", code, err)
+		}
+		return resp
+	}
+	resp := call(protocol.UpdateAndCreateTopic, nil, "topic", "DashT", "defaultTopic", "TBW102", "readQueueNums", "2",
+		"writeQueueNums", "2", "perm", "6", "topicFilterType", "SINGLE_TAG", "topicSysFlag", "0", "order", "false",
+		"attributes", "+message.type=NORMAL", "force", "false", "lo", "true", "bname", "broker-t")
+	mustCode(t, resp, protocol.Success)
+	resp = call(protocol.GetTopicConfig, nil, "topic", "DashT", "lo", "true", "bname", "broker-t")
+	mustCode(t, resp, protocol.Success)
+	if string(resp.Body) != `{"attributes":{},"order":false,"perm":6,"readQueueNums":2,"topicFilterType":"SINGLE_TAG","topicName":"DashT","topicSysFlag":0,"writeQueueNums":2}` {
+		t.Fatalf("351 body %s", resp.Body)
+	}
+	resp = call(protocol.GetBrokerRuntimeInfo, nil)
+	var kvt protocol.KVTable
+	if err := kvt.Unmarshal(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	if f := strings.Fields(kvt.Table["getTotalTps"]); len(f) != 3 {
+		t.Fatalf("getTotalTps %q", kvt.Table["getTotalTps"])
+	}
+	db.b.groups.Update(NewSubscriptionGroupConfig("DashG"))
+	db.b.offsets.CommitOffset("t", "DashG", "DashT", 0, 1)
+	mustCode(t, call(protocol.DeleteSubscriptiongroup, nil, "groupName", "DashG", "cleanOffset", "true"), protocol.Success)
+	if db.b.offsets.QueryOffset("DashG", "DashT", 0) != -1 {
+		t.Fatal("cleanOffset=true kept the offsets")
+	}
+	// Without a topic the group's topics come from its offsets: none left.
+	resp = call(protocol.GetConsumeStats, nil, "consumerGroup", "DashG")
+	if string(resp.Body) != `{"consumeTps":0.0,"offsetTable":{}}` {
+		t.Fatalf("208 of a deleted group: %s", resp.Body)
+	}
+}
