@@ -158,6 +158,13 @@ func runAll(o *options, log io.Writer) (*results, error) {
 	if o.ours {
 		kinds = append(kinds, ourKind(binDir))
 	}
+	if o.binB != "" {
+		// A second build of ours, measured in the same interleaved rounds: an A/B test of a
+		// change (the Java broker can be left out with -java off).
+		k := ourKind(o.binB)
+		k.name = nameB
+		kinds = append(kinds, k)
+	}
 	if javaHome != "" {
 		kinds = append(kinds, javaKind(javaHome, filepath.Join(work, "java-logs")))
 	}

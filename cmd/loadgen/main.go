@@ -58,6 +58,7 @@ type options struct {
 	keep      bool
 	serialize string
 	render    string
+	binB      string
 }
 
 func main() {
@@ -97,6 +98,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.binDir, "bin", "", "directory with prebuilt mqnamesrv and mqbroker (default: build them)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary stores and logs")
 	fs.StringVar(&o.serialize, "serialize", "JSON", "header serialization of our requests: JSON or ROCKETMQ")
+	fs.StringVar(&o.binB, "bin-b", "", "directory with a second build of mqnamesrv/mqbroker to compare with ours in the same run (A/B)")
 	fs.StringVar(&o.render, "render", "", "do not measure: rewrite the report from the results of an earlier -json file")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -34,6 +34,9 @@ var javaReference = struct {
 	cpuPerMsg         time.Duration
 }{38000, 62000, 17 * time.Millisecond, 313000, 140 * time.Microsecond}
 
+// nameB labels the -bin-b build in the report.
+const nameB = "rocketgo B"
+
 const (
 	goalAnonBytes = 70 << 20
 	goalStartup   = 100 * time.Millisecond
@@ -293,6 +296,20 @@ func renderEndToEnd(r *results) string {
 				"wake-up latency, not CPU cost alone.")
 		}
 		w("\n")
+	}
+	if b := r.target(nameB); b != nil && ours != nil && b.Err == "" && ours.Err == "" {
+		w("\n### A/B: %s (-bin-b) against rocketgo\n\n| | rocketgo | %s | B / rocketgo |\n|---|---:|---:|---:|\n", nameB, nameB)
+		for _, sh := range []string{"1x1", "4x32"} {
+			a, x := ours.phase(sh), b.phase(sh)
+			if a == nil || x == nil {
+				continue
+			}
+			w("| acked sends/s at %s | %s | %s | %s |\n", sh, rate(a.Rate), rate(x.Rate), ratio(x.Rate, a.Rate))
+			w("| p99 at %s | %s | %s | %s |\n", sh, dur(a.P99), dur(x.P99), ratio(float64(x.P99), float64(a.P99)))
+			w("| broker CPU/msg at %s | %s | %s | %s |\n", sh, dur(a.CPUPerMsg), dur(x.CPUPerMsg), ratio(float64(x.CPUPerMsg), float64(a.CPUPerMsg)))
+		}
+		w("| pulled msgs/s | %s | %s | %s |\n", rate(ours.Pull.Rate), rate(b.Pull.Rate), ratio(b.Pull.Rate, ours.Pull.Rate))
+		w("| RssAnon peak | %s | %s | %s |\n", mb(ours.PeakAnon), mb(b.PeakAnon), ratio(float64(b.PeakAnon), float64(ours.PeakAnon)))
 	}
 	w("\n### Pull, memory, start-up\n\n")
 	w("| | rocketgo | Java 4.9.8 | rocketgo / Java |\n|---|---:|---:|---:|\n")
