@@ -42,6 +42,9 @@ type Store struct {
 	memory     int64 // physical memory, for "in memory" pull limits
 	stats      stats
 	cleaner    cleaner
+
+	replicator atomic.Pointer[replicatorHolder] // master: the HA service (replica.go)
+	replica    replicaState                     // slave: dispatch cursor of replicated data
 }
 
 type stats struct {
@@ -384,7 +387,7 @@ func (s *Store) PutMessage(m *message.Msg) PutResult {
 		return PutResult{Status: MessageIllegal, Err: errors.New("store: record too large")}
 	}
 	res := s.appendLocked(msgs[:])
-	return s.afterAppend(res, s.cfg.FlushDiskType == SyncFlush && waitStore(m))
+	return s.afterAppend(res, waitStore(m))
 }
 
 func (s *Store) afterAppend(res PutResult, wait bool) PutResult {
@@ -399,6 +402,7 @@ func (s *Store) afterAppend(res PutResult, wait bool) PutResult {
 		// flusher runs on its clock and a wake-up per put would only cost a context switch.
 		s.gc.kick()
 	}
+	s.replicate(&res, wait)
 	return res
 }
 
