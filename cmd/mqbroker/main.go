@@ -125,6 +125,9 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal, ready c
 		fmt.Fprintf(stderr, "mqbroker: %v\n", err)
 		return 253
 	}
+	if o.configFile != "" {
+		b.SetConfigFilePath(o.configFile) // updateBrokerConfig rewrites the -c file, as Java's
+	}
 	if err := b.Start(); err != nil {
 		fmt.Fprintf(stderr, "mqbroker: %v\n", err)
 		return 1

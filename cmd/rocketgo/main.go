@@ -159,6 +159,9 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal, ready c
 	}
 	b, err := broker.New(cfg)
 	if err == nil {
+		if o.configFile != "" {
+			b.SetConfigFilePath(o.configFile) // updateBrokerConfig rewrites the -c file
+		}
 		err = b.Start()
 	}
 	if err != nil {
