@@ -451,6 +451,9 @@ func TestAdminDashboardShapes(t *testing.T) {
 	if err := kvt.Unmarshal(resp.Body); err != nil {
 		t.Fatal(err)
 	}
+	if kvt.Table["dispatchMaxBuffer"] != "0" || kvt.Table["commitLogDiskRatio_"+db.b.cfg.CommitLogDir()] == "" {
+		t.Fatalf("runtime info lacks Java's extra keys: %v", kvt.Table)
+	}
 	if f := strings.Fields(kvt.Table["getTotalTps"]); len(f) != 3 {
 		t.Fatalf("getTotalTps %q", kvt.Table["getTotalTps"])
 	}

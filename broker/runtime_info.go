@@ -137,6 +137,7 @@ func (b *Broker) runtimeInfo() map[string]string {
 		"commitLogMaxOffset":    i64(st.CommitLogMaxOffset),
 	}
 	b.addScheduleRuntimeInfo(kv)
+	b.addRuntimeInfo(kv) // stats.go: per-directory disk ratio, dispatchMaxBuffer, getFoundTps
 	return kv
 }
 

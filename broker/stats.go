@@ -294,3 +294,17 @@ func appendJavaDouble(b []byte, f float64) []byte {
 	}
 	return append(b, '.', '0')
 }
+
+// addRuntimeInfo adds the GET_BROKER_RUNTIME_INFO keys Java derives beside the store counters
+// (the schedule offsets come from schedule.go): commitLogDiskRatio_<dir> per commit-log
+// directory, dispatchMaxBuffer, and getFoundTps (found = transferred here: the store counts
+// messages found, not calls).
+func (b *Broker) addRuntimeInfo(kv map[string]string) {
+	if r, ok := kv["commitLogDiskRatio"]; ok {
+		kv["commitLogDiskRatio_"+b.cfg.CommitLogDir()] = r
+	}
+	kv["dispatchMaxBuffer"] = "0"
+	if t, ok := kv["getTransferedTps"]; ok {
+		kv["getFoundTps"] = t
+	}
+}
