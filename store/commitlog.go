@@ -405,12 +405,13 @@ func (s *Store) flushConsumeQueues(least int) {
 	}
 }
 
-// waitStore reports whether a put must wait for the flush: Msg.NoWait or WAIT=false in the
-// properties lets SYNC_FLUSH acknowledge at once, as in Java.
+// waitStore reports whether a put must wait for the flush: Msg.NoWait or a WAIT property other
+// than "true" lets SYNC_FLUSH acknowledge at once, as Java's isWaitStoreMsgOK (absent: wait;
+// present: Boolean.parseBoolean).
 func waitStore(m *message.Msg) bool {
 	if m.NoWait {
 		return false
 	}
 	v, ok := message.PropertyValue(m.Properties, message.PropertyWaitStoreMsgOK)
-	return !(ok && strings.EqualFold(string(v), "false"))
+	return !ok || strings.EqualFold(string(v), "true")
 }
