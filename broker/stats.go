@@ -17,6 +17,10 @@ import (
 type BrokerStatsManager struct {
 	mu    sync.RWMutex
 	items map[statsKey]*statsItem
+	// pairs caches the NUMS and SIZE items a put or a pull bumps together, so the hot path
+	// does one map lookup; brokerPut/brokerGet are the cluster-wide totals.
+	pairs                map[pairKey]*statsPair
+	brokerPut, brokerGet *statsItem
 
 	cluster     string
 	lastHour    time.Time // last hour-window sample
@@ -48,6 +52,13 @@ func (k statsKey) wireKey() string {
 	}
 	return k.k1 + "@" + k.k2
 }
+
+type pairKey struct {
+	get          bool
+	topic, group string
+}
+
+type statsPair struct{ nums, size *statsItem }
 
 // statsSnapshot is one sample: when, how many calls, the running value.
 type statsSnapshot struct {
@@ -85,8 +96,33 @@ const (
 
 func newBrokerStatsManager(cluster string) *BrokerStatsManager {
 	now := time.Now()
-	return &BrokerStatsManager{items: make(map[statsKey]*statsItem), cluster: cluster,
+	m := &BrokerStatsManager{items: make(map[statsKey]*statsItem), pairs: make(map[pairKey]*statsPair), cluster: cluster,
 		lastHour: now, lastDay: now, sampleEvery: 10 * time.Second}
+	m.brokerPut = m.item(statsKey{StatsBrokerPutNums, cluster, ""})
+	m.brokerGet = m.item(statsKey{StatsBrokerGetNums, cluster, ""})
+	return m
+}
+
+func (m *BrokerStatsManager) pair(k pairKey) *statsPair {
+	m.mu.RLock()
+	p := m.pairs[k]
+	m.mu.RUnlock()
+	if p != nil {
+		return p
+	}
+	nums, size := StatsTopicPutNums, StatsTopicPutSize
+	if k.get {
+		nums, size = StatsGroupGetNums, StatsGroupGetSize
+	}
+	p = &statsPair{nums: m.item(statsKey{nums, k.topic, k.group}), size: m.item(statsKey{size, k.topic, k.group})}
+	m.mu.Lock()
+	if old := m.pairs[k]; old != nil {
+		p = old
+	} else {
+		m.pairs[k] = p
+	}
+	m.mu.Unlock()
+	return p
 }
 
 func (m *BrokerStatsManager) item(k statsKey) *statsItem {
@@ -121,9 +157,13 @@ func (m *BrokerStatsManager) OnPut(topic string, n, size int32) {
 	if m == nil {
 		return
 	}
-	m.add(StatsTopicPutNums, topic, "", int64(n), 1)
-	m.add(StatsTopicPutSize, topic, "", int64(size), 1)
-	m.add(StatsBrokerPutNums, m.cluster, "", int64(n), 1)
+	p := m.pair(pairKey{topic: topic})
+	p.nums.value.Add(int64(n))
+	p.nums.times.Add(1)
+	p.size.value.Add(int64(size))
+	p.size.times.Add(1)
+	m.brokerPut.value.Add(int64(n))
+	m.brokerPut.times.Add(1)
 }
 
 // OnGet counts a pull that found n messages (size bytes) for group in topic.
@@ -131,9 +171,13 @@ func (m *BrokerStatsManager) OnGet(group, topic string, n, size int32) {
 	if m == nil || n <= 0 {
 		return
 	}
-	m.add(StatsGroupGetNums, topic, group, int64(n), 1)
-	m.add(StatsGroupGetSize, topic, group, int64(size), 1)
-	m.add(StatsBrokerGetNums, m.cluster, "", int64(n), 1)
+	p := m.pair(pairKey{get: true, topic: topic, group: group})
+	p.nums.value.Add(int64(n))
+	p.nums.times.Add(1)
+	p.size.value.Add(int64(size))
+	p.size.times.Add(1)
+	m.brokerGet.value.Add(int64(n))
+	m.brokerGet.times.Add(1)
 }
 
 // OnSendBack counts a consumer send-back of a message of topic by group.
@@ -245,6 +289,11 @@ func (m *BrokerStatsManager) Remove(topic, group string) {
 		if (topic != "" && k.k1 == topic && k.name != StatsBrokerPutNums && k.name != StatsBrokerGetNums) ||
 			(group != "" && k.k2 == group) {
 			delete(m.items, k)
+		}
+	}
+	for k := range m.pairs {
+		if (topic != "" && k.topic == topic) || (group != "" && k.group == group) {
+			delete(m.pairs, k)
 		}
 	}
 }
