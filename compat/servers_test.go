@@ -77,8 +77,8 @@ func (h brHandle) Shutdown() error {
 var optionalBrokerKeys = map[string]bool{"haListenPort": true, "storePathCommitLog": true,
 	"mappedFileSizeCommitLog": true, "mappedFileSizeConsumeQueue": true}
 
-func startOurBroker(n *brokerNode) (brokerHandle, error) {
-	cfg := broker.DefaultConfig()
+// ourBrokerProps is the broker.conf (Java keys) the harness gives broker n.
+func ourBrokerProps(n *brokerNode) map[string]string {
 	props := map[string]string{
 		"brokerClusterName":  n.Cluster,
 		"brokerName":         n.Name,
@@ -97,6 +97,16 @@ func startOurBroker(n *brokerNode) (brokerHandle, error) {
 	for k, v := range n.Props {
 		props[k] = v
 	}
+	return props
+}
+
+func startOurBroker(n *brokerNode) (brokerHandle, error) {
+	return startOurBrokerProps(ourBrokerProps(n))
+}
+
+// startOurBrokerProps starts an in-process broker from Java config keys.
+func startOurBrokerProps(props map[string]string) (brokerHandle, error) {
+	cfg := broker.DefaultConfig()
 	for k, v := range props {
 		err := conf.Set(cfg, k, v)
 		if errors.Is(err, conf.ErrUnknownKey) && optionalBrokerKeys[k] {
