@@ -42,6 +42,7 @@ type Broker struct {
 	reg     *registrar             // NameServer registration (register.go)
 	sem     *semantics             // delayed messages, transactions, queue locks (schedule.go)
 	filters *ConsumerFilterManager // SQL92 subscriptions, consumerFilter.json (filter_manager.go)
+	ha      haState                // replication: HA service or client, SlaveSynchronize (slave.go)
 
 	rstats runtimeStats // counters sampled for GET_BROKER_RUNTIME_INFO
 	adm    *adminExt    // the rest of the admin surface and the stat sets (admin_ext.go, stats.go)
@@ -156,6 +157,9 @@ func (b *Broker) Start() (err error) {
 	}()
 
 	if err := b.startServers(); err != nil {
+		return err
+	}
+	if err := b.startHA(); err != nil {
 		return err
 	}
 	b.startDataPlane()
@@ -277,6 +281,7 @@ func (b *Broker) closeAfterFailedStart() {
 	b.stopped = true
 	b.wg.Wait()
 	b.shutdownServers(ctx)
+	b.stopHA()
 	if b.store != nil {
 		_ = b.store.Close()
 	}
@@ -313,6 +318,7 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 	close(b.stop)
 	b.reg.unregisterAll(ctx)
 	b.shutdownServers(ctx)
+	b.stopHA()
 	b.stopDataPlane()
 	b.stopSemantics()
 	b.wg.Wait()

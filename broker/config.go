@@ -108,17 +108,24 @@ type Config struct {
 	ListenPort  int    `prop:"listenPort,important"`
 	BindAddress string `prop:"bindAddress"`
 	// HaListenPort is MessageStoreConfig's key; Java derives it from listenPort (+1).
-	HaListenPort                       int  `prop:"haListenPort"`
-	ServerWorkerThreads                int  `prop:"serverWorkerThreads"`
-	ServerCallbackExecutorThreads      int  `prop:"serverCallbackExecutorThreads"`
-	ServerSelectorThreads              int  `prop:"serverSelectorThreads"`
-	ServerOnewaySemaphoreValue         int  `prop:"serverOnewaySemaphoreValue"`
-	ServerAsyncSemaphoreValue          int  `prop:"serverAsyncSemaphoreValue"`
-	ServerChannelMaxIdleTimeSeconds    int  `prop:"serverChannelMaxIdleTimeSeconds"`
-	ServerSocketSndBufSize             int  `prop:"serverSocketSndBufSize"`
-	ServerSocketRcvBufSize             int  `prop:"serverSocketRcvBufSize"`
-	ServerPooledByteBufAllocatorEnable bool `prop:"serverPooledByteBufAllocatorEnable"`
-	UseEpollNativeSelector             bool `prop:"useEpollNativeSelector"`
+	HaListenPort int `prop:"haListenPort"`
+	// The other MessageStoreConfig HA keys (store/ha, broker/slave.go); times in ms.
+	HaMasterAddress                    string `prop:"haMasterAddress"`
+	HaSendHeartbeatInterval            int    `prop:"haSendHeartbeatInterval"`
+	HaHousekeepingInterval             int    `prop:"haHousekeepingInterval"`
+	HaTransferBatchSize                int    `prop:"haTransferBatchSize"`
+	HaSlaveFallbehindMax               int64  `prop:"haSlaveFallbehindMax"`
+	SlaveTimeout                       int    `prop:"slaveTimeout"`
+	ServerWorkerThreads                int    `prop:"serverWorkerThreads"`
+	ServerCallbackExecutorThreads      int    `prop:"serverCallbackExecutorThreads"`
+	ServerSelectorThreads              int    `prop:"serverSelectorThreads"`
+	ServerOnewaySemaphoreValue         int    `prop:"serverOnewaySemaphoreValue"`
+	ServerAsyncSemaphoreValue          int    `prop:"serverAsyncSemaphoreValue"`
+	ServerChannelMaxIdleTimeSeconds    int    `prop:"serverChannelMaxIdleTimeSeconds"`
+	ServerSocketSndBufSize             int    `prop:"serverSocketSndBufSize"`
+	ServerSocketRcvBufSize             int    `prop:"serverSocketRcvBufSize"`
+	ServerPooledByteBufAllocatorEnable bool   `prop:"serverPooledByteBufAllocatorEnable"`
+	UseEpollNativeSelector             bool   `prop:"useEpollNativeSelector"`
 
 	// NettyClientConfig (the broker's calls to NameServers)
 	ClientWorkerThreads                int  `prop:"clientWorkerThreads"`
@@ -217,6 +224,11 @@ func DefaultConfig() *Config {
 		ListenPort:                         10911,
 		BindAddress:                        "0.0.0.0",
 		HaListenPort:                       10912,
+		HaSendHeartbeatInterval:            5000,
+		HaHousekeepingInterval:             20000,
+		HaTransferBatchSize:                32 * 1024,
+		HaSlaveFallbehindMax:               256 << 20,
+		SlaveTimeout:                       3000,
 		ServerWorkerThreads:                8,
 		ServerSelectorThreads:              3,
 		ServerOnewaySemaphoreValue:         256,

@@ -89,7 +89,9 @@ func (c *Client) loop() {
 		}
 		addr := c.master()
 		if len(addr) < 6 {
-			if !c.sleep(c.cfg.ReconnectInterval) {
+			// Unknown yet (the first registration answer is on its way): asking is local and
+			// cheap, so look again soon rather than Java's 5 s.
+			if !c.sleep(200 * time.Millisecond) {
 				return
 			}
 			continue
