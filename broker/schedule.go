@@ -260,34 +260,25 @@ func (s *scheduleService) runLevel(level int32) {
 	defer s.wg.Done()
 	t := time.NewTimer(scheduleFirstDelay)
 	defer t.Stop()
-	var props []byte // scratch for the re-put's properties, reused across messages
 	for {
 		select {
 		case <-s.stop:
 			return
 		case <-t.C:
 		}
-		var wait time.Duration
-		wait, props = s.deliver(level, props)
-		t.Reset(wait)
+		t.Reset(s.deliver(level))
 	}
-}
-
-// putNoDelay is the store method that stores a message without acting on its DELAY property
-// (see /work/notes/request-h9.md); used when the store offers it.
-type putNoDelay interface {
-	PutMessageNoDelay(m *message.Msg) store.PutResult
 }
 
 // deliver makes one pass over a level's queue from its offset: every due message is re-put to
 // its real topic and queue; it stops at the first message not due yet and returns how long to
 // wait before the next pass.
-func (s *scheduleService) deliver(level int32, props []byte) (time.Duration, []byte) {
+func (s *scheduleService) deliver(level int32) time.Duration {
 	qid := level - 1
 	delay := s.levels[qid]
 	off := s.offset(level)
 	if off == s.b.store.MaxOffsetInQueue(TopicSchedule, qid) {
-		return scheduleIdleDelay, props // nothing new: the common case for idle levels
+		return scheduleIdleDelay // nothing new: the common case for idle levels
 	}
 	r := s.b.store.GetMessage("", TopicSchedule, qid, off, scheduleBatch, 0, nil)
 	defer r.Release()
@@ -300,11 +291,11 @@ func (s *scheduleService) deliver(level int32, props []byte) (time.Duration, []b
 			s.log.WithFields(logrus.Fields{"level": level, "offset": off, "next": r.NextBeginOffset,
 				"status": r.Status}).Warn("delay offset corrected")
 			s.setOffset(level, r.NextBeginOffset)
-			return 0, props
+			return 0
 		}
-		return scheduleIdleDelay, props
+		return scheduleIdleDelay
 	default:
-		return scheduleIdleDelay, props
+		return scheduleIdleDelay
 	}
 	var v message.View
 	for i, rec := range r.Buffers {
@@ -324,48 +315,41 @@ func (s *scheduleService) deliver(level int32, props []byte) (time.Duration, []b
 		}
 		if due > now {
 			s.setOffset(level, qoff)
-			return time.Duration(due-now) * time.Millisecond, props
+			return time.Duration(due-now) * time.Millisecond
 		}
-		var ok bool
-		ok, props = s.timeUp(level, qoff, &v, props)
-		if !ok {
+		if !s.timeUp(level, qoff, &v) {
 			s.setOffset(level, qoff)
-			return scheduleIdleDelay, props
+			return scheduleIdleDelay
 		}
 		s.setOffset(level, qoff+1)
 	}
 	s.setOffset(level, r.NextBeginOffset)
 	if r.NextBeginOffset < r.MaxOffset {
-		return 0, props // more entries already waiting
+		return 0 // more entries already waiting
 	}
-	return scheduleIdleDelay, props
+	return scheduleIdleDelay
 }
 
 // timeUp re-puts a due message (Java's messageTimeup): same body, flag, sysFlag, born time
-// and host, store host and reconsume times; topic and queue from REAL_TOPIC / REAL_QID, which
-// stay in the properties. Java keeps the stored property string, DELAY included (it clears
-// DELAY only from the map its CommitLog checks); we can do that only when the store offers a
-// put that ignores DELAY, else DELAY is dropped so the message is not delayed again.
+// and host, store host and reconsume times; topic and queue from REAL_TOPIC / REAL_QID. Java
+// stores the schedule record's property string unchanged — DELAY, REAL_TOPIC and REAL_QID stay
+// (it clears DELAY only from the map its CommitLog checks) — so the put must not act on DELAY.
 // ok is false when the put failed and should be retried; a message that cannot be delivered
 // at all is logged and skipped (ok true).
-func (s *scheduleService) timeUp(level int32, qoff int64, v *message.View, scratch []byte) (bool, []byte) {
+func (s *scheduleService) timeUp(level int32, qoff int64, v *message.View) bool {
 	fields := logrus.Fields{"level": level, "queueOffset": qoff}
 	realTopic, ok1 := message.PropertyValue(v.Properties, message.PropertyRealTopic)
 	realQID, ok2 := message.PropertyValue(v.Properties, message.PropertyRealQueueID)
 	qid, err := strconv.Atoi(string(realQID))
 	if !ok1 || !ok2 || err != nil || qid < 0 {
 		s.log.WithFields(fields).Error("delayed message without a valid REAL_TOPIC/REAL_QID skipped")
-		return true, scratch
+		return true
 	}
 	if string(realTopic) == TopicTransHalf {
 		s.log.WithFields(fields).Error("delayed message for the transaction half topic discarded")
-		return true, scratch
+		return true
 	}
-	scratch = append(scratch[:0], v.Properties...) // never modify the mapped file
-	nd, keepDelay := any(s.b.store).(putNoDelay)
-	if !keepDelay {
-		scratch = message.DeleteProperty(scratch, message.PropertyDelayTimeLevel)
-	}
+	// The properties alias the mapped record, which stays pinned until the put has copied it.
 	m := message.Msg{
 		Topic:          string(realTopic),
 		QueueID:        int32(qid),
@@ -376,25 +360,21 @@ func (s *scheduleService) timeUp(level int32, qoff int64, v *message.View, scrat
 		StoreHost:      v.StoreHost,
 		ReconsumeTimes: v.ReconsumeTimes,
 		Body:           v.Body,
-		Properties:     scratch,
+		Properties:     v.Properties,
+		NoWait:         true, // Java: setWaitStoreMsgOK(false) on the object, not in the string
 	}
-	var res store.PutResult
-	if keepDelay {
-		res = nd.PutMessageNoDelay(&m)
-	} else {
-		res = s.b.store.PutMessage(&m)
-	}
+	res := s.b.store.PutMessageNoDelay(&m)
 	if !res.Status.Stored() {
 		fields["topic"], fields["status"] = m.Topic, res.Status
 		s.log.WithFields(fields).Warn("due delayed message not stored, will retry")
-		return false, scratch
+		return false
 	}
 	var tagsCode int64
 	if tags, ok := message.PropertyValue(m.Properties, message.PropertyTags); ok {
 		tagsCode = message.TagsCode(tags)
 	}
 	s.b.data.messageArrived(m.Topic, m.QueueID, res.QueueOffset+1, tagsCode)
-	return true, scratch
+	return true
 }
 
 // processGetAllDelayOffset serves GET_ALL_DELAY_OFFSET (45): delayOffset.json's content.

@@ -108,8 +108,8 @@ func TestScheduleDeliversOnTimeInOrder(t *testing.T) {
 			p["UNIQ_KEY"] != s.uniq || p["KEYS"] != "k-"+s.body || p["TAGS"] != "TD" {
 			t.Errorf("%s delivered as topic %s queue %d props %v", s.body, a.msg.Topic, a.msg.QueueID, p)
 		}
-		if d, ok := p["DELAY"]; ok && d != strconv.Itoa(s.level) {
-			t.Errorf("%s: DELAY %q on the delivered message", s.body, d)
+		if p["DELAY"] != strconv.Itoa(s.level) {
+			t.Errorf("%s: DELAY %q on the delivered message, want the (clamped) level %d as Java", s.body, p["DELAY"], s.level)
 		}
 	}
 	// In order within each level (bodies a* are level 1, b* level 2).
@@ -263,9 +263,8 @@ func BenchmarkScheduleDeliver(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(1024)
 	b.ResetTimer()
-	var props []byte
 	for s.offset(1) < int64(b.N) {
-		_, props = s.deliver(1, props)
+		s.deliver(1)
 	}
 	b.StopTimer()
 	if n := db.b.store.MaxOffsetInQueue("BenchDelay", 0); n != int64(b.N) {
@@ -318,7 +317,7 @@ func untarJavaStore(t *testing.T) string {
 // queue 1) is due again, and compares our re-put record with the copy Java delivered to FixA
 // queue 2 (queue offset 6, commitlog offset 9618): every field but the offsets and the store
 // time must be equal, the property string byte for byte (Java re-puts the stored string,
-// DELAY included; without the store's PutMessageNoDelay we must drop DELAY).
+// DELAY included).
 func TestScheduleRedeliveryMatchesJava(t *testing.T) {
 	root := untarJavaStore(t)
 	cfgDir := filepath.Join(root, "config")
@@ -377,12 +376,8 @@ func TestScheduleRedeliveryMatchesJava(t *testing.T) {
 		ours.ReconsumeTimes != javaCopy.ReconsumeTimes || ours.PreparedTransactionOffset != javaCopy.PreparedTransactionOffset {
 		t.Errorf("our re-put %v differs from Java's %v", ours, javaCopy)
 	}
-	want := javaCopy.Properties
-	if _, ok := any(st).(putNoDelay); !ok {
-		want = message.DeleteProperty(append([]byte(nil), want...), message.PropertyDelayTimeLevel)
-	}
-	if !bytes.Equal(ours.Properties, want) {
-		t.Errorf("properties\n ours %q\n want %q", ours.Properties, want)
+	if !bytes.Equal(ours.Properties, javaCopy.Properties) {
+		t.Errorf("properties\n ours %q\n Java %q", ours.Properties, javaCopy.Properties)
 	}
 	if !bytes.Equal(javaCopy.Properties, sched.Properties) {
 		t.Errorf("fixture: Java's copy does not carry the schedule record's properties")

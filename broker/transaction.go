@@ -203,6 +203,7 @@ func (t *transactionService) commit(half *message.MsgExt, h *protocol.EndTransac
 		PreparedTransactionOffset: h.CommitLogOffset,
 		Body:                      half.Body,
 		Properties:                props,
+		NoWait:                    true, // Java: setWaitStoreMsgOK(false), after the string was built
 	}
 	res := t.b.store.PutMessage(&m)
 	if !res.Status.Stored() {
@@ -252,6 +253,7 @@ func (t *transactionService) putOp(halfQueueID int32, halfQueueOffset int64) err
 		StoreHost:     host,
 		Body:          strconv.AppendInt(nil, halfQueueOffset, 10),
 		Properties:    props,
+		NoWait:        true,
 	}
 	if res := t.b.store.PutMessage(&m); !res.Status.Stored() {
 		return &putError{res.Status}
@@ -439,6 +441,7 @@ func (t *transactionService) keepImmune(half *message.MsgExt, checks int, q int6
 	renewed := half.Msg
 	renewed.Properties = props
 	renewed.Flag, renewed.ReconsumeTimes = 0, 0
+	renewed.NoWait = true
 	res := t.b.store.PutMessage(&renewed)
 	if !res.Status.Stored() {
 		t.log.WithFields(logrus.Fields{"queueOffset": q, "status": res.Status}).Error("immune half message not re-appended")
@@ -488,6 +491,7 @@ func (t *transactionService) checkBack(half *message.MsgExt, checks int) bool {
 	renewed := half.Msg
 	renewed.Properties = props
 	renewed.Flag, renewed.ReconsumeTimes = 0, 0
+	renewed.NoWait = true
 	res := t.b.store.PutMessage(&renewed)
 	fields := logrus.Fields{"queueOffset": half.QueueOffset, "checkTimes": checks}
 	if !res.Status.Stored() {
@@ -541,6 +545,7 @@ func (t *transactionService) discard(half *message.MsgExt, checks int) {
 	t.b.topics.CreateTopicInSendMessageBackMethod(TopicTransCheckMax, 1, PermWrite|PermRead, 0)
 	m := half.Msg
 	m.Topic, m.QueueID = TopicTransCheckMax, 0
+	m.NoWait = true
 	res := t.b.store.PutMessage(&m)
 	t.log.WithFields(logrus.Fields{"queueOffset": half.QueueOffset, "checkTimes": checks,
 		"producerGroup": half.Property(message.PropertyProducerGroup), "status": res.Status,
