@@ -596,6 +596,11 @@ func resetOffsetByTime(c *ctx) error {
 func resetOffline(c *ctx, r *protocol.TopicRouteData, group, topic, tsText string, ts int64, force bool) error {
 	c.printf("rollback consumer offset by specified consumerGroup[%s], topic[%s], force[%t], timestamp(string)[%s], timestamp(long)[%d]\n",
 		group, topic, force, tsText, ts)
+	return resetOfflineTable(c, r, group, topic, ts, force)
+}
+
+// resetOfflineTable writes the offsets itself and prints the six-column table.
+func resetOfflineTable(c *ctx, r *protocol.TopicRouteData, group, topic string, ts int64, force bool) error {
 	c.printf("%-20s  %-20s  %-20s  %-20s  %-20s  %-20s\n", "#brokerName", "#queueId", "#brokerOffset", "#consumerOffset",
 		"#timestampOffset", "#rollbackOffset")
 	for i := range r.BrokerDatas {
