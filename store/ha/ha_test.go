@@ -130,6 +130,13 @@ func TestReplicateAsync(t *testing.T) {
 	s := openStore(t, store.Slave)
 	svc := startMaster(t, m)
 	startSlave(t, s, svc.Addr().String())
+	// Wait for the first report: a slave asking for 0 later would start at the last segment.
+	waitFor(t, "first report", 5*time.Second, func() bool {
+		for _, a := range svc.SlaveAckOffsets() {
+			return a >= 0
+		}
+		return false
+	})
 	for i := 0; i < 2000; i++ { // ~ 5 segments
 		if r := m.PutMessage(msg(i)); r.Status != store.PutOK {
 			t.Fatalf("put %d: %v", i, r.Status)

@@ -270,6 +270,11 @@ func (c *conn) readLoop() {
 		if first {
 			first = false
 			c.start = off
+			if off == 0 {
+				// A new slave starts at the master's last segment, not at the beginning of time.
+				m := c.s.st.CommitLogMaxOffset()
+				c.start = m - m%c.s.st.CommitLogFileSize()
+			}
 			close(c.started)
 			log.WithField("slaveOffset", off).Info("ha: slave requests data")
 		}
@@ -291,11 +296,6 @@ func (c *conn) sendLoop() {
 		return
 	}
 	next := c.start
-	if next == 0 {
-		// A new slave starts at the master's last segment, not at the beginning of time.
-		m := c.s.st.CommitLogMaxOffset()
-		next = m - m%c.s.st.CommitLogFileSize()
-	}
 	log.WithField("offset", next).Info("ha: transfer starts")
 	var hdr [headerSize]byte
 	base := make(net.Buffers, 2)
