@@ -30,10 +30,11 @@ import (
 
 const (
 	delayOffsetFile = "delayOffset.json"
-	// Java's FIRST_DELAY_TIME, DELAY_FOR_A_WHILE and the persist period
-	// (flushDelayOffsetInterval).
+	// Java's FIRST_DELAY_TIME, DELAY_FOR_A_WHILE, DELAY_FOR_A_PERIOD (retry after a failed
+	// re-put) and the persist period (flushDelayOffsetInterval).
 	scheduleFirstDelay    = time.Second
 	scheduleIdleDelay     = 100 * time.Millisecond
+	scheduleRetryDelay    = 10 * time.Second
 	schedulePersistPeriod = 10 * time.Second
 	// scheduleBatch is how many schedule-queue entries one pass reads.
 	scheduleBatch = 32
@@ -319,7 +320,7 @@ func (s *scheduleService) deliver(level int32) time.Duration {
 		}
 		if !s.timeUp(level, qoff, &v) {
 			s.setOffset(level, qoff)
-			return scheduleIdleDelay
+			return scheduleRetryDelay
 		}
 		s.setOffset(level, qoff+1)
 	}
@@ -334,8 +335,8 @@ func (s *scheduleService) deliver(level int32) time.Duration {
 // and host, store host and reconsume times; topic and queue from REAL_TOPIC / REAL_QID. Java
 // stores the schedule record's property string unchanged — DELAY, REAL_TOPIC and REAL_QID stay
 // (it clears DELAY only from the map its CommitLog checks) — so the put must not act on DELAY.
-// ok is false when the put failed and should be retried; a message that cannot be delivered
-// at all is logged and skipped (ok true).
+// It returns false when the put failed and is to be retried; a message that cannot be
+// delivered at all is logged and skipped (true).
 func (s *scheduleService) timeUp(level int32, qoff int64, v *message.View) bool {
 	fields := logrus.Fields{"level": level, "queueOffset": qoff}
 	realTopic, ok1 := message.PropertyValue(v.Properties, message.PropertyRealTopic)
