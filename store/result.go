@@ -114,6 +114,34 @@ type GetResult struct {
 	held []*MappedFile
 }
 
+// getResultRoom is the inline capacity of a pull's result: Java's default
+// maxTransferCountOnMessageInMemory, so a default pull that finds data allocates once.
+const getResultRoom = 32
+
+// getResultInline is a GetResult with its slices' backing arrays in the same allocation.
+type getResultInline struct {
+	GetResult
+	bufs [getResultRoom][]byte
+	offs [getResultRoom]int64
+	held [getResultRoom]*MappedFile
+}
+
+// withRoom returns a copy of r whose Buffers, QueueOffsets and held can take n entries
+// without growing: inline up to getResultRoom, else in three exact-size slices.
+func (r *GetResult) withRoom(n int) *GetResult {
+	if n > getResultRoom {
+		out := *r
+		out.Buffers, out.QueueOffsets, out.held = make([][]byte, 0, n), make([]int64, 0, n), make([]*MappedFile, 0, n)
+		return &out
+	}
+	g := &getResultInline{GetResult: *r}
+	g.Buffers, g.QueueOffsets, g.GetResult.held = g.bufs[:0:n], g.offs[:0:n], g.held[:0:n]
+	return &g.GetResult
+}
+
+// escape returns a heap copy of a result built on the caller's stack.
+func (r GetResult) escape() *GetResult { return &r }
+
 // Release unpins the mapped files behind Buffers; the slices must not be used afterwards.
 // Calling it twice is harmless.
 func (r *GetResult) Release() {

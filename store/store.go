@@ -377,18 +377,7 @@ func (s *Store) applyDelay(m *message.Msg) {
 // (SYNC_FLUSH: after the fdatasync covering it, or FLUSH_DISK_TIMEOUT after syncFlushTimeout).
 // The message is readable by GetMessage before PutMessage returns. m is not modified. Call it
 // off the network event loop: it blocks.
-func (s *Store) PutMessage(m *message.Msg) PutResult {
-	msgs := [1]message.Msg{*m}
-	if st, err := s.validate(&msgs[0]); st != PutOK {
-		return PutResult{Status: st, Err: err}
-	}
-	s.applyDelay(&msgs[0])
-	if message.RecordLen(&msgs[0]) > s.cfg.MaxMessageSize+64*1024 {
-		return PutResult{Status: MessageIllegal, Err: errors.New("store: record too large")}
-	}
-	res := s.appendLocked(msgs[:])
-	return s.afterAppend(res, waitStore(m))
-}
+func (s *Store) PutMessage(m *message.Msg) PutResult { return s.putOne(m, true) }
 
 func (s *Store) afterAppend(res PutResult, wait bool) PutResult {
 	if res.Status != PutOK {
@@ -468,47 +457,50 @@ func (s *Store) PutMessages(tmpl *message.Msg, body []byte) PutResult {
 // The caller must Release the result.
 func (s *Store) GetMessage(group, topic string, queueID int32, offset int64, maxMsgNums, maxBytes int32, filter MessageFilter) *GetResult {
 	s.stats.getCount.Add(1)
-	r := &GetResult{Status: NoMessageInQueue, NextBeginOffset: offset}
+	// The answer stays on the stack until it is known to hold messages: a pull that finds none
+	// (the common case under long polling) allocates only its small result.
+	head := GetResult{Status: NoMessageInQueue, NextBeginOffset: offset}
 	if s.stopped.Load() {
-		return r
+		return head.escape()
 	}
 	maxPhy := s.cl.q.maxOffset()
 	cq := s.findCQ(topic, queueID)
 	if cq == nil {
-		r.Status = NoMatchedLogicQueue
-		r.NextBeginOffset = s.correct(offset, 0)
-		return r
+		head.Status = NoMatchedLogicQueue
+		head.NextBeginOffset = s.correct(offset, 0)
+		return head.escape()
 	}
 	minOff, maxOff := cq.MinOffset(), cq.MaxOffset()
-	r.MinOffset, r.MaxOffset = minOff, maxOff
+	head.MinOffset, head.MaxOffset = minOff, maxOff
 	switch {
 	case maxOff == 0:
-		r.Status = NoMessageInQueue
-		r.NextBeginOffset = s.correct(offset, 0)
-		return r
+		head.Status = NoMessageInQueue
+		head.NextBeginOffset = s.correct(offset, 0)
+		return head.escape()
 	case offset < minOff:
-		r.Status = OffsetTooSmall
-		r.NextBeginOffset = s.correct(offset, minOff)
-		return r
+		head.Status = OffsetTooSmall
+		head.NextBeginOffset = s.correct(offset, minOff)
+		return head.escape()
 	case offset == maxOff:
-		r.Status = OffsetOverflowOne
-		r.NextBeginOffset = s.correct(offset, offset)
-		return r
+		head.Status = OffsetOverflowOne
+		head.NextBeginOffset = s.correct(offset, offset)
+		return head.escape()
 	case offset > maxOff:
-		r.Status = OffsetOverflowBadly
-		r.NextBeginOffset = s.correct(offset, maxOff)
-		return r
+		head.Status = OffsetOverflowBadly
+		head.NextBeginOffset = s.correct(offset, maxOff)
+		return head.escape()
 	}
 	units, uf := cq.unitsFrom(offset)
 	if uf == nil {
-		r.Status = OffsetFoundNull
-		r.NextBeginOffset = s.correct(offset, cq.rollNextFile(offset))
-		return r
+		head.Status = OffsetFoundNull
+		head.NextBeginOffset = s.correct(offset, cq.rollNextFile(offset))
+		return head.escape()
 	}
 	defer uf.Release()
-	// One allocation per slice per pull: a pull returns at most this many messages.
+	// A pull returns at most this many messages: its result is sized once (one allocation for
+	// the default limit of 32).
 	n := max(1, min(int(maxMsgNums), max(s.cfg.MaxTransferCountOnMessageInMemory, s.cfg.MaxTransferCountOnMessageInDisk)))
-	r.Buffers, r.QueueOffsets, r.held = make([][]byte, 0, n), make([]int64, 0, n), make([]*MappedFile, 0, n)
+	r := head.withRoom(n)
 	r.Status = NoMatchedMessage
 	const noSkip = int64(-1 << 63)
 	nextPhyFileStart := noSkip
