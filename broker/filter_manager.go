@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -18,17 +19,17 @@ import (
 //		"filterDataByTopic":{
 //			"<topic>":{
 //				"groupFilterData":{
-//					"<group>":{"bornTime":…,"clientVersion":…,"consumerGroup":…,"dead":false,
-//						"deadTime":0,"expression":…,"expressionType":"SQL92","topic":…}
+//					"<group>":{"bloomFilterData":{"bitNum":112,"bitPos":[97,14,94]},"bornTime":…,
+//						"clientVersion":…,"consumerGroup":…,"dead":false,"deadTime":0,
+//						"expression":…,"expressionType":"SQL92","topic":…}
 //				},
 //				"topic":"<topic>"
 //			}
 //		}
 //	}
 //
-// Java also writes bloomFilterData (only used with enableCalcFilterBitMap, off by default);
-// we omit it, which makes a Java broker opened on our store ignore the file and rebuild it
-// from the next heartbeats. An entry is "dead" once its group has no live consumer; dead
+// bloomFilterData is computed as Java does (filter_bloom.go) so that a Java broker opened on
+// our store keeps the file; we never use it (enableCalcFilterBitMap is not implemented). An entry is "dead" once its group has no live consumer; dead
 // entries are dropped after filterDataCleanTimeSpan (24 h). Java marks death when the group
 // unregisters; we notice it at the next persist (within 10 s), which only shifts that clock.
 type ConsumerFilterManager struct {
@@ -180,6 +181,7 @@ func (m *ConsumerFilterManager) markOffline(now int64) {
 func (m *ConsumerFilterManager) encode() []byte {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	k, bitNum, bloomOK := bloomShape(m.b.cfg.MaxErrorRateOfBloomFilter, m.b.cfg.ExpectConsumerNumUseFilter)
 	w := &prettyWriter{buf: make([]byte, 0, 256)}
 	w.open()
 	w.key("filterDataByTopic")
@@ -194,6 +196,21 @@ func (m *ConsumerFilterManager) encode() []byte {
 			d := groups[g]
 			w.key(g)
 			w.open()
+			if bloomOK {
+				w.key("bloomFilterData")
+				w.open()
+				w.i64("bitNum", int64(bitNum))
+				w.key("bitPos")
+				w.buf = append(w.buf, '[')
+				for i, p := range bloomBitPositions(d.ConsumerGroup+"#"+d.Topic, k, bitNum) {
+					if i > 0 {
+						w.buf = append(w.buf, ',')
+					}
+					w.buf = strconv.AppendInt(w.buf, int64(p), 10)
+				}
+				w.buf = append(w.buf, ']')
+				w.close()
+			}
 			w.i64("bornTime", d.BornTime)
 			w.i64("clientVersion", d.ClientVersion)
 			w.str("consumerGroup", d.ConsumerGroup)

@@ -178,7 +178,9 @@ func TestConsumerFilterFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(raw)
-	for _, want := range []string{"{\n\t\"filterDataByTopic\":{\n\t\t\"S\":{\n\t\t\t\"groupFilterData\":{\n\t\t\t\t\"GS\":{\n\t\t\t\t\t\"bornTime\":",
+	for _, want := range []string{"{\n\t\"filterDataByTopic\":{\n\t\t\"S\":{\n\t\t\t\"groupFilterData\":{\n\t\t\t\t\"GS\":{\n" +
+		"\t\t\t\t\t\"bloomFilterData\":{\n\t\t\t\t\t\t\"bitNum\":112,\n\t\t\t\t\t\t\"bitPos\":[",
+		"]\n\t\t\t\t\t},\n\t\t\t\t\t\"bornTime\":",
 		"\"clientVersion\":42,", "\"consumerGroup\":\"GS\",", "\"dead\":false,", "\"deadTime\":0,",
 		"\"expression\":\"a = 'x'\",", "\"expressionType\":\"SQL92\",", "\t\t\t\"topic\":\"S\"\n\t\t}\n\t}\n}"} {
 		if !strings.Contains(s, want) {
@@ -231,5 +233,34 @@ func TestConsumerFilterFile(t *testing.T) {
 	}
 	if enc := string(b2.filters.encode()); enc != "{\n\t\"filterDataByTopic\":{}\n}" {
 		t.Errorf("empty file %q", enc)
+	}
+}
+
+// TestConsumerFilterFileGolden: the file a stock Java 4.9.8 broker persisted for one SQL92
+// consumer (testdata) is read, and the same entry is written back byte for byte.
+func TestConsumerFilterFileGolden(t *testing.T) {
+	raw, err := os.ReadFile("testdata/java-4.9.8-consumerFilter.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := b.filters
+	if err := m.decode(raw); err != nil {
+		t.Fatal(err)
+	}
+	d := m.Get("H12SqlTopic", "CGscratch")
+	if d == nil || d.expr == nil || d.Expression != "a = 'it''s' OR b > 1" || d.ClientVersion != 1795889438069725172 ||
+		d.BornTime != 1795889438147 {
+		t.Fatalf("decoded %+v", d)
+	}
+	if !d.dead() {
+		t.Error("a loaded entry counts as dead until its group's next heartbeat (Java)")
+	}
+	d.DeadTime = 0 // as it was when Java wrote it
+	if got := m.encode(); string(got) != string(raw) {
+		t.Errorf("encode differs from Java's file:\n%s\nwant\n%s", got, raw)
 	}
 }
