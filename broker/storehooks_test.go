@@ -1,11 +1,14 @@
 package broker
 
 import (
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rocketgo/rocketgo/message"
+	"github.com/rocketgo/rocketgo/remoting"
 	"github.com/rocketgo/rocketgo/remoting/protocol"
+	"github.com/rocketgo/rocketgo/store"
 )
 
 // TestHeldPullWokenByAnyWritePath: the store reports every new consume-queue unit, so a held
@@ -88,5 +91,63 @@ func TestScanPropsWait(t *testing.T) {
 		if got := scanProps([]byte(c.props)).noWait; got != c.noWait {
 			t.Errorf("%q: noWait %v, want %v", c.props, got, c.noWait)
 		}
+	}
+}
+
+// waitRecorder stands in for the HA service of a SYNC_MASTER: it answers a put that must wait
+// for a slave with SLAVE_NOT_AVAILABLE (no slave) and remembers what it was asked.
+type waitRecorder struct {
+	mu    sync.Mutex
+	waits []bool
+}
+
+func (w *waitRecorder) Replicate(end int64, wait bool) store.PutStatus {
+	w.mu.Lock()
+	w.waits = append(w.waits, wait)
+	w.mu.Unlock()
+	if wait {
+		return store.SlaveNotAvailable
+	}
+	return store.PutOK
+}
+
+// TestSendWaitFalseNotWaited: a producer's WAIT=false reaches the store although the stored
+// properties of a plain send drop WAIT, so a SYNC_MASTER without a slave acknowledges it at once
+// with SUCCESS (Java's handleHA skips !isWaitStoreMsgOK messages), while WAIT=true and no WAIT
+// wait and get SLAVE_NOT_AVAILABLE. The same flag makes SYNC_FLUSH skip the fsync wait.
+func TestSendWaitFalseNotWaited(t *testing.T) {
+	db := startDataBroker(t, func(c *Config) { c.BrokerRole = store.SyncMaster })
+	db.topic("WaitT", 1)
+	rec := &waitRecorder{}
+	db.b.store.SetReplicator(rec)
+	defer db.b.store.SetReplicator(nil)
+	cases := []struct {
+		name  string
+		req   *remoting.Command
+		code  int32
+		waits bool
+	}{
+		{"WAIT=false", sendV1("WaitT", 0, props("WAIT", "false", "TAGS", "a"), []byte("x")), protocol.Success, false},
+		{"WAIT=false, V2", sendV2(protocol.SendMessageV2, "WaitT", 0, props("WAIT", "false"), []byte("x"), false), protocol.Success, false},
+		{"WAIT=true", sendV1("WaitT", 0, props("WAIT", "true"), []byte("x")), protocol.SlaveNotAvailable, true},
+		{"no WAIT", sendV1("WaitT", 0, props("TAGS", "a"), []byte("x")), protocol.SlaveNotAvailable, true},
+		{"batch WAIT=false", sendV2(protocol.SendBatchMessage, "WaitT", 0, props("WAIT", "false"),
+			message.AppendBatchEntry(nil, 0, []byte("b"), nil), true), protocol.Success, false},
+	}
+	for _, c := range cases {
+		rec.mu.Lock()
+		rec.waits = nil
+		rec.mu.Unlock()
+		mustCode(t, db.invoke(c.req), c.code)
+		rec.mu.Lock()
+		got := append([]bool(nil), rec.waits...)
+		rec.mu.Unlock()
+		if len(got) != 1 || got[0] != c.waits {
+			t.Errorf("%s: replicator asked to wait %v, want [%v]", c.name, got, c.waits)
+		}
+	}
+	// Every one of them is stored: SLAVE_NOT_AVAILABLE still means "sent" to the client.
+	if n := db.b.store.MaxOffsetInQueue("WaitT", 0); n != int64(len(cases)) {
+		t.Errorf("queue holds %d messages, want %d", n, len(cases))
 	}
 }
