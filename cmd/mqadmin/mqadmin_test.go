@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -300,5 +301,26 @@ func TestMqadminOffsetsAndPerm(t *testing.T) {
 	_ = out // no producer heartbeats from mqadmin: nothing or empty groups, but no error
 	if _, errOut, code := e.mq("producer", "-b", e.addr); code != 0 {
 		t.Fatalf("producer: %s", errOut)
+	}
+}
+
+// TestPrettyJSONMatchesJava: topicRoute's layout against what the Java 4.9.8 mqadmin printed
+// for the same route (testdata copied from the wire-4.9.8 fixture).
+func TestPrettyJSONMatchesJava(t *testing.T) {
+	want, err := os.ReadFile("testdata/topicRoute-java-4.9.8.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := protocol.TopicRouteData{
+		BrokerDatas: []protocol.BrokerData{{Cluster: "DefaultCluster", BrokerName: "broker-a",
+			BrokerAddrs: map[int64]string{0: "127.0.0.1:20911"}}},
+		QueueDatas:        []protocol.QueueData{{BrokerName: "broker-a", ReadQueueNums: 8, WriteQueueNums: 8, Perm: 6}},
+		FilterServerTable: map[string][]string{},
+	}
+	if got := prettyJSON(r.Marshal(false)) + "\n"; got != string(want) {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if got := prettyJSON([]byte(`{"a":{0:"x",1:"y"},"b":[],"c":"q\"{,"}`)); got != "{\n\t\"a\":{0:\"x\",1:\"y\"\n\t},\n\t\"b\":[],\n\t\"c\":\"q\\\"{,\"\n}" {
+		t.Fatalf("edge cases: %q", got)
 	}
 }
