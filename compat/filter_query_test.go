@@ -322,3 +322,89 @@ func TestGoResetOffsetByTime(t *testing.T) {
 	d.settle(filterSettleQuietTime)
 	d.assertExactly(t, want, 2)
 }
+
+// TestGoSQL92JavaSemantics pins the corners of Java's selector evaluation that decide which
+// messages a consumer gets: property values are strings converted towards the literal's type
+// (Integer.valueOf fails on "7.5", " 5" and "3000000000", Double.valueOf trims), a failed
+// conversion makes the message not match even under <>, NOT binds tighter than '=', the float
+// literal 0.0 is refused, and tokens after a complete selector are ignored. Run with
+// COMPAT_TARGET=java it checks these expectations against the stock broker.
+func TestGoSQL92JavaSemantics(t *testing.T) {
+	c := newCluster(t, 1, map[string]string{"enablePropertyFilter": "true"})
+	topic := uniq("GoSQLSem")
+	c.createTopic(topic, 1)
+	p := startProducer(t, c)
+	msgs := []map[string]string{
+		{"a": "5", "b": "abc"},     // m0
+		{"a": "7.5"},               // m1
+		{"a": "3000000000"},        // m2
+		{"a": "-3"},                // m3
+		{},                         // m4
+		{"a": "abc"},               // m5
+		{"a": "5", "flag": "true"}, // m6
+		{"a": " 5"},                // m7
+		{"a": "0"},                 // m8
+		{"b": "it's"},              // m9
+	}
+	for i, props := range msgs {
+		m := newMsg(topic, fmt.Sprintf("m%d", i))
+		for k, v := range props {
+			m.WithProperty(k, v)
+		}
+		if _, err := p.SendSync(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct{ expr, want string }{
+		{"a > 4", "m0,m6"},
+		{"a > 4.5", "m0,m1,m2,m6,m7"},
+		{"a = 5", "m0,m6"},
+		{"a <> 5", "m3,m8"},
+		{"a IS NULL OR a = 'abc'", "m4,m5,m9"},
+		{"NOT a = 1", ""},
+		{"a BETWEEN -5 AND 0", "m3,m8"},
+		{"b IN ('abc', 'it''s')", "m0,m9"},
+		{"flag = TRUE", "m6"},
+		{"a > 0.0", ""},
+		{"a = 5 trailing tokens", "m0,m6"},
+		{"a >= 2147483648", "m2"},
+	}
+	ds := make([]*deliveries, len(cases))
+	total := 0
+	for i, tc := range cases {
+		ds[i] = newDeliveries()
+		startSelectorPush(t, c, uniq(fmt.Sprintf("CGsem%d", i)), topic,
+			consumer.MessageSelector{Type: consumer.SQL92, Expression: tc.expr}, ds[i])
+		if tc.want != "" {
+			total += len(strings.Split(tc.want, ","))
+		}
+	}
+	waitFor(t, deliveryTimeout, "all expected deliveries", func() bool {
+		n := 0
+		for _, d := range ds {
+			n += d.Total()
+		}
+		return n >= total
+	})
+	time.Sleep(filterNoDeliveryWindow) // room for a wrong extra delivery to show up
+	for i, tc := range cases {
+		var want []string
+		if tc.want != "" {
+			want = strings.Split(tc.want, ",")
+		}
+		ds[i].mu.Lock()
+		got := make([]string, 0, len(ds[i].count))
+		for b, n := range ds[i].count {
+			got = append(got, fmt.Sprintf("%s×%d", b, n))
+		}
+		ds[i].mu.Unlock()
+		sort.Strings(got)
+		exp := make([]string, len(want))
+		for j, w := range want {
+			exp[j] = w + "×1"
+		}
+		if strings.Join(got, ",") != strings.Join(exp, ",") {
+			t.Errorf("%q: delivered %v, want %v", tc.expr, got, exp)
+		}
+	}
+}
