@@ -151,3 +151,51 @@ func TestSendWaitFalseNotWaited(t *testing.T) {
 		t.Errorf("queue holds %d messages, want %d", n, len(cases))
 	}
 }
+
+// TestSendRefusedWhilePageCacheBusy: while an append holds the store's lock longer than
+// osPageCacheBusyTimeOutMills (here stalled in the arriving listener, which runs under it),
+// sends are answered SYSTEM_BUSY at once with Java's [REJECTREQUEST] remark instead of queueing
+// behind the stall; once it ends they are stored again.
+func TestSendRefusedWhilePageCacheBusy(t *testing.T) {
+	db := startDataBroker(t, func(c *Config) { c.OSPageCacheBusyTimeOutMills = 100 })
+	db.topic("SlowT", 1)
+	db.topic("OtherT", 1)
+	release := make(chan struct{})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	defer unblock()
+	db.b.store.SetArrivingListener(func(topic string, queueID int32, next, tags int64) {
+		if topic == "SlowT" {
+			<-release
+		}
+		db.b.data.storeArrived(topic, queueID, next, tags)
+	})
+	defer db.b.store.SetArrivingListener(db.b.data.storeArrived)
+
+	slow := make(chan *remoting.Command, 1)
+	go func() {
+		r, err := db.cli.Invoke(db.addr, sendV1("SlowT", 0, "", []byte("stalled")), 10*time.Second)
+		if err != nil {
+			t.Error(err)
+		}
+		slow <- r
+	}()
+	waitFor(t, 5*time.Second, "store busy", db.b.store.IsOSPageCacheBusy)
+	start := time.Now()
+	r := db.invoke(sendV1("OtherT", 0, "", []byte("x")))
+	mustCode(t, r, protocol.SystemBusy)
+	if r.Remark != "[REJECTREQUEST]system busy, start flow control for a while" {
+		t.Errorf("remark %q", r.Remark)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("refusal took %v", el)
+	}
+	unblock()
+	if r := <-slow; r == nil || r.Code != protocol.Success {
+		t.Fatalf("stalled send: %+v", r)
+	}
+	mustCode(t, db.invoke(sendV1("OtherT", 0, "", []byte("y"))), protocol.Success)
+	if n := db.b.store.MaxOffsetInQueue("OtherT", 0); n != 1 {
+		t.Errorf("OtherT holds %d messages, want only the one sent after the stall", n)
+	}
+}
