@@ -69,6 +69,11 @@ func (a *admin) pull(addr, group, topic string, qid int32, offset int64, n int32
 		if p.msgs, err = message.DecodeAll(resp.Body); err != nil {
 			return nil, err
 		}
+		// The Java client stamps every pulled message with the queue's range.
+		for _, m := range p.msgs {
+			m.Properties = message.AppendProperty(m.Properties, message.PropertyMinOffset, resp.ExtFields.Value("minOffset"))
+			m.Properties = message.AppendProperty(m.Properties, message.PropertyMaxOffset, resp.ExtFields.Value("maxOffset"))
+		}
 	case protocol.PullNotFound:
 		p.status = "NO_NEW_MSG"
 	case protocol.PullRetryImmediately:
@@ -91,6 +96,15 @@ func (a *admin) queueOffset(addr string, code int32, topic string, qid int32, ts
 		return 0, err
 	}
 	return parseI64(resp.ExtFields.Value("offset")), nil
+}
+
+type consumeQueue struct {
+	broker, addr string
+	qid          int32
+}
+
+func (q consumeQueue) text(topic string) string {
+	return "MessageQueue [topic=" + topic + ", brokerName=" + q.broker + ", queueId=" + strconv.Itoa(int(q.qid)) + "]"
 }
 
 func consumeMessage(c *ctx) error {
@@ -116,7 +130,7 @@ func consumeMessage(c *ctx) error {
 		return nil
 	}
 	now := time.Now().UnixMilli()
-	begin, end := int64(0), now
+	var begin, end int64
 	if c.has("s") {
 		if begin, err = parseTimestamp(c.get("s")); err != nil {
 			return err
@@ -135,7 +149,7 @@ func consumeMessage(c *ctx) error {
 			return nil
 		}
 	}
-	if begin > end {
+	if begin > 0 && end > 0 && begin > end {
 		c.printf("Please make sure that the beginTimestamp is less than or equal to the endTimestamp")
 		return nil
 	}
@@ -143,119 +157,117 @@ func consumeMessage(c *ctx) error {
 	if err != nil {
 		return err
 	}
-	type queue struct {
-		broker, addr string
-		qid          int32
-	}
-	var queues []queue
+	var queues []consumeQueue
 	for _, q := range r.QueueDatas {
-		if c.has("b") && q.BrokerName != c.get("b") {
+		if !protocol.IsReadable(q.Perm) || (c.has("b") && q.BrokerName != c.get("b")) {
 			continue
 		}
 		for i := range r.BrokerDatas {
-			if r.BrokerDatas[i].BrokerName != q.BrokerName {
-				continue
-			}
-			for qid := int32(0); qid < q.ReadQueueNums; qid++ {
-				queues = append(queues, queue{q.BrokerName, selectAddr(&r.BrokerDatas[i]), qid})
+			if r.BrokerDatas[i].BrokerName == q.BrokerName {
+				for qid := int32(0); qid < q.ReadQueueNums; qid++ {
+					queues = append(queues, consumeQueue{q.BrokerName, selectAddr(&r.BrokerDatas[i]), qid})
+				}
 			}
 		}
 	}
-	if c.has("i") {
-		qid, err := strconv.ParseInt(c.get("i"), 10, 32)
+	bounds := func(q consumeQueue) (int64, int64, error) {
+		lo, err := c.adm.queueOffset(q.addr, protocol.GetMinOffset, topic, q.qid, 0)
 		if err != nil {
-			return fmt.Errorf("option -i: %q is not a number", c.get("i"))
+			return 0, 0, err
 		}
-		var keep []queue
+		hi, err := c.adm.queueOffset(q.addr, protocol.GetMaxOffset, topic, q.qid, 0)
+		if err != nil {
+			return 0, 0, err
+		}
+		if begin > 0 {
+			if lo, err = c.adm.queueOffset(q.addr, protocol.SearchOffsetByTimestamp, topic, q.qid, begin); err != nil {
+				return 0, 0, err
+			}
+		}
+		if end > 0 {
+			if hi, err = c.adm.queueOffset(q.addr, protocol.SearchOffsetByTimestamp, topic, q.qid, end); err != nil {
+				return 0, 0, err
+			}
+		}
+		return lo, hi, nil
+	}
+	if !c.has("i") {
+		// Every queue, oldest first, until count messages are covered.
+		left := count
 		for _, q := range queues {
-			if q.qid == int32(qid) {
-				keep = append(keep, q)
+			if left == 0 {
+				return nil
 			}
-		}
-		queues = keep
-	}
-	if len(queues) == 0 {
-		return errors.New("no readable queue of topic " + topic + " matches")
-	}
-	printMsgs := func(q queue, msgs []*message.MsgExt) {
-		for _, m := range msgs {
-			c.printf("MSGID: %s %s BODY: %s\n", clientMsgID(m), javaMsgText(q.broker, m), string(m.Body))
-		}
-	}
-	mqText := func(q queue) string {
-		return "MessageQueue [topic=" + topic + ", brokerName=" + q.broker + ", queueId=" + strconv.Itoa(int(q.qid)) + "]"
-	}
-	if c.has("o") {
-		off, err := i64Opt(c, "o", 0)
-		if err != nil {
-			return err
-		}
-		q := queues[0]
-		p, err := c.adm.pull(q.addr, group, topic, q.qid, off, int32(min(count, 32)))
-		if err != nil {
-			return err
-		}
-		switch p.status {
-		case "FOUND":
-			c.printf("Consume ok\n")
-			printMsgs(q, p.msgs)
-		case "NO_MATCHED_MSG":
-			c.printf("%s no matched msg. status=%s, offset=%d\n", mqText(q), p.status, off)
-		default:
-			c.printf("%s print msg finished. status=%s, offset=%d\n", mqText(q), p.status, off)
-		}
-		return nil
-	}
-	if c.has("i") {
-		c.printf("The older %d message of the %d queue will be provided\n", count, queues[0].qid)
-	} else {
-		c.printf("The oldler %d message will be provided\n", count)
-	}
-	left := count
-	for _, q := range queues {
-		if left <= 0 {
-			break
-		}
-		minOff, err := c.adm.queueOffset(q.addr, protocol.SearchOffsetByTimestamp, topic, q.qid, begin)
-		if err != nil {
-			return err
-		}
-		maxOff, err := c.adm.queueOffset(q.addr, protocol.SearchOffsetByTimestamp, topic, q.qid, end)
-		if err != nil {
-			return err
-		}
-		if !c.has("s") {
-			if minOff, err = c.adm.queueOffset(q.addr, protocol.GetMinOffset, topic, q.qid, 0); err != nil {
-				return err
-			}
-		}
-		if !c.has("e") {
-			if maxOff, err = c.adm.queueOffset(q.addr, protocol.GetMaxOffset, topic, q.qid, 0); err != nil {
-				return err
-			}
-		}
-		for off := minOff; off < maxOff && left > 0; {
-			p, err := c.adm.pull(q.addr, group, topic, q.qid, off, int32(min(left, 32)))
+			lo, hi, err := bounds(q)
 			if err != nil {
 				return err
 			}
-			if p.status != "FOUND" {
-				if p.status == "NO_MATCHED_MSG" {
-					c.printf("%s no matched msg. status=%s, offset=%d\n", mqText(q), p.status, off)
-					off = p.next
-					continue
-				}
-				c.printf("%s print msg finished. status=%s, offset=%d\n", mqText(q), p.status, off)
-				break
+			if hi-lo > left {
+				c.printf("The older %d message of the %d queue will be provided\n", left, q.qid)
+				hi = lo + left - 1
+				left = 0
+			} else {
+				left -= hi - lo + 1
 			}
+			if err := pullRange(c, group, topic, q, lo, hi); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	qid, err := strconv.ParseInt(c.get("i"), 10, 32)
+	if err != nil {
+		return fmt.Errorf("option -i: %q is not a number", c.get("i"))
+	}
+	var q *consumeQueue
+	for i := range queues {
+		if queues[i].qid == int32(qid) {
+			q = &queues[i]
+		}
+	}
+	if q == nil {
+		return errors.New("no readable queue " + c.get("i") + " of topic " + topic + " on broker " + c.get("b"))
+	}
+	off, err := i64Opt(c, "o", 0)
+	if err != nil {
+		return err
+	}
+	lo, hi, err := bounds(*q)
+	if err != nil {
+		return err
+	}
+	if off > hi {
+		c.printf("%s no matched msg, offset=%d\n", q.text(topic), off)
+		return nil
+	}
+	lo = max(lo, off)
+	if hi-lo > count {
+		c.printf("The oldler %d message will be provided\n", count)
+		hi = lo + count - 1
+	}
+	return pullRange(c, group, topic, *q, lo, hi)
+}
+
+// pullRange pulls [lo, hi] of one queue and prints what it finds, as the Java tool's
+// pullMessageByQueue: it stops at the end of the queue or an illegal offset.
+func pullRange(c *ctx, group, topic string, q consumeQueue, lo, hi int64) error {
+	for off := lo; off <= hi; {
+		p, err := c.adm.pull(q.addr, group, topic, q.qid, off, int32(min(hi-off+1, 1<<20)))
+		if err != nil {
+			return err
+		}
+		off = p.next
+		switch p.status {
+		case "FOUND":
 			c.printf("Consume ok\n")
-			msgs := p.msgs
-			if int64(len(msgs)) > left {
-				msgs = msgs[:left]
+			for _, m := range p.msgs {
+				c.printf("MSGID: %s %s BODY: %s\n", clientMsgID(m), javaMsgText(q.broker, m), string(m.Body))
 			}
-			printMsgs(q, msgs)
-			left -= int64(len(msgs))
-			off = p.next
+		case "NO_MATCHED_MSG":
+			c.printf("%s no matched msg. status=%s, offset=%d\n", q.text(topic), p.status, off)
+		default:
+			c.printf("%s print msg finished. status=%s, offset=%d\n", q.text(topic), p.status, off)
+			return nil
 		}
 	}
 	return nil

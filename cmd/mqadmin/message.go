@@ -345,21 +345,14 @@ func queryMsgByOffset(c *ctx) error {
 	if addr == "" {
 		return fmt.Errorf("The broker[%s] not exist", brokerName)
 	}
-	var ext remoting.ExtFields
-	(&protocol.PullMessageRequestHeader{ConsumerGroup: "TOOLS_CONSUMER", Topic: topic, QueueID: int32(qid), QueueOffset: off,
-		MaxMsgNums: 1, SysFlag: protocol.PullFlagSubscription, Subscription: "*", ExpressionType: "TAG",
-		SuspendTimeoutMillis: 0}).Encode(&ext)
-	resp, err := c.adm.cli.Invoke(addr, remoting.NewRequest(protocol.PullMessage, ext, nil), 10*time.Second)
+	p, err := c.adm.pull(addr, "TOOLS_CONSUMER", topic, int32(qid), off, 1)
 	if err != nil {
 		return err
 	}
-	if resp.Code != protocol.Success {
+	if p.status != "FOUND" || len(p.msgs) == 0 {
 		return nil // Java prints nothing unless FOUND
 	}
-	msgs, err := message.DecodeAll(resp.Body)
-	if err != nil || len(msgs) == 0 {
-		return err
-	}
+	msgs := p.msgs
 	printMsg(c, msgs[0], true, clientMsgID(msgs[0]))
 	messageTrack(c, msgs[0])
 	return nil
