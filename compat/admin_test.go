@@ -210,6 +210,8 @@ func TestJavaMqadminAdmin(t *testing.T) {
 		{args: []string{"wipeWritePerm", "-b", "broker-a"},
 			want: []string{`^wipe write perm of broker\[broker-a\] in name server\[` + q(ns) + `\] OK, \d+$`}},
 		{args: []string{"deleteKvConfig", "-s", "H11NS", "-k", "k1"}, want: []string{`^delete kv config from namespace success\.$`}},
+		{args: []string{"updateNamesrvConfig", "-k", "orderMessageEnable", "-v", "true"},
+			want: []string{`^update name server config success!\[` + q(ns) + `\]$`, `^orderMessageEnable : true$`}},
 	})
 	runAdminChecks(t, home, ns, []adminCheck{
 		{args: []string{"addWritePerm", "-b", "broker-a"},
@@ -217,6 +219,7 @@ func TestJavaMqadminAdmin(t *testing.T) {
 		{args: []string{"topicList"}, absent: []string{`^` + q(delTopic) + `$`}, want: []string{`^` + q(topic) + `$`}},
 		{args: []string{"getConsumerConfig", "-g", delGroup}, absent: []string{`groupName`}},
 		{args: []string{"updateOrderConf", "-t", topic, "-m", "get"}, want: []string{`orderConf=\[broker-a:2\]`}},
+		{args: []string{"getNamesrvConfig"}, want: []string{`^orderMessageEnable\s+=  true$`}},
 	})
 }
 
