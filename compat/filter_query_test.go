@@ -15,6 +15,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rocketgo/rocketgo/remoting/protocol"
 )
 
 // Issue 6 points 5–8 with the stock Go client: SQL92 and tag filters, queries by key, unique
@@ -22,14 +23,15 @@ import (
 // the stock Java broker too with COMPAT_TARGET=java.
 
 const (
-	codeQueryMessage       = 12
-	codeViewMessageByID    = 33
-	codeCheckClientConfig  = 46
-	codeInvokeResetOffset  = 222
-	traceTopic             = "RMQ_SYS_TRACE_TOPIC"
-	traceContentSeparator  = "\x01"
-	filterSettleQuietTime  = 700 * time.Millisecond
-	filterNoDeliveryWindow = 3 * time.Second
+	codeQueryMessage            = 12
+	codeViewMessageByID         = 33
+	codeCheckClientConfig       = 46
+	codeInvokeResetOffset       = 222
+	codeInvokeGetConsumerStatus = 223
+	traceTopic                  = "RMQ_SYS_TRACE_TOPIC"
+	traceContentSeparator       = "\x01"
+	filterSettleQuietTime       = 700 * time.Millisecond
+	filterNoDeliveryWindow      = 3 * time.Second
 )
 
 // startSelectorPush starts a clustering push consumer of group on topic with sel, recording
@@ -406,5 +408,66 @@ func TestGoSQL92JavaSemantics(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(exp, ",") {
 			t.Errorf("%q: delivered %v, want %v", tc.expr, got, exp)
 		}
+	}
+}
+
+// TestGoConsumerStatus: INVOKE_BROKER_TO_GET_CONSUMER_STATUS (mqadmin getConsumerStatus)
+// gathers each live Go consumer's offsets through GET_CONSUMER_STATUS_FROM_CLIENT; clientAddr
+// narrows it to one client, an unknown one to none, an offline group is refused.
+func TestGoConsumerStatus(t *testing.T) {
+	c := newCluster(t, 1, nil)
+	topic := uniq("GoStatus")
+	c.createTopic(topic, 2)
+	p := startProducer(t, c)
+	want := bodies("s", 6)
+	for _, b := range want {
+		if _, err := p.SendSync(context.Background(), newMsg(topic, b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	group := uniq("CGstatus")
+	conn := dialRaw(t, c.brokers[0].Addr(), langJava)
+	status := func(clientAddr string) (*rawCmd, protocol.GetConsumerStatusBody) {
+		ext := map[string]string{"topic": topic, "group": group}
+		if clientAddr != "" {
+			ext["clientAddr"] = clientAddr
+		}
+		r := conn.mustCall(codeInvokeGetConsumerStatus, ext, nil)
+		var body protocol.GetConsumerStatusBody
+		if r.Code == 0 {
+			if err := body.Unmarshal(r.Body); err != nil {
+				t.Fatalf("GetConsumerStatusBody %q: %v", r.Body, err)
+			}
+		}
+		return r, body
+	}
+	if r, _ := status(""); r.Code != 1 || r.remark() == "" {
+		t.Errorf("offline group: %s, want 1 with a remark", r)
+	}
+	d := newDeliveries()
+	startSelectorPush(t, c, group, topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, d)
+	d.waitTotal(t, len(want), deliveryTimeout)
+	var clientID string
+	waitFor(t, 10*time.Second, "consumer status with every offset", func() bool {
+		r, body := status("")
+		if r.Code != 0 || len(body.ConsumerTable) != 1 {
+			return false
+		}
+		var sum int64
+		for id, mqs := range body.ConsumerTable {
+			clientID = id
+			for mq, off := range mqs {
+				if mq.Topic == topic {
+					sum += off
+				}
+			}
+		}
+		return sum == int64(len(want))
+	})
+	if r, body := status(clientID); r.Code != 0 || len(body.ConsumerTable) != 1 || body.ConsumerTable[clientID] == nil {
+		t.Errorf("narrowed to %s: %s %v", clientID, r, body.ConsumerTable)
+	}
+	if r, body := status("10.0.0.1@nobody"); r.Code != 0 || len(body.ConsumerTable) != 0 {
+		t.Errorf("unknown clientAddr: %s %v", r, body.ConsumerTable)
 	}
 }
