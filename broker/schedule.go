@@ -30,11 +30,12 @@ import (
 
 const (
 	delayOffsetFile = "delayOffset.json"
-	// Java's FIRST_DELAY_TIME, DELAY_FOR_A_WHILE, DELAY_FOR_A_PERIOD (retry after a failed
-	// re-put) and the persist period (flushDelayOffsetInterval).
+	// Java's FIRST_DELAY_TIME, DELAY_FOR_A_WHILE and the persist period
+	// (flushDelayOffsetInterval). A failed re-put is retried after DELAY_FOR_A_WHILE too (4.9.8
+	// in its default mode; the synchronous mode waits 10 s): a refusal is usually brief
+	// (page cache busy, disk full until cleaned) and a delayed message is due within a second.
 	scheduleFirstDelay    = time.Second
 	scheduleIdleDelay     = 100 * time.Millisecond
-	scheduleRetryDelay    = 10 * time.Second
 	schedulePersistPeriod = 10 * time.Second
 	// scheduleBatch is how many schedule-queue entries one pass reads.
 	scheduleBatch = 32
@@ -94,7 +95,8 @@ type scheduleService struct {
 	b   *Broker
 	log *logrus.Entry
 
-	levels []time.Duration // index 0 = level 1
+	levels  []time.Duration // index 0 = level 1
+	failing []bool          // per level, the last re-put failed; only the level's goroutine uses it
 
 	mu      sync.Mutex
 	offsets map[int32]int64 // level → next schedule-queue offset to deliver
@@ -114,6 +116,7 @@ func newScheduleService(b *Broker) *scheduleService {
 		s.log.WithError(err).Error("bad messageDelayLevel")
 	}
 	s.levels = levels
+	s.failing = make([]bool, len(levels))
 	return s
 }
 
@@ -320,7 +323,7 @@ func (s *scheduleService) deliver(level int32) time.Duration {
 		}
 		if !s.timeUp(level, qoff, &v) {
 			s.setOffset(level, qoff)
-			return scheduleRetryDelay
+			return scheduleIdleDelay
 		}
 		s.setOffset(level, qoff+1)
 	}
@@ -366,9 +369,17 @@ func (s *scheduleService) timeUp(level int32, qoff int64, v *message.View) bool 
 	}
 	res := s.b.store.PutMessageNoDelay(&m)
 	if !res.Status.Stored() {
-		fields["topic"], fields["status"] = m.Topic, res.Status
-		s.log.WithFields(fields).Warn("due delayed message not stored, will retry")
+		// Logged once per streak of failures of a level, not ten times a second.
+		if !s.failing[level-1] {
+			fields["topic"], fields["status"] = m.Topic, res.Status
+			s.log.WithFields(fields).Warn("due delayed message not stored, retrying every 100 ms")
+		}
+		s.failing[level-1] = true
 		return false
+	}
+	if s.failing[level-1] {
+		s.failing[level-1] = false
+		s.log.WithFields(fields).Info("delayed message delivery resumed")
 	}
 	var tagsCode int64
 	if tags, ok := message.PropertyValue(m.Properties, message.PropertyTags); ok {
