@@ -14,6 +14,7 @@ import (
 
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketgo/rocketgo/broker"
 )
 
 // Master/slave replication (issue 8) with stock clients and, where ../shared has it, the stock
@@ -255,4 +256,102 @@ func TestHAMasterLossUnderLoad(t *testing.T) {
 		t.Fatalf("slave at %d, master at %d after SYNC_MASTER sends", got, want)
 	}
 	t.Logf("%d of %d sends acknowledged SEND_OK, all read from the slave %s", len(want), sent.Load(), s.Addr())
+}
+
+// TestHABench measures, in one run, the stock Go client's send rate and p99 against a
+// standalone broker, an ASYNC_MASTER with one slave and a SYNC_MASTER with one slave (16 sync
+// producers, 1 KiB bodies, ROCKETGO_HA_BENCH seconds each, modes interleaved over two rounds),
+// and the replication lag seen on the slave while sending. It runs only when
+// ROCKETGO_HA_BENCH is set (docs/BENCHMARKS-HA.md holds its figures).
+func TestHABench(t *testing.T) {
+	secs := os.Getenv("ROCKETGO_HA_BENCH")
+	if secs == "" {
+		t.Skip("set ROCKETGO_HA_BENCH=<seconds per mode> to run the HA benchmark")
+	}
+	d, err := time.ParseDuration(secs + "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		sent, failed   int64
+		secs, p50, p99 float64
+		maxLag, avgLag float64
+		lagN           int
+	}
+	modes := []string{"standalone", "ASYNC_MASTER + slave", "SYNC_MASTER + slave"}
+	rows := make([]row, len(modes))
+	for round := 0; round < 2; round++ {
+		for i, mode := range modes {
+			c := newClusterOpts(t, clusterOpts{brokers: 0})
+			role := "ASYNC_MASTER"
+			if i == 2 {
+				role = "SYNC_MASTER"
+			}
+			m := startHANode(t, c, haNode{role: role})
+			c.brokers = []*brokerNode{m}
+			topic := uniq("HAB")
+			c.createTopic(topic, 8)
+			var sb *broker.Broker
+			var s *brokerNode
+			if i > 0 {
+				s = startHANode(t, c, haNode{role: "SLAVE"})
+				sb = s.h.(brHandle).b
+				waitFor(t, 30*time.Second, "slave connected", func() bool { return m.h.(brHandle).b.HAService().ConnectionCount() == 1 })
+			}
+			mb := m.h.(brHandle).b
+			stop := make(chan struct{})
+			var lagWG sync.WaitGroup
+			var maxLag, sumLag int64
+			var lagN int
+			if sb != nil {
+				lagWG.Add(1)
+				go func() {
+					defer lagWG.Done()
+					tk := time.NewTicker(10 * time.Millisecond)
+					defer tk.Stop()
+					for {
+						select {
+						case <-stop:
+							return
+						case <-tk.C:
+							l := mb.Store().CommitLogMaxOffset() - sb.Store().CommitLogMaxOffset()
+							maxLag = max(maxLag, l)
+							sumLag += l
+							lagN++
+						}
+					}
+				}()
+			}
+			res := runGoClientLoad(t, c.NamesrvAddr(), topic, 16, d, make([]byte, 1024))
+			close(stop)
+			lagWG.Wait()
+			r := &rows[i]
+			r.sent += int64(res.Sent)
+			r.failed += int64(res.Failed)
+			r.secs += res.Seconds
+			r.p50 = max(r.p50, res.P50Micros)
+			r.p99 = max(r.p99, res.P99Micros)
+			r.maxLag = max(r.maxLag, float64(maxLag))
+			r.avgLag += float64(sumLag)
+			r.lagN += lagN
+			t.Logf("round %d %s: %.0f sends/s p99 %.0f µs", round, mode, float64(res.Sent)/res.Seconds, res.P99Micros)
+			if s != nil {
+				s.Stop()
+			}
+			m.Stop()
+		}
+	}
+	var sb strings.Builder
+	sb.WriteString("| mode | sends/s | p50 (worst round) | p99 (worst round) | failed | slave lag avg | slave lag max |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for i, mode := range modes {
+		r := rows[i]
+		lag := "–"
+		maxl := "–"
+		if r.lagN > 0 {
+			lag = fmt.Sprintf("%.1f KiB", r.avgLag/float64(r.lagN)/1024)
+			maxl = fmt.Sprintf("%.1f KiB", r.maxLag/1024)
+		}
+		fmt.Fprintf(&sb, "| %s | %.1fk | %.0f µs | %.0f µs | %d | %s | %s |\n", mode, float64(r.sent)/r.secs/1000, r.p50, r.p99, r.failed, lag, maxl)
+	}
+	t.Log("\n" + sb.String())
 }
