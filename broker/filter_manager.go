@@ -52,6 +52,14 @@ type ConsumerFilterData struct {
 	expr           *sqlExpr // nil when the expression does not compile (only after a load)
 }
 
+// with returns a changed copy: entries handed out by Get are never modified, so the pull path
+// reads them without a lock.
+func (d *ConsumerFilterData) with(change func(*ConsumerFilterData)) *ConsumerFilterData {
+	c := *d
+	change(&c)
+	return &c
+}
+
 // dead is Java's isDead: deadTime >= bornTime.
 func (d *ConsumerFilterData) dead() bool { return d.DeadTime >= d.BornTime }
 
@@ -101,7 +109,7 @@ func (m *ConsumerFilterManager) Register(group string, subs []*SubscriptionData)
 			}
 		}
 		if !still {
-			d.DeadTime = now
+			groups[group] = d.with(func(c *ConsumerFilterData) { c.DeadTime = now })
 			m.log.WithFields(logrus.Fields{"group": group, "topic": topic}).Info("consumer filter no longer subscribed, marked dead")
 		}
 	}
@@ -118,15 +126,17 @@ func (m *ConsumerFilterManager) registerLocked(topic, group, expr, typ string, v
 	old := groups[group]
 	if old != nil && version <= old.ClientVersion {
 		if version == old.ClientVersion && old.dead() {
-			old.DeadTime = 0 // reAlive
+			groups[group] = old.with(func(c *ConsumerFilterData) { c.DeadTime = 0 }) // reAlive
 		}
 		return
 	}
 	if old != nil && old.Expression == expr && old.ExpressionType == typ && old.expr != nil {
-		old.ClientVersion = version
-		if old.dead() {
-			old.DeadTime = 0
-		}
+		groups[group] = old.with(func(c *ConsumerFilterData) {
+			c.ClientVersion = version
+			if c.dead() {
+				c.DeadTime = 0
+			}
+		})
 		return
 	}
 	d := buildFilterData(topic, group, expr, typ, version)
@@ -164,7 +174,8 @@ func (m *ConsumerFilterManager) markOffline(now int64) {
 	for topic, groups := range m.topics {
 		for group, d := range groups {
 			if !d.dead() && m.b.clients.ConsumerGroup(group) == nil {
-				d.DeadTime = max(now, d.BornTime)
+				d = d.with(func(c *ConsumerFilterData) { c.DeadTime = max(now, c.BornTime) })
+				groups[group] = d
 			}
 			if d.dead() && now-d.DeadTime >= span {
 				delete(groups, group)

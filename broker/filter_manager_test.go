@@ -102,8 +102,11 @@ func TestPullSQL92(t *testing.T) {
 	newer := pullReq("GOld", "S", 0, 0, 0, "", 0)
 	newer.ExtFields.Set("subVersion", "1000")
 	mustCode(t, db.invoke(newer), protocol.Success)
-	db.b.clients.ConsumerGroup("GOld").FindSubscriptionData("S").SubVersion = 2000 // heartbeat copy newer, filter not
-	newer.ExtFields.Set("subVersion", "2000")
+	// The filter data lags the subscription (Java: a registration raced by a pull).
+	fm := db.b.filters
+	fm.mu.Lock()
+	fm.topics["S"]["GOld"] = fm.topics["S"]["GOld"].with(func(c *ConsumerFilterData) { c.ClientVersion = 500 })
+	fm.mu.Unlock()
 	mustCode(t, db.invoke(newer), protocol.FilterDataNotLatest)
 }
 
@@ -214,13 +217,13 @@ func TestConsumerFilterFile(t *testing.T) {
 	}
 	// The same heartbeat again revives it without replacing it.
 	b2.filters.Register("GS", []*SubscriptionData{{Topic: "S", SubString: "a = 'x'", ExpressionType: "SQL92", SubVersion: 42}})
-	if d2 := b2.filters.Get("S", "GS"); d2 != d || d2.dead() {
+	if d2 := b2.filters.Get("S", "GS"); d2 == nil || d2.BornTime != d.BornTime || d2.expr != d.expr || d2.dead() {
 		t.Errorf("after heartbeat %+v", d2)
 	}
 	// Dropping the subscription marks it dead; the clean span removes it.
 	b2.filters.Register("GS", nil)
-	if !d.dead() {
-		t.Error("unsubscribed topic not marked dead")
+	if d = b2.filters.Get("S", "GS"); d == nil || !d.dead() {
+		t.Fatal("unsubscribed topic not marked dead")
 	}
 	b2.cfg.FilterDataCleanTimeSpan = 1000
 	b2.filters.markOffline(d.DeadTime + 999)

@@ -92,7 +92,8 @@ func filterFromCodes(subString string, codes []int32) *tagFilter {
 //
 //	PULL_MESSAGE ─▶ header ─▶ checks in Java's order (broker readable, group, consumeEnable,
 //	topic, topic readable, queue id, subscription: request's or the heartbeat's)
-//	  ─▶ store.GetMessage(filter by consume-queue tags code) ─▶ status → code (offset rules)
+//	  ─▶ store.GetMessage(filter: consume-queue tags code, or for SQL92 subscriptions the
+//	     compiled expression on the record's properties, filter_sql.go) ─▶ status → code
 //	  ─▶ FOUND: body = the stored records as they are
 //	     PULL_NOT_FOUND + FLAG_SUSPEND on the first pass: held (longpoll.go), answered later
 //	  ─▶ FLAG_COMMIT_OFFSET on the first pass of a master: store commitOffset for the group
@@ -104,28 +105,54 @@ type pullProcessor struct {
 
 // process is the first pass: suspension allowed.
 func (p *pullProcessor) process(ch remoting.Channel, req *remoting.Command) *remoting.Command {
-	resp, body := p.run(ch, req, true)
-	if body == nil {
+	resp, found := p.run(ch, req, true)
+	if found == nil {
 		return resp
 	}
-	// A FOUND answer is written here rather than returned: Channel.Write copies the frame into
-	// the connection's buffer before it returns, so the pooled body can be reused at once and
-	// a pull allocates no body.
-	p.write(ch, req, resp)
-	p.d.putBody(body)
+	// A FOUND answer is written here rather than returned: its body still aliases the mapped
+	// files, which are released as soon as the frame has been copied into the connection.
+	p.writeFound(ch, req, resp, found)
 	return nil
 }
 
 // replay answers a held pull: the pull runs again without suspension and the answer goes out
 // with the original opaque through Channel.Write.
 func (p *pullProcessor) replay(h *heldPull) {
-	resp, body := p.run(h.ch, h.req, false)
-	if resp != nil {
+	resp, found := p.run(h.ch, h.req, false)
+	switch {
+	case found != nil:
+		p.writeFound(h.ch, h.req, resp, found)
+	case resp != nil:
 		p.write(h.ch, h.req, resp)
 	}
-	if body != nil {
-		p.d.putBody(body)
+}
+
+// writeFound sends a FOUND answer whose body is the stored records of found, then releases
+// them. The server's channels copy the records straight into the connection's output
+// (remoting.PartsWriter): one copy, and no mapped file stays pinned by a slow reader. Other
+// channels get the records gathered into a pooled body first.
+func (p *pullProcessor) writeFound(ch remoting.Channel, req, resp *remoting.Command, found *store.GetResult) {
+	defer found.Release()
+	if req.IsOneway() {
+		return
 	}
+	if pw, ok := ch.(remoting.PartsWriter); ok {
+		resp.Opaque = req.Opaque
+		resp.MarkResponse()
+		resp.Serialize = req.Serialize
+		if err := pw.WriteParts(resp, found.Buffers); err != nil {
+			p.d.log.WithFields(logrus.Fields{"remote": ch.RemoteAddr(), "code": resp.Code, "err": err}).
+				Debug("pull answer not written")
+		}
+		return
+	}
+	body := p.d.getBody(int(found.BufferTotalSize))
+	for _, buf := range found.Buffers {
+		*body = append(*body, buf...)
+	}
+	resp.Body = *body
+	p.write(ch, req, resp)
+	p.d.putBody(body)
 }
 
 // write sends resp as the answer to req: what the server does for returned responses.
@@ -163,7 +190,7 @@ func (d *dataPlane) putBody(bp *[]byte) {
 // javaRemoteAddr is how Java prints a channel's SocketAddress in remarks: "/ip:port".
 func javaRemoteAddr(ch remoting.Channel) string { return "/" + ch.RemoteAddr() }
 
-func pullFail(resp *remoting.Command, code int32, remark string) (*remoting.Command, *[]byte) {
+func pullFail(resp *remoting.Command, code int32, remark string) (*remoting.Command, *store.GetResult) {
 	resp.Code = code
 	resp.SetRemark(remark)
 	return resp, nil
@@ -171,9 +198,9 @@ func pullFail(resp *remoting.Command, code int32, remark string) (*remoting.Comm
 
 // run is processRequest(channel, request, brokerAllowSuspend).
 //
-// A FOUND answer's body lives in a pooled buffer, returned as body; the caller writes the
-// answer and then gives the buffer back with putBody.
-func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSuspend bool) (*remoting.Command, *[]byte) {
+// A FOUND answer comes back without a body, with the store's result as found: the caller
+// writes it with writeFound, which releases the result.
+func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSuspend bool) (*remoting.Command, *store.GetResult) {
 	b := p.d.b
 	cfg := b.cfg
 	var h protocol.PullMessageRequestHeader
@@ -314,16 +341,10 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 		resp.Code = protocol.SystemError
 	}
 
-	var body *[]byte
+	var found *store.GetResult
 	switch resp.Code {
 	case protocol.Success:
-		// One copy of the stored records into a pooled body; the mapped files are released at
-		// once, so a slow reader never pins a commitlog file.
-		body = p.d.getBody(int(res.BufferTotalSize))
-		for _, buf := range res.Buffers {
-			*body = append(*body, buf...)
-		}
-		resp.Body = *body
+		found = res
 		b.adm.stats.OnGet(h.ConsumerGroup, h.Topic, res.MsgCount, res.BufferTotalSize)
 	case protocol.PullNotFound:
 		if allowSuspend && hasSuspend {
@@ -353,14 +374,16 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 			resp.Code = protocol.PullRetryImmediately
 		}
 	}
-	res.Release()
+	if found == nil {
+		res.Release()
+	}
 	resp.ExtFields = make(remoting.ExtFields, 0, 4)
 	rh.Encode(&resp.ExtFields)
 	if req.Serialize == remoting.SerializeRocketMQ {
 		reorderExt(resp.ExtFields, pullBinaryOrder)
 	}
 	p.commitOffset(ch, &h, allowSuspend && hasCommit)
-	return resp, body
+	return resp, found
 }
 
 // commitOffset is the commit-offset piggyback: on the first pass of a master, a pull with
