@@ -371,7 +371,9 @@ scan:
 			if s := half.Property(message.PropertyTransactionCheckTimes); s != "" {
 				checks, _ = strconv.Atoi(s)
 			}
-			if checks >= maxChecks || now-half.StoreTimestamp > reservedMs {
+			// needDiscard / needSkip: checked often enough, or born longer ago than the
+			// commitlog is kept.
+			if checks >= maxChecks || now-half.BornTimestamp > reservedMs {
 				t.discard(half, checks)
 				newHalf = q + 1
 				continue
