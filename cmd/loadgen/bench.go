@@ -124,6 +124,7 @@ func runAll(o *options, log io.Writer) (*results, error) {
 	if o.keep {
 		fmt.Fprintf(log, "loadgen: keeping stores and logs in %s\n", work)
 	} else {
+		interruptCleanup.Store(work)
 		defer os.RemoveAll(work)
 	}
 	res := &results{Machine: describeMachine(), Opts: runOpts{Duration: o.duration, Warmup: o.warmup, JavaWarmup: o.javaWarm, Rounds: max(1, o.rounds),

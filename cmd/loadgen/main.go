@@ -30,12 +30,16 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/rocketgo/rocketgo/remoting"
 	"github.com/sirupsen/logrus"
 )
+
+// interruptCleanup is the temporary directory an interrupt removes (unless -keep).
+var interruptCleanup atomic.Value
 
 type options struct {
 	repo      string
@@ -70,6 +74,9 @@ func main() {
 		s := <-sig
 		fmt.Fprintf(os.Stderr, "loadgen: %v: stopping the servers\n", s)
 		stopAll(20 * time.Second)
+		if d, _ := interruptCleanup.Load().(string); d != "" {
+			_ = os.RemoveAll(d)
+		}
 		os.Exit(130)
 	}()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
