@@ -120,9 +120,56 @@ func (s *Store) AppendReplica(off int64, data []byte) error {
 	if pos+int64(len(data)) > size {
 		return fmt.Errorf("%w: %d bytes at %d", ErrReplicaSpan, len(data), off)
 	}
+	// Copy first, publish later: wrote moves only once every record the frame touches is
+	// sound, so a corrupted frame leaves the log as it was and the next good frame for the
+	// same offset overwrites the rejected bytes.
 	copy(f.data[pos:], data)
+	if err := s.checkReplicaLocked(rs.reput, f, pos+int64(len(data))); err != nil {
+		return err
+	}
 	f.wrote.Store(pos + int64(len(data)))
 	s.reputLocked(rs)
+	return nil
+}
+
+// ErrReplicaRecord is returned for a frame whose bytes do not form valid records.
+var ErrReplicaRecord = errors.New("store: replicated data is not a valid record sequence")
+
+// checkReplicaLocked walks the records of f from the dispatch cursor to end (the tentative
+// write position): each must have a known magic code and a size that fits the segment, each
+// complete one must parse with a matching body CRC and its own offset, and an end-of-file blank
+// must cover exactly the rest of the segment. A record cut by end is fine (the next frame
+// completes it). Records in earlier segments were checked when they were written.
+func (s *Store) checkReplicaLocked(from int64, f *MappedFile, end int64) error {
+	if from < f.from {
+		from = f.from
+	}
+	v := &s.cl.view
+	for rel := from - f.from; rel < end; {
+		size, err := message.PeekSize(f.data[rel:end])
+		switch {
+		case errors.Is(err, message.ErrShortRecord):
+			return nil
+		case errors.Is(err, message.ErrBlank):
+			if rel+int64(size) != int64(f.size) {
+				return fmt.Errorf("%w: blank of %d bytes at %d does not end the segment", ErrReplicaRecord, size, f.from+rel)
+			}
+			return nil
+		case err != nil:
+			return fmt.Errorf("%w: at %d: %v", ErrReplicaRecord, f.from+rel, err)
+		case size <= 0 || rel+int64(size) > int64(f.size):
+			return fmt.Errorf("%w: record size %d at %d", ErrReplicaRecord, size, f.from+rel)
+		case rel+int64(size) > end:
+			return nil
+		}
+		if err := message.Parse(f.data[rel:rel+int64(size)], v); err != nil {
+			return fmt.Errorf("%w: at %d: %v", ErrReplicaRecord, f.from+rel, err)
+		}
+		if !v.CRCOK() || v.PhysicalOffset != f.from+rel {
+			return fmt.Errorf("%w: at %d: body CRC or PHYSICALOFFSET wrong", ErrReplicaRecord, f.from+rel)
+		}
+		rel += int64(size)
+	}
 	return nil
 }
 
