@@ -3,6 +3,7 @@ package broker
 import (
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -266,4 +267,52 @@ func TestConsumerFilterFileGolden(t *testing.T) {
 	if got := m.encode(); string(got) != string(raw) {
 		t.Errorf("encode differs from Java's file:\n%s\nwant\n%s", got, raw)
 	}
+}
+
+// BenchmarkPullSQL92 is BenchmarkPull32 with a heartbeat SQL92 subscription that half of the
+// messages match: each pull evaluates the expression on the 33–64 records after its offset.
+func BenchmarkPullSQL92(b *testing.B) {
+	db := startDataBrokerB(b)
+	db.b.cfg.EnablePropertyFilter = true
+	body := make([]byte, 1024)
+	for i := 0; i < 64; i++ {
+		p := props("color", []string{"red", "blue"}[i%2], "n", strconv.Itoa(i))
+		resp, err := db.cli.Invoke(db.addr, sendV1("BenchSQL", 0, p, body), 5*time.Second)
+		if err != nil || resp.Code != protocol.Success {
+			b.Fatal(err, resp)
+		}
+	}
+	hb, _ := json.Marshal(map[string]any{"clientID": "127.0.0.1@bench", "consumerDataSet": []any{map[string]any{
+		"groupName": "GB", "consumeType": "CONSUME_PASSIVELY", "messageModel": "CLUSTERING",
+		"consumeFromWhere": "CONSUME_FROM_FIRST_OFFSET", "subscriptionDataSet": []any{map[string]any{
+			"topic": "BenchSQL", "subString": "color = 'red' AND n >= 0", "subVersion": 1, "expressionType": "SQL92"}}}}})
+	if resp, err := db.cli.Invoke(db.addr, remoting.NewRequest(protocol.HeartBeat, nil, hb), 5*time.Second); err != nil ||
+		resp.Code != protocol.Success {
+		b.Fatal(err, resp)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := db.cli.Invoke(db.addr, pullReq("GB", "BenchSQL", 0, int64(i&31), 0, "", 0), 5*time.Second)
+		if err != nil || resp.Code != protocol.Success {
+			b.Fatal(err, resp)
+		}
+	}
+}
+
+// FuzzConsumerFilterFile: any consumerFilter.json content is read or refused, never a panic.
+func FuzzConsumerFilterFile(f *testing.F) {
+	raw, _ := os.ReadFile("testdata/java-4.9.8-consumerFilter.json")
+	f.Add(raw)
+	f.Add([]byte(`{"filterDataByTopic":{"T":null,"U":{"groupFilterData":{"g":null}}}}`))
+	f.Add([]byte(`{"filterDataByTopic":{1:{}}}`))
+	b, err := New(DefaultConfig())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if b.filters.decode(data) == nil {
+			b.filters.encode()
+		}
+	})
 }
