@@ -137,3 +137,38 @@ func TestSyncMasterSlaveGone(t *testing.T) {
 	resp = master.call(protocol.SendMessage, sendV1("HAT", 0, "", []byte("b")).ExtFields, []byte("b"))
 	mustCode(t, resp, protocol.SlaveNotAvailable)
 }
+
+// TestSuggestSlaveWhenBacklogOutOfMemory: with slaveReadEnable a master suggests
+// whichBrokerWhenConsumeSlowly (1) once the pulled message lies further from the commitlog end
+// than accessMessageInMemoryMaxRatio% of RAM (0% here, so any backlog), else the group's
+// brokerId; without slaveReadEnable it always suggests the master.
+func TestSuggestSlaveWhenBacklogOutOfMemory(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		slaveRead bool
+		ratio     int
+		want      int64
+	}{
+		{"slave read, backlog out of memory", true, 0, 1},
+		{"slave read, in memory", true, 40, 0},
+		{"no slave read", false, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := startDataBroker(t, func(c *Config) {
+				c.SlaveReadEnable = tc.slaveRead
+				c.AccessMessageInMemoryMaxRatio = tc.ratio
+			})
+			for i := 0; i < 3; i++ {
+				mustCode(t, db.invoke(sendV1("Backlog", 0, "", []byte("x"))), protocol.Success)
+			}
+			resp, msgs := db.pullAll("Backlog", 0, 0)
+			mustCode(t, resp, protocol.Success)
+			if len(msgs) != 3 {
+				t.Fatalf("pulled %d", len(msgs))
+			}
+			if got := pullHeader(t, resp).SuggestWhichBrokerID; got != tc.want {
+				t.Fatalf("suggestWhichBrokerId %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
