@@ -89,6 +89,7 @@ type StatsData struct {
 }
 
 const (
+	statsMinSpanMs     = 10_000
 	statsMinuteSamples = 7
 	statsHourSamples   = 7
 	statsDaySamples    = 25
@@ -238,7 +239,10 @@ func window(list []statsSnapshot, now statsSnapshot) StatsWindow {
 	first := list[0]
 	var w StatsWindow
 	w.Sum = now.value - first.value
-	if d := now.at - first.at; d > 0 {
+	// The span is at least one sampling period, so a burst right after an item appears does
+	// not read as thousands per second (Java's first rate comes one period after its first
+	// sample too).
+	if d := max(now.at-first.at, statsMinSpanMs); d > 0 {
 		w.Tps = float64(w.Sum) * 1000 / float64(d)
 	}
 	if calls := now.times - first.times; calls > 0 {
