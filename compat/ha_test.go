@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	rocketmq "github.com/apache/rocketmq-client-go/v2"
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketgo/rocketgo/broker"
 )
 
@@ -23,6 +25,8 @@ import (
 
 // haNode describes one side of the pair.
 type haNode struct {
+	name  string // broker group; "broker-ha" when empty
+	ns    string // namesrvAddr when not the cluster's one NameServer
 	java  bool
 	child bool   // ours in a child process (so it can be SIGKILLed)
 	role  string // ASYNC_MASTER, SYNC_MASTER or SLAVE
@@ -31,8 +35,14 @@ type haNode struct {
 // startHANode starts one broker of group broker-ha (ours in-process, or the Java one).
 func startHANode(t *testing.T, c *cluster, n haNode) *brokerNode {
 	t.Helper()
-	b := &brokerNode{c: c, Name: "broker-ha", Cluster: "CompatCluster", Port: freeBrokerPort(t), Dir: t.TempDir(),
+	if n.name == "" {
+		n.name = "broker-ha"
+	}
+	b := &brokerNode{c: c, Name: n.name, Cluster: "CompatCluster", Port: freeBrokerPort(t), Dir: t.TempDir(),
 		Props: map[string]string{"brokerRole": n.role, "mappedFileSizeCommitLog": fmt.Sprint(1 << 20)}}
+	if n.ns != "" {
+		b.Props["namesrvAddr"] = n.ns
+	}
 	if n.role == "SLAVE" {
 		b.Props["brokerId"] = "1"
 		b.Props["slaveReadEnable"] = "true"
@@ -269,6 +279,116 @@ func TestHAMasterLossUnderLoad(t *testing.T) {
 		sp := commitlogPrefix(t, s, used)
 		return used > 0 && len(sp) == used && bytes.Equal(mp[:used], sp)
 	})
+}
+
+// TestHATwoGroupsTwoNameServers: two NameServers, two broker groups of a SYNC_MASTER (child
+// process) and a slave each, stock Go producer and consumer given both NameServers. The master
+// of broker-a is SIGKILLed under load: producers carry on with broker-b, and every message
+// acknowledged SEND_OK by either group is consumed (broker-a's from its slave).
+func TestHATwoGroupsTwoNameServers(t *testing.T) {
+	c := newClusterOpts(t, clusterOpts{brokers: 0})
+	if targetJava() {
+		t.Skip("pairs choose their servers themselves")
+	}
+	ns2, err := startNamesrv(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns2.Shutdown() })
+	nss := c.NamesrvAddr() + ";" + ns2.Addr()
+	ma := startHANode(t, c, haNode{name: "broker-a", ns: nss, role: "SYNC_MASTER", child: true})
+	mb := startHANode(t, c, haNode{name: "broker-b", ns: nss, role: "SYNC_MASTER", child: true})
+	c.brokers = []*brokerNode{ma, mb}
+	topic := uniq("HA2")
+	c.createTopic(topic, 4)
+	sa := startHANode(t, c, haNode{name: "broker-a", ns: nss, role: "SLAVE"})
+	sb := startHANode(t, c, haNode{name: "broker-b", ns: nss, role: "SLAVE"})
+	for _, s := range []*brokerNode{sa, sb} {
+		cl := s.h.(brHandle).b.HAClient()
+		waitFor(t, 30*time.Second, "slave connected", func() bool { return cl.Connects() >= 1 })
+	}
+	addrs := primitive.NamesrvAddr{c.NamesrvAddr(), ns2.Addr()}
+	d := newDeliveries()
+	cons, err := rocketmq.NewPushConsumer(consumer.WithNameServer(addrs), consumer.WithGroupName(uniq("CG")),
+		consumer.WithInstance(uniq("c")), consumer.WithConsumerModel(consumer.Clustering),
+		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cons.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
+		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+			for _, m := range msgs {
+				d.add("c", string(m.Body))
+			}
+			return consumer.ConsumeSuccess, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cons.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cons.Shutdown() })
+	p, err := rocketmq.NewProducer(producer.WithNameServer(addrs), producer.WithGroupName(uniq("PG")),
+		producer.WithInstanceName(uniq("p")), producer.WithRetry(2), producer.WithSendMsgTimeout(3*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Shutdown() })
+	var mu sync.Mutex
+	acked := map[string]string{} // body -> broker name
+	var sent atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				body := fmt.Sprintf("g%d-%05d", w, i)
+				r, err := p.SendSync(context.Background(), newMsg(topic, body))
+				sent.Add(1)
+				if err == nil && r.Status == primitive.SendOK {
+					mu.Lock()
+					acked[body] = r.MessageQueue.BrokerName
+					mu.Unlock()
+				}
+			}
+		}(w)
+	}
+	waitFor(t, 30*time.Second, "some load", func() bool { return sent.Load() > 300 })
+	ma.Kill()
+	n0 := sent.Load()
+	waitFor(t, 30*time.Second, "load after the kill", func() bool { return sent.Load() > n0+300 })
+	close(stop)
+	wg.Wait()
+	mu.Lock()
+	perBroker := map[string]int{}
+	for _, bn := range acked {
+		perBroker[bn]++
+	}
+	mu.Unlock()
+	if perBroker["broker-a"] == 0 || perBroker["broker-b"] == 0 {
+		t.Fatalf("acks per group %v: both groups should have taken writes", perBroker)
+	}
+	d.waitTotal(t, len(acked), deliveryTimeout*2)
+	d.settle(time.Second)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for b, bn := range acked {
+		if d.count[b] == 0 {
+			t.Fatalf("SEND_OK message %s (%s) never consumed", b, bn)
+		}
+	}
+	t.Logf("acks per group %v of %d sends; all consumed", perBroker, sent.Load())
 }
 
 // TestHABench measures, in one run, the stock Go client's send rate and p99 against a
