@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Frame limits. The frame layout is drawn in doc.go.
@@ -125,6 +126,17 @@ func decodeHeader(st SerializeType, hdr []byte, c *Command, own bool) error {
 // AppendFrame appends the whole frame of c, header in c.Serialize, to dst. It fails only for
 // an unknown serialize type or a header or frame too big for the length fields.
 func AppendFrame(dst []byte, c *Command) ([]byte, error) {
+	return appendFrame(dst, c, c.Body, nil)
+}
+
+// AppendFrameParts is AppendFrame for a body made of the concatenation of parts (c.Body is not
+// used): a pull answer's stored records go into the frame in one copy, without being gathered
+// into a body first.
+func AppendFrameParts(dst []byte, c *Command, parts [][]byte) ([]byte, error) {
+	return appendFrame(dst, c, nil, parts)
+}
+
+func appendFrame(dst []byte, c *Command, body []byte, parts [][]byte) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0, 0, 0, 0, 0)
 	switch c.Serialize {
@@ -139,10 +151,18 @@ func AppendFrame(dst []byte, c *Command) ([]byte, error) {
 	if h > maxHeaderLen {
 		return dst[:start], fmt.Errorf("%w: %d bytes", ErrHeaderTooLarge, h)
 	}
-	if int64(4+h)+int64(len(c.Body)) > 1<<31-1 {
-		return dst[:start], fmt.Errorf("%w: body %d bytes", ErrFrameTooLarge, len(c.Body))
+	n := int64(len(body))
+	for _, p := range parts {
+		n += int64(len(p))
 	}
-	dst = append(dst, c.Body...)
+	if int64(4+h)+n > 1<<31-1 {
+		return dst[:start], fmt.Errorf("%w: body %d bytes", ErrFrameTooLarge, n)
+	}
+	dst = slices.Grow(dst, int(n))
+	dst = append(dst, body...)
+	for _, p := range parts {
+		dst = append(dst, p...)
+	}
 	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
 	binary.BigEndian.PutUint32(dst[start+4:], uint32(c.Serialize)<<24|uint32(h))
 	return dst, nil

@@ -16,6 +16,13 @@ type Channel interface {
 	SetContext(v any)
 }
 
+// PartsWriter is implemented by the server's channels. WriteParts is Write for a command whose
+// body is the concatenation of parts (cmd.Body is not used): the parts are copied once, straight
+// into the connection's output, before it returns, so the caller may release them at once.
+type PartsWriter interface {
+	WriteParts(cmd *Command, parts [][]byte) error
+}
+
 // Processor handles one request. It returns the response to write now, or nil when it answers
 // later through ch.Write (long polling, fsync waits) or not at all. The server sets the
 // response's opaque, response flag and serialize type from the request, and writes nothing for

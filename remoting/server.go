@@ -78,8 +78,10 @@ func (cfg *ServerConfig) setDefaults() {
 // command's strings and body alias it), decodes the header and either runs an inline
 // processor or queues the request for the worker pool. A response, returned by the processor
 // or written later through Channel.Write from any goroutine, is appended to the connection's
-// pending output and flushed by the connection's event loop: one write syscall carries every
-// response ready at that moment.
+// pending output. The event loop flushes what it produced itself; a worker (or any other
+// goroutine) writes to the socket directly while gnet has nothing of ours unsent, and hands
+// over to the loop otherwise (serverConn.writeDirectLocked). Either way one write syscall
+// carries every response ready at that moment, and a worker pushes its task's answers once.
 type Server struct {
 	*Router
 	cfg     ServerConfig
@@ -341,15 +343,19 @@ func (s *Server) worker() {
 	defer s.workers.Done()
 	for t := range s.tasks {
 		s.queued.Add(-int64(len(t.items)))
+		// The task's responses are collected and pushed once: one write for the whole batch.
 		for _, it := range t.items {
 			resp := s.run(t.c, it.p, it.cmd)
 			if resp == nil || it.cmd.IsOneway() {
 				continue
 			}
-			if err := t.c.Write(resp); err != nil && !errors.Is(err, ErrConnClosed) {
+			if err := t.c.add(resp); err != nil && !errors.Is(err, ErrConnClosed) {
 				s.log.WithError(err).WithFields(logrus.Fields{"remote": t.c.remote, "code": it.cmd.Code}).
 					Warn("writing response failed")
 			}
+		}
+		if err := t.c.push(); err != nil {
+			s.log.WithError(err).WithField("remote", t.c.remote).Debug("flushing responses failed")
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -29,10 +30,15 @@ type serverConn struct {
 	filled int
 	batch  []taskItem
 
-	mu        sync.Mutex // guards out, scheduled, closed
+	mu        sync.Mutex // guards out, scheduled, closed, gnetIdle, loopWriting and direct writes
 	out       *bytebufferpool.ByteBuffer
 	scheduled bool // a flush task is queued on the event loop
 	closed    bool // set by the event loop in OnClose
+	// gnetIdle: gnet holds no unsent bytes of ours, as seen by the event loop at its last
+	// flush, so a write(2) from another goroutine cannot overtake them (see writeDirectLocked).
+	// loopWriting: the loop is inside gc.Write, without c.mu (see flushLocal).
+	gnetIdle    bool
+	loopWriting bool
 
 	ctxMu sync.Mutex
 	ctx   any
@@ -69,28 +75,109 @@ func (c *serverConn) Close() error {
 	return c.gc.Close()
 }
 
-// Write encodes cmd into the connection's output and makes sure the event loop flushes it
-// soon. It never blocks on the network. cmd must be complete: a later answer built with
+// Write encodes cmd into the connection's output and sends it, or makes sure the event loop
+// does soon. It never blocks on the network. cmd must be complete: a later answer built with
 // NewResponse(req, ...) already carries req's opaque and serialize type.
 func (c *serverConn) Write(cmd *Command) error {
+	if err := c.add(cmd); err != nil {
+		return err
+	}
+	return c.push()
+}
+
+// WriteParts is Write with the body gathered from parts (PartsWriter).
+func (c *serverConn) WriteParts(cmd *Command, parts [][]byte) error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return fmt.Errorf("%w: %s", ErrConnClosed, c.remote)
 	}
-	if err := c.appendLocked(cmd); err != nil {
-		c.mu.Unlock()
+	if c.out == nil {
+		c.out = outPool.Get()
+	}
+	b, err := AppendFrameParts(c.out.B, cmd, parts)
+	c.out.B = b
+	c.mu.Unlock()
+	if err != nil {
 		return err
 	}
-	schedule := !c.scheduled
+	return c.push()
+}
+
+// add encodes cmd behind the pending output without sending it; push sends. A worker adds
+// every response of its task and pushes once, so that they leave in one syscall.
+func (c *serverConn) add(cmd *Command) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return fmt.Errorf("%w: %s", ErrConnClosed, c.remote)
+	}
+	return c.appendLocked(cmd)
+}
+
+// push sends the pending output from the calling goroutine when it can (writeDirectLocked),
+// and otherwise hands it to the event loop, waking it once for everything queued until it runs.
+func (c *serverConn) push() error {
+	c.mu.Lock()
+	if c.closed || c.out == nil || c.scheduled {
+		// Nothing to send, or the loop is already due to send it.
+		c.mu.Unlock()
+		return nil
+	}
+	if c.writeDirectLocked() {
+		c.mu.Unlock()
+		return nil
+	}
 	c.scheduled = true
 	c.mu.Unlock()
-	if schedule {
-		if err := c.gc.EventLoop().Execute(context.Background(), c); err != nil {
-			return fmt.Errorf("%w: %s: %v", ErrConnClosed, c.remote, err)
-		}
+	if err := c.gc.EventLoop().Execute(context.Background(), c); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrConnClosed, c.remote, err)
 	}
 	return nil
+}
+
+// writeDirectLocked writes the pending output straight to the socket from the calling
+// goroutine (a worker), sparing the hand-off to the event loop: one eventfd wake-up, one loop
+// iteration and a task per response, which at one request in flight cost about as much as
+// the request itself. It reports whether everything was written; what the socket does not
+// take stays in c.out for the loop, which then owns the ordering again.
+//
+// Why this is safe next to gnet, which owns the descriptor:
+//   - Direct writes happen under c.mu and only while the loop is not writing (loopWriting),
+//     so writes never interleave; gnetIdle says gnet had no bytes of ours left after its last
+//     write, so these cannot overtake older ones. gnet drains a backlog on its own (EPOLLOUT)
+//     but gnetIdle stays false until the loop sees it empty.
+//   - gnet calls OnClose (markClosed, which waits for c.mu) before it closes the descriptor,
+//     so a descriptor written to under c.mu while !c.closed is this connection's, never a
+//     reused one.
+//   - The socket is non-blocking (gnet set it so): a full socket answers EAGAIN at once.
+func (c *serverConn) writeDirectLocked() bool {
+	if !c.gnetIdle || c.loopWriting {
+		return false
+	}
+	b := c.out.B
+	for len(b) > 0 {
+		n, err := syscall.Write(c.gc.Fd(), b)
+		if n > 0 {
+			b = b[n:]
+		}
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil || n <= 0 {
+			break
+		}
+	}
+	if len(b) == 0 {
+		outPool.Put(c.out)
+		c.out = nil
+		c.touch()
+		return true
+	}
+	// The rest goes through gnet, which buffers it and reports a broken socket on its side.
+	c.out.B = append(c.out.B[:0], b...)
+	c.gnetIdle = false
+	return false
 }
 
 func (c *serverConn) appendLocked(cmd *Command) error {
@@ -124,27 +211,47 @@ func (c *serverConn) Run(context.Context) error {
 
 // flushLocal hands the pending output to gnet; event loop only. gnet writes what the socket
 // takes and copies the rest into its own outbound buffer, so ours goes back to the pool.
+//
+// c.mu is not held across gc.Write: a failing write makes gnet close the connection at once,
+// and its OnClose takes c.mu. loopWriting keeps workers from writing meanwhile; a Write in
+// that window schedules another flush instead. Afterwards the loop records whether gnet still
+// holds unsent bytes (gnetIdle), which only the loop can ask.
 func (c *serverConn) flushLocal() {
 	c.mu.Lock()
 	buf := c.out
 	c.out = nil
 	c.scheduled = false
-	closed := c.closed
-	c.mu.Unlock()
-	if buf == nil {
+	if c.closed || buf == nil {
+		if !c.closed {
+			c.gnetIdle = c.gc.OutboundBuffered() == 0
+		}
+		c.mu.Unlock()
+		if buf != nil {
+			outPool.Put(buf)
+		}
 		return
 	}
-	if !closed && len(buf.B) > 0 {
-		if _, err := c.gc.Write(buf.B); err != nil {
-			c.s.log.WithError(err).WithField("remote", c.remote).Debug("write failed")
-		} else if n := c.gc.OutboundBuffered(); n > c.s.cfg.MaxOutbound {
+	c.loopWriting = true
+	c.mu.Unlock()
+
+	if _, err := c.gc.Write(buf.B); err != nil {
+		c.s.log.WithError(err).WithField("remote", c.remote).Debug("write failed")
+	}
+	outPool.Put(buf)
+	c.touch()
+
+	c.mu.Lock()
+	c.loopWriting = false
+	if !c.closed {
+		n := c.gc.OutboundBuffered()
+		c.gnetIdle = n == 0
+		if n > c.s.cfg.MaxOutbound {
 			c.s.log.WithFields(logrus.Fields{"remote": c.remote, "outbound": n, "max": c.s.cfg.MaxOutbound}).
 				Warn("peer does not read its answers, closing connection")
 			_ = c.gc.Close()
 		}
-		c.touch()
 	}
-	outPool.Put(buf)
+	c.mu.Unlock()
 }
 
 func (c *serverConn) markClosed() {
