@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rocketgo/rocketgo/message"
 	"github.com/rocketgo/rocketgo/store"
 	"github.com/sirupsen/logrus"
 )
@@ -337,4 +338,34 @@ func checkFilterExpression(typ, expr string) error {
 	}
 	_, err := compileSQL92Cached(expr)
 	return err
+}
+
+// retryFilter is Java's ExpressionForRetryMessageFilter (filterSupportRetry=true): a pull of
+// %RETRY%<group> keeps only the retried messages that still match the group's SQL92
+// expression on their original topic (the RETRY_TOPIC property). Messages without it, or whose
+// topic has no SQL92 filter for the group, pass.
+type retryFilter struct {
+	tags  *tagFilter
+	m     *ConsumerFilterManager
+	group string
+}
+
+func (f *retryFilter) MatchTagsCode(c int64) bool { return f.tags.matchTagsCode(c) }
+
+func (f *retryFilter) MatchRecord(rec []byte) bool {
+	var v message.View
+	if message.Parse(rec, &v) != nil {
+		return false
+	}
+	topic, ok := message.PropertyValue(v.Properties, message.PropertyRetryTopic)
+	if !ok {
+		return true
+	}
+	f.m.mu.RLock()
+	d := f.m.topics[string(topic)][f.group]
+	f.m.mu.RUnlock()
+	if d == nil || d.expr == nil {
+		return true
+	}
+	return d.expr.matchProperties(v.Properties)
 }

@@ -316,3 +316,27 @@ func FuzzConsumerFilterFile(f *testing.F) {
 		}
 	})
 }
+
+// TestPullRetryFilter: with filterSupportRetry a pull of %RETRY%<group> keeps only the retried
+// messages matching the group's SQL92 expression on their RETRY_TOPIC; without it all come.
+func TestPullRetryFilter(t *testing.T) {
+	for _, support := range []bool{true, false} {
+		db := startDataBroker(t, func(c *Config) { c.EnablePropertyFilter = true; c.FilterSupportRetry = support })
+		db.topic("S", 1)
+		db.sqlHeartbeat("GR", "S", "k = 'yes'", 3)
+		retry := RetryGroupTopicPre + "GR"
+		db.sendProps(retry, "yes", "RETRY_TOPIC", "S", "k", "yes")
+		db.sendProps(retry, "no", "RETRY_TOPIC", "S", "k", "no")
+		db.sendProps(retry, "plain", "k", "no")
+		db.sendProps(retry, "other", "RETRY_TOPIC", "Unfiltered", "k", "no")
+		resp := db.invoke(pullReq("GR", retry, 0, 0, protocol.PullFlagSubscription, "*", 0))
+		mustCode(t, resp, protocol.Success)
+		want := "yes,plain,other"
+		if !support {
+			want = "yes,no,plain,other"
+		}
+		if got := strings.Join(bodies(t, resp), ","); got != want {
+			t.Errorf("filterSupportRetry=%v: pulled %s, want %s", support, got, want)
+		}
+	}
+}

@@ -304,6 +304,9 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 	if sqlF != nil {
 		msgFilter = sqlF
 	}
+	if cfg.FilterSupportRetry && strings.HasPrefix(h.Topic, RetryGroupTopicPre) {
+		msgFilter = &retryFilter{tags: filter, m: b.filters, group: h.Topic[len(RetryGroupTopicPre):]}
+	}
 	res := b.store.GetMessage(h.ConsumerGroup, h.Topic, h.QueueID, h.QueueOffset, h.MaxMsgNums, h.MaxMsgBytes, msgFilter)
 	if res == nil {
 		p.commitOffset(ch, &h, allowSuspend && hasCommit)
