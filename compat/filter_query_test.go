@@ -3,6 +3,7 @@ package compat
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -28,6 +29,8 @@ const (
 	codeCheckClientConfig       = 46
 	codeInvokeResetOffset       = 222
 	codeInvokeGetConsumerStatus = 223
+	codeGetConsumerRunningInfo  = 307
+	codeConsumeMessageDirectly  = 309
 	traceTopic                  = "RMQ_SYS_TRACE_TOPIC"
 	traceContentSeparator       = "\x01"
 	filterSettleQuietTime       = 700 * time.Millisecond
@@ -470,4 +473,53 @@ func TestGoConsumerStatus(t *testing.T) {
 	if r, body := status("10.0.0.1@nobody"); r.Code != 0 || len(body.ConsumerTable) != 0 {
 		t.Errorf("unknown clientAddr: %s %v", r, body.ConsumerTable)
 	}
+}
+
+// TestGoRelayedClientCalls: GET_CONSUMER_RUNNING_INFO (307) and CONSUME_MESSAGE_DIRECTLY (309)
+// reach a live Go consumer through the broker and its answer comes back as the broker's own,
+// under the admin request's opaque (trap 25); the directly consumed message is handed to the
+// consumer's callback once more.
+func TestGoRelayedClientCalls(t *testing.T) {
+	c := newCluster(t, 1, nil)
+	topic := uniq("GoRelay")
+	c.createTopic(topic, 1)
+	p := startProducer(t, c)
+	res, err := p.SendSync(context.Background(), newMsg(topic, "direct-me"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := uniq("CGrelay")
+	d := newDeliveries()
+	startSelectorPush(t, c, group, topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, d)
+	d.waitTotal(t, 1, deliveryTimeout)
+
+	conn := dialRaw(t, c.brokers[0].Addr(), langJava)
+	lr := conn.mustCall(codeGetConsumerListByGroup, map[string]string{"consumerGroup": group}, nil)
+	var list struct {
+		ConsumerIDList []string `json:"consumerIdList"`
+	}
+	if err := json.Unmarshal(lr.Body, &list); err != nil || len(list.ConsumerIDList) != 1 {
+		t.Fatalf("consumer list %s: %v", lr, err)
+	}
+	clientID := list.ConsumerIDList[0]
+
+	r := conn.mustCall(codeGetConsumerRunningInfo, map[string]string{"consumerGroup": group, "clientId": clientID,
+		"jstackEnable": "false"}, nil)
+	if r.Code != 0 || !bytes.Contains(r.Body, []byte(topic)) {
+		t.Errorf("GET_CONSUMER_RUNNING_INFO: %s %.300s", r, r.Body)
+	}
+	r = conn.mustCall(codeGetConsumerRunningInfo, map[string]string{"consumerGroup": group, "clientId": "10.0.0.1@nobody",
+		"jstackEnable": "false"}, nil)
+	if r.Code != 1 || r.remark() == "" {
+		t.Errorf("running info of an unknown client: %s", r)
+	}
+
+	r = conn.mustCall(codeConsumeMessageDirectly, map[string]string{"consumerGroup": group, "clientId": clientID,
+		"msgId": res.OffsetMsgID}, nil)
+	if r.Code != 0 || !bytes.Contains(r.Body, []byte("consumeResult")) {
+		t.Errorf("CONSUME_MESSAGE_DIRECTLY: %s %.300s", r, r.Body)
+	}
+	d.waitTotal(t, 2, deliveryTimeout)
+	d.settle(filterSettleQuietTime)
+	d.assertExactly(t, []string{"direct-me"}, 2)
 }
