@@ -232,15 +232,25 @@ func TestJavaMqadminAdminErrors(t *testing.T) {
 	type bad struct {
 		args []string
 		want string
+		ours bool // rocketgo refuses what Java silently ignores (issue 7 point 5)
 	}
 	cases := []bad{
-		{[]string{"updateTopic", "-b", addr, "-t", "bad topic!"}, "CODE: 1  DESC: The specified topic contains illegal characters"},
-		{[]string{"updateTopic", "-b", addr, "-t", "TBW102"}, "CODE: 1  DESC: The topic[TBW102] is conflict with system topic."},
-		{[]string{"updateBrokerConfig", "-b", addr, "-k", "noSuchKey", "-v", "1"}, "unknown broker config key: noSuchKey"},
-		{[]string{"updateBrokerConfig", "-b", addr, "-k", "brokerPermission", "-v", "abc"}, "invalid value [abc] for broker config key [brokerPermission]"},
-		{[]string{"updateBrokerConfig", "-b", addr, "-k", "brokerConfigPath", "-v", "/tmp/x"}, "CODE: 16  DESC: Can not update config in black list."},
-		{[]string{"topicStatus", "-t", "NoSuchTopicH11"}, "No topic route info in name server for the topic: NoSuchTopicH11"},
-		{[]string{"consumerConnection", "-g", "NoSuchGroupH11", "-b", addr}, "the consumer group[NoSuchGroupH11] not online"},
+		{[]string{"updateTopic", "-b", addr, "-t", "bad topic!"}, "CODE: 1  DESC: The specified topic contains illegal characters", false},
+		{[]string{"updateTopic", "-b", addr, "-t", "TBW102"}, "CODE: 1  DESC: The topic[TBW102] is conflict with system topic.", false},
+		{[]string{"updateBrokerConfig", "-b", addr, "-k", "noSuchKey", "-v", "1"}, "unknown broker config key: noSuchKey", true},
+		{[]string{"updateBrokerConfig", "-b", addr, "-k", "brokerPermission", "-v", "abc"}, "invalid value [abc] for broker config key [brokerPermission]", true},
+		{[]string{"updateBrokerConfig", "-b", addr, "-k", "brokerConfigPath", "-v", "/tmp/x"}, "CODE: 16  DESC: Can not update config in black list.", false},
+		{[]string{"topicStatus", "-t", "NoSuchTopicH11"}, "No topic route info in name server for the topic: NoSuchTopicH11", false},
+		{[]string{"consumerConnection", "-g", "NoSuchGroupH11", "-b", addr}, "the consumer group[NoSuchGroupH11] not online", false},
+	}
+	if targetJava() {
+		kept := cases[:0]
+		for _, cs := range cases {
+			if !cs.ours {
+				kept = append(kept, cs)
+			}
+		}
+		cases = kept
 	}
 	outs := make([]string, len(cases))
 	done := make(chan int, len(cases))
