@@ -432,7 +432,7 @@ func b2i(b bool) int64 {
 // javaParseInt is Integer.valueOf (int32) or Long.valueOf: an optional sign and decimal
 // digits, nothing else (no spaces). Java also accepts non-ASCII Unicode digits; we do not.
 func javaParseInt(s string, is32 bool) (int64, bool) {
-	if len(s) == 0 || len(s) > 20 {
+	if len(s) == 0 {
 		return 0, false
 	}
 	body := s

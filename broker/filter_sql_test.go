@@ -18,7 +18,7 @@ func sqlProps(kv ...string) []byte {
 
 func TestSQL92Evaluate(t *testing.T) {
 	msg := sqlProps("a", "5", "b", "abc", "c", "7.5", "TAGS", "TagA", "big", "3000000000", "t", "TRUE", "neg", "-3",
-		"q", "it's")
+		"q", "it's", "z", "+000000000000000000005")
 	cases := []struct {
 		expr string
 		want bool
@@ -107,6 +107,8 @@ func TestSQL92Evaluate(t *testing.T) {
 		{"a = 5L", true},
 		{"a = 5e0", true},
 		{"a > .5", true},
+		{"z = 5", true},   // "+000000000000000000005": Integer.parseInt takes any number of zeros
+		{"z > 4.9", true}, // and so does Double.valueOf
 	}
 	for _, tc := range cases {
 		e, err := compileSQL92(tc.expr)
