@@ -410,7 +410,7 @@ func TestGoBroadcast(t *testing.T) {
 	dA, dB := newDeliveries(), newDeliveries()
 	a := "bcast-a-" + group
 	b := "bcast-b-" + group
-	cleanLocalOffsets(t, a, b)
+	cleanLocalOffsets(t, group)
 	startPush(t, c, pushSpec{group: group, instance: a, topic: topic, broadcast: true, from: consumer.ConsumeFromFirstOffset}, dA, nil)
 	startPush(t, c, pushSpec{group: group, instance: b, topic: topic, broadcast: true, from: consumer.ConsumeFromFirstOffset}, dB, nil)
 	p := startProducer(t, c)
@@ -669,21 +669,19 @@ func waitGroupTimeout(t testing.TB, wg *sync.WaitGroup, timeout time.Duration, w
 	}
 }
 
-// cleanLocalOffsets removes, when the test ends, the offset files broadcasting consumers keep
-// under $HOME/.rocketmq_client_go/<clientIP>@<instance> (the client reads that path once at
-// init, so it cannot be pointed at a temp dir). Call it before starting the consumers so the
-// removal runs after their shutdown wrote the files a last time.
-func cleanLocalOffsets(t testing.TB, instances ...string) {
-	home := os.Getenv("rocketmq.client.localOffsetStoreDir")
-	if home == "" {
-		home = filepath.Join(os.Getenv("HOME"), ".rocketmq_client_go")
+// cleanLocalOffsets removes, when the test ends, the offset files a broadcasting group keeps
+// under $HOME/.rocketmq_client_go/<group>/<clientIP>@<instance>/offset.json (the client reads
+// the root once at init, so it cannot be pointed at a temp dir; and it passes group and client
+// id to NewLocalFileOffsetStore swapped, hence group first). Call it before starting the
+// consumers so the removal runs after their shutdown wrote the files a last time.
+func cleanLocalOffsets(t testing.TB, group string) {
+	root := os.Getenv("rocketmq.client.localOffsetStoreDir")
+	if root == "" {
+		root = filepath.Join(os.Getenv("HOME"), ".rocketmq_client_go")
 	}
 	t.Cleanup(func() {
-		for _, in := range instances {
-			dirs, _ := filepath.Glob(filepath.Join(home, "*@"+in))
-			for _, d := range dirs {
-				_ = os.RemoveAll(d)
-			}
+		if group != "" && !strings.ContainsAny(group, `/\.`) {
+			_ = os.RemoveAll(filepath.Join(root, group))
 		}
 	})
 }
