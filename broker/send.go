@@ -461,12 +461,16 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 	// applies; we keep that behaviour.
 	// WAIT is dropped from a plain message only: the delayed and half paths write Java's map,
 	// into which WAIT was put back (see buildHalfProps).
+	var level int // > 0: stored in SCHEDULE_TOPIC_XXXX under this level (delay.go)
+	if !sp.tranMsg {
+		level = d.scheduleLevel(sp.delayLevel, sysFlag)
+	}
 	var props []byte
 	switch {
 	case sp.tranMsg:
 		props = buildHalfProps((*bufp)[:0], h.Properties, cfg.BrokerClusterName, topic, strconv.Itoa(int(storeQueue)))
-	case sp.delayLevel > 0:
-		props = buildProps((*bufp)[:0], h.Properties, cfg.BrokerClusterName, "")
+	case level > 0:
+		props = buildDelayedProps((*bufp)[:0], h.Properties, cfg.BrokerClusterName, sp.delayLevel, level, topic, storeQueue)
 	default:
 		props = buildProps((*bufp)[:0], h.Properties, cfg.BrokerClusterName, message.PropertyWaitStoreMsgOK)
 	}
@@ -494,15 +498,19 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 		// bits cleared so that it is consume-queued like a normal message.
 		m.SysFlag = message.ResetTransactionType(m.SysFlag, message.TransactionNotType)
 		m.Topic, m.QueueID = TopicTransHalf, 0
-	} else if sp.delayLevel > 0 {
-		// The store moves a delayed message to SCHEDULE_TOPIC_XXXX and appends REAL_TOPIC and
-		// REAL_QID; Java's putProperty replaces earlier values, so drop any the client sent.
-		props = dropRealDestination(props)
+	} else if level > 0 {
+		// Its real destination is in REAL_TOPIC / REAL_QID; the schedule service delivers it.
+		m.Topic, m.QueueID = TopicSchedule, int32(level-1)
 	}
 	*bufp = props
 	m.Properties = props
 
-	res := d.b.store.PutMessage(&m)
+	var res store.PutResult
+	if level > 0 {
+		res = d.b.store.PutMessageNoDelay(&m) // already rewritten, in Java's property order
+	} else {
+		res = d.b.store.PutMessage(&m)
+	}
 	ok, code, remark := d.putStatus(res.Status)
 	if !ok {
 		d.log.WithFields(logrus.Fields{"topic": h.Topic, "queueId": queueID, "status": res.Status,
@@ -523,7 +531,7 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 	}
 	resp.Code = code
 	resp.Remark, resp.HasRemark = "", false
-	if sp.delayLevel <= 0 || sp.tranMsg {
+	if level == 0 {
 		// A delayed message went to the schedule topic, where no consumer waits.
 		var tagsCode int64
 		if sp.hasTags {
@@ -647,17 +655,6 @@ func (d *dataPlane) sendBatch(ch remoting.Channel, req, resp *remoting.Command, 
 
 // unsafeBytes views a header string as bytes without copying; the result is only read.
 func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
-
-// dropRealDestination removes REAL_TOPIC and REAL_QID before the store adds fresh ones.
-func dropRealDestination(props []byte) []byte {
-	if _, ok := message.PropertyValue(props, message.PropertyRealTopic); ok {
-		props = message.DeleteProperty(props, message.PropertyRealTopic)
-	}
-	if _, ok := message.PropertyValue(props, message.PropertyRealQueueID); ok {
-		props = message.DeleteProperty(props, message.PropertyRealQueueID)
-	}
-	return props
-}
 
 // Java writes a header that implements FastCodesHeader field by field, in declaration order,
 // when it answers in the ROCKETMQ binary serialization, and its other ext fields after them;

@@ -26,14 +26,6 @@ import (
 // message's offset id, set once), WAIT=false and DELAY=<level> (DELAY=0 for the DLQ), exactly
 // the properties a 4.9.8 broker adds.
 
-// setProperty replaces or adds name=value (Java's putProperty on the property map).
-func setProperty(props []byte, name, value string) []byte {
-	if _, ok := message.PropertyValue(props, name); ok {
-		props = message.DeleteProperty(props, name)
-	}
-	return message.AppendProperty(props, name, value)
-}
-
 func (d *dataPlane) processSendBack(ch remoting.Channel, req *remoting.Command) *remoting.Command {
 	b := d.b
 	cfg := b.cfg
@@ -76,11 +68,14 @@ func (d *dataPlane) processSendBack(ch remoting.Channel, req *remoting.Command) 
 		return fail(protocol.SystemError, "look message by offset failed, "+strconv.FormatInt(h.Offset, 10))
 	}
 
-	props := append([]byte(nil), orig.Properties...)
-	if _, ok := message.PropertyValue(props, message.PropertyRetryTopic); !ok {
-		props = message.AppendProperty(props, message.PropertyRetryTopic, orig.Topic)
+	// Java edits the stored message's property map and writes it whole, in HashMap order
+	// (delay.go), so the pairs are edited first and written once at the end.
+	var stack [maxSortedProps]remoting.Field
+	p := parseProps(stack[:0], string(orig.Properties))
+	if _, ok := message.PropertyValue(orig.Properties, message.PropertyRetryTopic); !ok {
+		p = putProp(p, message.PropertyRetryTopic, orig.Topic)
 	}
-	props = setProperty(props, message.PropertyWaitStoreMsgOK, "false")
+	p = putProp(p, message.PropertyWaitStoreMsgOK, "false")
 
 	maxTimes := sg.RetryMaxTimes
 	if req.Version >= versionV3_4_9 && h.HasMaxReconsumeTimes {
@@ -97,9 +92,9 @@ func (d *dataPlane) processSendBack(ch remoting.Channel, req *remoting.Command) 
 	} else if delayLevel == 0 {
 		delayLevel = 3 + int(orig.ReconsumeTimes)
 	}
-	props = setProperty(props, message.PropertyDelayTimeLevel, strconv.Itoa(delayLevel))
-	if v, ok := message.PropertyValue(props, message.PropertyOriginMessageID); !ok || len(v) == 0 {
-		props = setProperty(props, message.PropertyOriginMessageID, orig.MsgID())
+	p = putProp(p, message.PropertyDelayTimeLevel, strconv.Itoa(delayLevel))
+	if v, ok := message.PropertyValue(orig.Properties, message.PropertyOriginMessageID); !ok || len(v) == 0 {
+		p = putProp(p, message.PropertyOriginMessageID, orig.MsgID())
 	}
 
 	m := message.Msg{
@@ -113,12 +108,19 @@ func (d *dataPlane) processSendBack(ch remoting.Channel, req *remoting.Command) 
 		ReconsumeTimes: orig.ReconsumeTimes + 1,
 		Body:           orig.Body,
 	}
-	if delayLevel > 0 {
-		props = dropRealDestination(props)
+	// DELAY > 0 goes through SCHEDULE_TOPIC_XXXX with REAL_TOPIC = the retry topic.
+	level := d.scheduleLevel(delayLevel, m.SysFlag)
+	if level > 0 {
+		p = putScheduleProps(p, delayLevel, level, m.Topic, m.QueueID)
+		m.Topic, m.QueueID = TopicSchedule, int32(level-1)
 	}
-	// The store routes DELAY > 0 through SCHEDULE_TOPIC_XXXX with REAL_TOPIC = the retry topic.
-	m.Properties = props
-	res := b.store.PutMessage(&m)
+	m.Properties = appendProps(nil, p, "")
+	var res store.PutResult
+	if level > 0 {
+		res = b.store.PutMessageNoDelay(&m)
+	} else {
+		res = b.store.PutMessage(&m)
+	}
 	if res.Status != store.PutOK {
 		return fail(protocol.SystemError, res.Status.String())
 	}

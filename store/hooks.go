@@ -94,3 +94,8 @@ func (s *Store) CheckInDiskByConsumeOffset(topic string, queueID int32, consumeO
 func (s *Store) inDisk(maxPhy, phys int64) bool {
 	return s.memory > 0 && maxPhy-phys > s.memory*int64(s.cfg.AccessMessageInMemoryMaxRatio)/100
 }
+
+// MaxDelayLevel is the number of levels in messageDelayLevel: a broker that routes delayed
+// messages to SCHEDULE_TOPIC_XXXX itself (to write their properties in Java's order and put
+// them with PutMessageNoDelay) clamps larger levels to it, as the CommitLog does.
+func (s *Store) MaxDelayLevel() int { return len(s.delayLevels) }
