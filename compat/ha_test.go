@@ -234,6 +234,7 @@ func TestHAMasterLossUnderLoad(t *testing.T) {
 		}(w)
 	}
 	waitFor(t, 30*time.Second, "some load", func() bool { return sent.Load() > 300 })
+	waitFor(t, 40*time.Second, "consumer reading", func() bool { return d.Total() > 0 })
 	m.Kill() // SIGKILL mid-stream: nothing unregistered, flushed or checkpointed
 	time.Sleep(500 * time.Millisecond)
 	close(stop)
@@ -365,6 +366,20 @@ func TestHATwoGroupsTwoNameServers(t *testing.T) {
 		}(w)
 	}
 	waitFor(t, 30*time.Second, "some load", func() bool { return sent.Load() > 300 })
+	// "Carry on" needs a consumer that is already reading broker-a (its route can lag a
+	// NameServer by up to the client's 30 s refresh).
+	waitFor(t, 40*time.Second, "consumer reading broker-a", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		for b, bn := range acked {
+			if bn == "broker-a" && d.count[b] > 0 {
+				return true
+			}
+		}
+		return false
+	})
 	ma.Kill()
 	n0 := sent.Load()
 	waitFor(t, 30*time.Second, "load after the kill", func() bool { return sent.Load() > n0+300 })
