@@ -59,8 +59,11 @@ func (b *Broker) startHA() error {
 		return nil
 	}
 	port := b.cfg.HaListenPort
-	if b.cfg.ListenPort == 0 {
+	switch {
+	case b.cfg.ListenPort == 0:
 		port = 0
+	case port <= 0:
+		port = b.listenPort() + 1 // Java's derivation
 	}
 	hc.ListenAddr = net.JoinHostPort(b.cfg.bindHost(), strconv.Itoa(port))
 	svc, err := ha.NewService(b.store, hc)

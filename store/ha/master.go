@@ -22,7 +22,7 @@ type Service struct {
 	log *logrus.Entry
 	ln  net.Listener
 
-	mu    sync.Mutex
+	mu    sync.RWMutex // every put reads conns; only connects and drops write
 	conns map[*conn]struct{}
 
 	pushed    atomic.Int64 // max ack over all slaves
@@ -104,14 +104,14 @@ func (s *Service) SlaveAckOffsets() map[string]int64 {
 // Replicate implements store.Replicator: it wakes every connection's sender and, with wait,
 // blocks until a slave acknowledged end (Java's handleHA + GroupTransferService).
 func (s *Service) Replicate(end int64, wait bool) store.PutStatus {
-	s.mu.Lock()
+	s.mu.RLock()
 	for c := range s.conns {
 		select {
 		case c.wake <- struct{}{}:
 		default:
 		}
 	}
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	if !wait {
 		return store.PutOK
 	}
