@@ -235,16 +235,17 @@ type probeVariant struct {
 	expr     string
 	binary   bool // -Drocketmq.serialize.type=ROCKETMQ: every request header in the binary form
 	byDomain bool // no namesrvAddr: the client asks the address server (rocketmq.namesrv.domain)
+	vip      bool // -Dcom.rocketmq.sendMessageWithVIPChannel=true: sends and offset calls to listenPort-2
 }
 
 // TestJavaClientProduceConsume: the stock Java producer's sync, async, batch and oneway sends
 // are stored, and a Java push consumer gets exactly the messages its subscription matches,
 // once each, with tags, keys, user properties and store host intact — with JSON headers and a
-// tag filter, and with binary (ROCKETMQ) headers and the NameServer found through the HTTP
-// address server.
+// tag filter; with the VIP channel (sends and offset calls on listenPort-2, trap 28); and with
+// binary (ROCKETMQ) headers and the NameServer found through the HTTP address server.
 func TestJavaClientProduceConsume(t *testing.T) {
 	env := requireJavaEnv(t)
-	variants := []probeVariant{{name: "json-tagA", expr: "TagA"}}
+	variants := []probeVariant{{name: "json-tagA", expr: "TagA"}, {name: "vip-channel-tagB", expr: "TagB", vip: true}}
 	opts := clusterOpts{brokers: 1}
 	if !targetJava() {
 		port, err := freePort()
@@ -270,6 +271,9 @@ func TestJavaClientProduceConsume(t *testing.T) {
 			if v.binary {
 				jvm = append(jvm, "-Drocketmq.serialize.type=ROCKETMQ")
 			}
+			if v.vip {
+				jvm = append(jvm, "-Dcom.rocketmq.sendMessageWithVIPChannel=true")
+			}
 			if v.byDomain {
 				jvm = append(jvm, "-Drocketmq.namesrv.domain=127.0.0.1:"+opts.nsProps["addressServerPort"])
 				ns = "-"
@@ -279,13 +283,15 @@ func TestJavaClientProduceConsume(t *testing.T) {
 			// Sync messages alternate TagA/TagB; async, batch and oneway ones are TagA.
 			var want []string
 			for i := 0; i < 12; i++ {
-				if i%2 == 0 || v.expr == "*" {
+				if tag := []string{"TagA", "TagB"}[i%2]; v.expr == "*" || v.expr == tag {
 					want = append(want, fmt.Sprintf("java-sync-%d", i))
 				}
 			}
-			want = append(want, javaBodies("java-async", 3)...)
-			want = append(want, javaBodies("java-batch", 4)...)
-			want = append(want, "java-oneway-0")
+			if v.expr != "TagB" {
+				want = append(want, javaBodies("java-async", 3)...)
+				want = append(want, javaBodies("java-batch", 4)...)
+				want = append(want, "java-oneway-0")
+			}
 			if res.expect != len(want) {
 				t.Errorf("probe expected %d messages, the test %d", res.expect, len(want))
 			}
