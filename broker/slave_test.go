@@ -91,7 +91,11 @@ func TestSyncMasterWithSlaves(t *testing.T) {
 	// Metadata: topics, offsets, delay offsets.
 	master.B.Offsets().CommitOffset("x", "CG", "HAT", 0, 42)
 	master.B.Offsets().persist()
+	master.B.Groups().Update(NewSubscriptionGroupConfig("SyncedGroup"))
 	s1.SyncFromMaster()
+	if s1.Groups().Get("SyncedGroup") == nil || s1.Groups().DataVersion() != master.B.Groups().DataVersion() {
+		t.Fatal("subscription group not synced to slave")
+	}
 	if s1.Topics().SelectTopicConfig("HAT") == nil {
 		t.Fatal("topic not synced to slave")
 	}
