@@ -23,14 +23,14 @@ var (
 
 const segSize = 64 * 1024
 
-func openStore(t testing.TB, role store.BrokerRole) *store.Store {
+func openStore(t testing.TB, role store.BrokerRole, opts ...store.Option) *store.Store {
 	t.Helper()
 	cfg := store.DefaultConfig()
 	cfg.StorePathRootDir = t.TempDir()
 	cfg.MappedFileSizeCommitLog = segSize
 	cfg.MappedFileSizeConsumeQueue = 1000 * 20
 	cfg.BrokerRole = role
-	s, err := store.Open(cfg)
+	s, err := store.Open(cfg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func readAll(t *testing.T, s *store.Store, q int32) []string {
 
 func TestReplicateAsync(t *testing.T) {
 	m := openStore(t, store.AsyncMaster)
-	s := openStore(t, store.Slave)
+	s := openStore(t, store.Slave, store.WithDefaultIndex())
 	svc := startMaster(t, m)
 	startSlave(t, s, svc.Addr().String())
 	// Wait for the first report: a slave asking for 0 later would start at the last segment.
@@ -150,6 +150,13 @@ func TestReplicateAsync(t *testing.T) {
 		if len(a) != 500 || fmt.Sprint(a) != fmt.Sprint(b) {
 			t.Fatalf("queue %d: master %d msgs, slave %d", q, len(a), len(b))
 		}
+	}
+	// The slave's index was built from the replicated records by the same dispatcher.
+	q := s.QueryMessage("HA", "k1234", 32, 0, time.Now().UnixMilli()+1000)
+	found := len(q.Buffers)
+	q.Release()
+	if found != 1 {
+		t.Fatalf("slave index finds %d messages with key k1234, want 1", found)
 	}
 	if r := s.PutMessage(msg(0)); r.Status != store.ServiceNotAvailable {
 		t.Fatalf("slave put: %v, want SERVICE_NOT_AVAILABLE", r.Status)
