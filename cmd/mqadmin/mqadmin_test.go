@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -322,5 +323,20 @@ func TestPrettyJSONMatchesJava(t *testing.T) {
 	}
 	if got := prettyJSON([]byte(`{"a":{0:"x",1:"y"},"b":[],"c":"q\"{,"}`)); got != "{\n\t\"a\":{0:\"x\",1:\"y\"\n\t},\n\t\"b\":[],\n\t\"c\":\"q\\\"{,\"\n}" {
 		t.Fatalf("edge cases: %q", got)
+	}
+}
+
+func TestRunningInfoQueues(t *testing.T) {
+	body := []byte(`{"jstack":"","mqTable":{{"brokerName":"broker-a","queueId":0,"topic":"T"}:{"cachedMsgCount":0,"locked":false},` +
+		`{"brokerName":"broker-b","queueId":3,"topic":"T"}:{"cachedMsgCount":1,"locked":false}},"properties":{"PROP_CONSUME_TYPE":"CONSUME_PASSIVELY"},` +
+		`"statusTable":{},"subscriptionSet":[{"subString":"*","topic":"T"}]}`)
+	got := runningInfoQueues(body)
+	sort.Slice(got, func(i, j int) bool { return got[i].Compare(got[j]) < 0 })
+	want := []protocol.MessageQueue{{Topic: "T", BrokerName: "broker-a", QueueID: 0}, {Topic: "T", BrokerName: "broker-b", QueueID: 3}}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("queues %v, want %v", got, want)
+	}
+	if runningInfoQueues([]byte(`{"mqTable":{}}`)) != nil || runningInfoQueues([]byte(`garbage`)) != nil {
+		t.Fatal("empty or bad running info yields queues")
 	}
 }
