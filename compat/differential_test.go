@@ -499,33 +499,57 @@ func diffRawErrors(t *testing.T, s *diffSide, n diffNames) {
 	// What the delay sends left behind: a clamped level is a delayed message (it waits in
 	// SCHEDULE_TOPIC_XXXX, so not yet in the topic's index under its real topic), the others
 	// are plain messages found at once.
-	// CONSUMER_SEND_MSG_BACK of a stored message: delay level 0 (the broker picks 3 +
-	// reconsume times, into %RETRY%) and -1 (straight to %DLQ%).
-	for _, lvl := range []string{"0", "-1"} {
-		body := "sendback" + lvl
+	// CONSUMER_SEND_MSG_BACK of a stored message. Where it lands is not predicted here: both
+	// SCHEDULE_TOPIC_XXXX (a retry waits there first) and %DLQ%<group> are searched and what
+	// each holds is compared.
+	for _, v := range []struct {
+		name, level, maxRe string
+		retryMaxTimes      int // >= 0: the group is created first with this retryMaxTimes
+	}{
+		{"level0", "0", "16", -1},   // the broker picks 3 + reconsume times, into %RETRY%
+		{"level-1", "-1", "16", -1}, // straight to %DLQ%
+		{"level99", "99", "16", -1}, // above the last level: clamped
+		{"group-max0", "0", "", 0},  // no maxReconsumeTimes in the header: the group's retryMaxTimes
+		{"header-max0", "0", "0", -1},
+	} {
+		body := "sendback-" + v.name
 		sr, err := sendV2Busy(conn, n.raw, "broker-a", 1, javaProps("KEYS", body, "TAGS", "TagSB"), []byte(body))
 		if err != nil || sr.Code != 0 {
 			t.Fatalf("send %s: %v %v", body, sr, err)
 		}
 		_, off := decodeOffsetMsgID(t, sr.ext(t, "msgId"))
-		group := "CGDiffSB" + lvl + n.raw
-		r, err = conn.call(36, map[string]string{"offset": strconv.FormatInt(off, 10), "group": group, "delayLevel": lvl,
-			"originMsgId": sr.ext(t, "msgId"), "originTopic": n.raw, "unitMode": "false", "maxReconsumeTimes": "16"}, nil, 5*time.Second)
-		obs("send-back-level-"+lvl, r, err)
-		var where []string
-		if lvl == "0" {
-			where = []string{"SCHEDULE_TOPIC_XXXX"}
-		} else {
-			where = []string{"%DLQ%" + group}
+		group := "CGDiffSB-" + v.name + n.raw
+		if v.retryMaxTimes >= 0 {
+			cfg := fmt.Sprintf(`{"groupName":%q,"consumeEnable":true,"consumeFromMinEnable":true,"consumeBroadcastEnable":true,`+
+				`"retryQueueNums":1,"retryMaxTimes":%d,"brokerId":0,"whichBrokerWhenConsumeSlowly":1,"notifyConsumerIdsChangedEnable":true}`,
+				group, v.retryMaxTimes)
+			if r := conn.mustCall(200, nil, []byte(cfg)); r.Code != 0 {
+				t.Fatalf("UPDATE_AND_CREATE_SUBSCRIPTIONGROUP: %s", r)
+			}
 		}
-		for _, topic := range where {
-			var ms []*primitive.MessageExt
-			waitFor(t, 5*time.Second, body+" in "+topic, func() bool {
-				ms = queryByKey(t, conn, topic, body, false)
-				return len(ms) > 0
-			})
-			orig := &primitive.MessageExt{OffsetMsgId: sr.ext(t, "msgId")}
-			s.obs.recordMsg("raw/send-back-level-"+lvl+"/stored", ms[0], orig)
+		hdr := map[string]string{"offset": strconv.FormatInt(off, 10), "group": group, "delayLevel": v.level,
+			"originMsgId": sr.ext(t, "msgId"), "originTopic": n.raw, "unitMode": "false"}
+		if v.maxRe != "" {
+			hdr["maxReconsumeTimes"] = v.maxRe
+		}
+		r, err = conn.call(36, hdr, nil, 5*time.Second)
+		what := "send-back-" + v.name
+		obs(what, r, err)
+		if err != nil || r.Code != 0 {
+			continue
+		}
+		var sched, dlq []*primitive.MessageExt
+		waitFor(t, 5*time.Second, body+" stored again", func() bool {
+			sched = queryByKey(t, conn, "SCHEDULE_TOPIC_XXXX", body, false)
+			dlq = queryByKey(t, conn, "%DLQ%"+group, body, false)
+			return len(sched)+len(dlq) > 0
+		})
+		orig := &primitive.MessageExt{OffsetMsgId: sr.ext(t, "msgId")}
+		s.obs.set("raw/"+what+"/scheduled", strconv.Itoa(len(sched)))
+		s.obs.set("raw/"+what+"/dlq", strconv.Itoa(len(dlq)))
+		for _, m := range append(sched, dlq...) {
+			s.obs.recordMsg("raw/"+what+"/stored", m, orig)
+			s.obs.set("raw/"+what+"/stored/queueId", strconv.Itoa(m.Queue.QueueId))
 		}
 	}
 	time.Sleep(500 * time.Millisecond)
