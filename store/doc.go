@@ -13,7 +13,9 @@
 // Where it sits in the flow: the broker's send processor calls PutMessage / PutMessages off the
 // event loop; the store appends the record under one lock, dispatches it at once to its consume
 // queue and to the index hook (so a message is readable by a pull as soon as its put returns),
-// then waits for the flush the configured policy requires. Pulls call GetMessage, which returns
+// then waits for the flush the configured policy requires. Each new consume-queue unit is also
+// reported to the arriving listener (SetArrivingListener), which wakes the broker's long-polling
+// pulls whatever path wrote the message. Pulls call GetMessage, which returns
 // slices of the mapped files that stay valid until GetResult.Release. Recovery after a crash runs
 // the same dispatch code over the commitlog tail, so rebuilding a consume queue is the code that
 // wrote it.
