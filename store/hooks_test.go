@@ -265,3 +265,29 @@ func TestCheckInDiskByConsumeOffset(t *testing.T) {
 		t.Error("unknown memory size: the first record counts as on disk")
 	}
 }
+
+// TestWaitStore: whether a put waits for the flush follows Java's isWaitStoreMsgOK (no WAIT:
+// wait; else Boolean.parseBoolean) unless the broker says NoWait.
+func TestWaitStore(t *testing.T) {
+	cases := []struct {
+		props  []string
+		noWait bool
+		want   bool
+	}{
+		{nil, false, true},
+		{[]string{"TAGS", "a"}, false, true},
+		{[]string{"WAIT", "true"}, false, true},
+		{[]string{"WAIT", "TRUE"}, false, true},
+		{[]string{"WAIT", "false"}, false, false},
+		{[]string{"WAIT", "no"}, false, false},
+		{[]string{"WAIT", "true"}, true, false},
+		{nil, true, false},
+	}
+	for _, c := range cases {
+		m := newMsg("T", 0, "x", c.props...)
+		m.NoWait = c.noWait
+		if got := waitStore(m); got != c.want {
+			t.Errorf("props %q NoWait %v: wait %v, want %v", c.props, c.noWait, got, c.want)
+		}
+	}
+}
