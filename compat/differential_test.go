@@ -337,6 +337,7 @@ func diffRetryAndDLQ(t *testing.T, s *diffSide, n diffNames) {
 	s.c.waitRoute("%RETRY%" + n.retryGroup)
 	var mu sync.Mutex
 	var got []*primitive.MessageExt
+	var at []time.Time
 	pc, err := rocketmq.NewPushConsumer(
 		consumer.WithNameServer(primitive.NamesrvAddr{s.c.NamesrvAddr()}),
 		consumer.WithGroupName(n.retryGroup),
@@ -351,6 +352,9 @@ func diffRetryAndDLQ(t *testing.T, s *diffSide, n diffNames) {
 		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 			mu.Lock()
 			got = append(got, msgs...)
+			for range msgs {
+				at = append(at, time.Now())
+			}
 			mu.Unlock()
 			return consumer.ConsumeRetryLater, nil
 		})
@@ -378,6 +382,10 @@ func diffRetryAndDLQ(t *testing.T, s *diffSide, n diffNames) {
 	origin := got[0]
 	for i, m := range got {
 		s.obs.recordMsg("retry/recv/"+strconv.Itoa(i), m, origin)
+		if i > 0 {
+			// Level 3 + reconsume times, clamped to the last level: 3 s on both.
+			s.obs.set("retry/recv/"+strconv.Itoa(i)+"/after", delayBucket(at[i].Sub(at[i-1]), 3*time.Second))
+		}
 	}
 	s.obs.recordMsg("retry/dlq", dead[0], origin)
 	s.obs.set("retry/dlq/queueId", strconv.Itoa(dead[0].Queue.QueueId))
@@ -404,6 +412,7 @@ func diffDelay(t *testing.T, s *diffSide, n diffNames) {
 		t.Errorf("delay-2 arrived %v after the send, before its 2 s level", at.Sub(sent))
 	}
 	s.obs.recordMsg("delay/recv", m, nil)
+	s.obs.set("delay/recv/after", delayBucket(at.Sub(sent), 2*time.Second))
 }
 
 // diffTransaction: a committed half message and one left unknown, checked back and then
@@ -627,4 +636,14 @@ func sendV2Busy(c *rawConn, topic, brokerName string, queueID int, props string,
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
+}
+
+// delayBucket names how d compares with the delay want a level stands for: on time means not
+// before it and at most 1.5 s after (a pull round trip and the schedule's 100 ms tick on a
+// loaded box); otherwise the rounded figure, which then shows up as a difference.
+func delayBucket(d, want time.Duration) string {
+	if d >= want-100*time.Millisecond && d <= want+1500*time.Millisecond {
+		return "on time for " + want.String()
+	}
+	return d.Round(100 * time.Millisecond).String()
 }
