@@ -34,6 +34,8 @@ type adminCheck struct {
 // mqadminRunIn runs the stock mqadmin in a scratch working directory (consumerStatus writes a
 // file per client under the current directory) and returns its combined output.
 func mqadminRunIn(home, dir string, args ...string) (string, error) {
+	release := acquireJVM() // the suite-wide JVM budget (java_test.go)
+	defer release()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(home, "bin", "mqadmin"), args...)
@@ -91,6 +93,7 @@ func runAdminChecks(t *testing.T, home, ns string, checks []adminCheck) []string
 // our NameServer and broker, with a live Go producer and push consumer, and checks each
 // command's output has the layout and the values Java's broker would make it print.
 func TestJavaMqadminAdmin(t *testing.T) {
+	t.Parallel()
 	home := requireJava(t)
 	c := newCluster(t, 1, nil)
 	ns := c.NamesrvAddr()
@@ -225,6 +228,7 @@ func TestJavaMqadminAdmin(t *testing.T) {
 
 // TestJavaMqadminAdminErrors: bad input gets Java's codes and remarks through the stock tool.
 func TestJavaMqadminAdminErrors(t *testing.T) {
+	t.Parallel()
 	home := requireJava(t)
 	c := newCluster(t, 1, nil)
 	ns := c.NamesrvAddr()
@@ -288,6 +292,7 @@ var goMqadmin = sync.OnceValues(func() (string, error) {
 // compares what they print: byte for byte where Java's output is deterministic, as sorted
 // lines where Java walks a hash map (topicList, getBrokerConfig).
 func TestGoMqadminMatchesJava(t *testing.T) {
+	t.Parallel()
 	home := requireJava(t)
 	bin, err := goMqadmin()
 	if err != nil {

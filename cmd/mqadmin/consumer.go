@@ -399,7 +399,7 @@ func consumerConnection(c *ctx) error {
 		topics = append(topics, t)
 	}
 	sort.Strings(topics)
-	for _, t := range topics {
+	for _, t := range javaHashOrder(topics) {
 		c.printf("%-20s %s\n", t, cc.SubscriptionTable[t].SubString)
 	}
 	c.printf("\n")
@@ -659,4 +659,20 @@ func versionDesc(v int32) string {
 		s += "_SNAPSHOT"
 	}
 	return s
+}
+
+// javaHashOrder orders keys as a default-sized Java HashMap/ConcurrentHashMap iterates them
+// (bucket of the spread String.hashCode; the sorted input decides ties), which is the order
+// the Java tool prints maps it decoded.
+func javaHashOrder(keys []string) []string {
+	ext := make(remoting.ExtFields, len(keys))
+	for i, k := range keys {
+		ext[i] = remoting.Field{Key: k}
+	}
+	protocol.SortJavaOrder(ext)
+	out := make([]string, len(ext))
+	for i, f := range ext {
+		out[i] = f.Key
+	}
+	return out
 }

@@ -340,3 +340,12 @@ func TestRunningInfoQueues(t *testing.T) {
 		t.Fatal("empty or bad running info yields queues")
 	}
 }
+
+func TestJavaHashOrder(t *testing.T) {
+	// Buckets (String.hashCode spread, & 15): T 4, %RETRY%please_rename_unique_group_name_4 7,
+	// TopicTest 9, %RETRY%G 10 — computed outside Go.
+	got := strings.Join(javaHashOrder([]string{"%RETRY%G", "%RETRY%please_rename_unique_group_name_4", "T", "TopicTest"}), " ")
+	if want := "T %RETRY%please_rename_unique_group_name_4 TopicTest %RETRY%G"; got != want {
+		t.Fatalf("javaHashOrder = %s, want %s", got, want)
+	}
+}
