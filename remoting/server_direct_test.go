@@ -75,3 +75,62 @@ func TestPooledAnswersThroughFullSocket(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectWritesNeverReachAnotherConnection: peers that close while workers are answering
+// them, with new connections taking over freed descriptors, never receive an answer meant
+// for another connection (a worker writing to a descriptor number gnet had closed and reused
+// would deliver it to the newcomer).
+func TestDirectWritesNeverReachAnotherConnection(t *testing.T) {
+	_, addr := startServer(t, ServerConfig{Workers: 8, Multicore: true}, func(s *Server) {
+		s.Register(codeLater, ProcessorFunc(func(ch Channel, req *Command) *Command {
+			resp := NewResponse(req, CodeSuccess, "")
+			resp.Body = make([]byte, 4<<10)
+			return resp
+		}))
+	})
+	const rounds, perConn = 200, 8
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for r := 0; r < rounds; r++ {
+				nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				base := int32((w*rounds + r) * perConn)
+				var buf []byte
+				for k := int32(0); k < perConn; k++ {
+					buf = append(buf, frameOf(t, request(codeLater, base+k, SerializeRocketMQ))...)
+				}
+				if _, err := nc.Write(buf); err != nil {
+					t.Error(err)
+					nc.Close()
+					return
+				}
+				// Every other connection leaves before its answers; the rest read them all.
+				want := perConn
+				if r%2 == 0 {
+					want = 1
+				}
+				_ = nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+				for k := 0; k < want; k++ {
+					frame, err := ReadFrame(nc, 0)
+					if err != nil {
+						t.Errorf("conn %d/%d answer %d: %v", w, r, k, err)
+						break
+					}
+					c, err := Decode(frame)
+					if err != nil || c.Opaque < base || c.Opaque >= base+perConn {
+						t.Errorf("conn %d/%d got opaque %d, its own are %d..%d (%v)", w, r, c.Opaque, base, base+perConn-1, err)
+						break
+					}
+				}
+				nc.Close()
+			}
+		}(w)
+	}
+	wg.Wait()
+}
