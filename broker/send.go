@@ -76,6 +76,14 @@ func (b *Broker) registerDataProcessors() {
 	d.propPool.New = func() any { b := make([]byte, 0, 512); return &b }
 	d.bodyPool.New = func() any { b := make([]byte, 0, 64<<10); return &b }
 	b.data = d
+	// Sends stay on the worker pool even under ASYNC_FLUSH, although running them on the event
+	// loop would spare a hand-off: the append can stall for far longer than the loop may. The
+	// first write to a fresh page of the mapped commitlog faults (page allocation, and for a
+	// pre-allocated extent its conversion), dirty-page throttling can park the writer for
+	// milliseconds, the put waits on a lock other loops and workers take, and a topic created on
+	// the fly is persisted to disk. One loop serves many connections, so any of these would
+	// stall every one of them. The pool's cost per answer is kept low instead: workers write
+	// answers to the socket themselves (remoting.serverConn.writeDirectLocked).
 	send := remoting.ProcessorFunc(d.processSend)
 	b.register(protocol.SendMessage, send)
 	b.register(protocol.SendMessageV2, send)
