@@ -234,7 +234,7 @@ func TestDifferentialJava(t *testing.T) {
 
 // compareObservations reports every key whose value differs between ours and Java's (or that
 // only one side has), except the documented differences, which must still differ.
-func compareObservations(t *testing.T, ours, java map[string]string) {
+func compareObservations(t testing.TB, ours, java map[string]string) {
 	t.Helper()
 	keys := map[string]bool{}
 	for k := range ours {
@@ -719,6 +719,43 @@ func deliveredOnce(t *testing.T, s *diffSide, d *deliveries, want []string) {
 	for k, n := range d.count {
 		if !wantSet[k] {
 			t.Errorf("unexpected message %q consumed %d times", k, n)
+		}
+	}
+}
+
+// errorRecorder is a testing.TB that keeps the failures it is handed instead of failing.
+type errorRecorder struct {
+	testing.TB
+	errs []string
+}
+
+func (r *errorRecorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+// TestCompareObservations: the comparison reports a differing value, a field only one side
+// has, and a documented difference that stopped differing or was never observed; equal
+// fields and a documented difference that still differs pass.
+func TestCompareObservations(t *testing.T) {
+	saved := knownDifferences
+	t.Cleanup(func() { knownDifferences = saved })
+	knownDifferences = map[string]string{"k/known": "reason", "k/fixed": "reason", "k/gone": "reason"}
+	ours := map[string]string{"k/same": "1", "k/value": "a", "k/onlyOurs": "x", "k/known": "o", "k/fixed": "z"}
+	java := map[string]string{"k/same": "1", "k/value": "b", "k/known": "j", "k/fixed": "z"}
+	r := &errorRecorder{TB: t}
+	compareObservations(r, ours, java)
+	want := []string{`k/fixed: documented difference`, `k/onlyOurs: ours "x", java "<absent>"`,
+		`k/value: ours "a", java "b"`, `documented difference k/gone was not observed`}
+	if len(r.errs) != len(want) {
+		t.Errorf("got %d failures, want %d: %q", len(r.errs), len(want), r.errs)
+	}
+	for _, w := range want {
+		found := false
+		for _, e := range r.errs {
+			found = found || strings.HasPrefix(e, w)
+		}
+		if !found {
+			t.Errorf("no failure starting %q among %q", w, r.errs)
 		}
 	}
 }
