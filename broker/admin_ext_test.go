@@ -317,6 +317,17 @@ func TestAdminConsumerAndProducer(t *testing.T) {
 		t.Fatalf("309 relayed body %s", resp.Body)
 	}
 
+	// A consumer send-back counts SNDBCK_PUT_NUMS under the original topic.
+	var sb remoting.ExtFields
+	(&protocol.ConsumerSendMsgBackRequestHeader{Offset: msgs[0].CommitLogOffset, Group: "CG", DelayLevel: -1,
+		OriginMsgID: msgs[0].MsgID(), OriginTopic: "CT", MaxReconsumeTimes: 16}).Encode(&sb)
+	mustCode(t, db.invoke(remoting.NewRequest(protocol.ConsumerSendMsgBack, sb, nil)), protocol.Success)
+	resp = db.invoke(adminReq(protocol.ViewBrokerStatsData, nil, "statsName", "SNDBCK_PUT_NUMS", "statsKey", "CT@CG"))
+	mustCode(t, resp, protocol.Success)
+	if !strings.Contains(string(resp.Body), `"sum":1,`) {
+		t.Fatalf("315 SNDBCK_PUT_NUMS body %s", resp.Body)
+	}
+
 	// 317 sees the group's progress; the pull above counted GROUP_GET_NUMS.
 	resp = db.invoke(adminReq(protocol.GetBrokerConsumeStats, nil, "isOrder", "false"))
 	mustCode(t, resp, protocol.Success)

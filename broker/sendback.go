@@ -124,6 +124,11 @@ func (d *dataPlane) processSendBack(ch remoting.Channel, req *remoting.Command) 
 	if res.Status != store.PutOK {
 		return fail(protocol.SystemError, res.Status.String())
 	}
+	if rt, ok := message.PropertyValue(orig.Properties, message.PropertyRetryTopic); ok { // SNDBCK_PUT_NUMS (stats.go)
+		b.adm.stats.OnSendBack(h.Group, string(rt))
+	} else {
+		b.adm.stats.OnSendBack(h.Group, orig.Topic)
+	}
 	d.log.WithFields(logrus.Fields{"group": h.Group, "topic": orig.Topic, "to": topic, "storedIn": m.Topic,
 		"reconsumeTimes": m.ReconsumeTimes, "delayLevel": delayLevel}).Debug("message sent back")
 	if delayLevel <= 0 {
