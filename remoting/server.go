@@ -112,7 +112,16 @@ type Server struct {
 // flush; Java's send pool (one thread by default) is sequential too.
 type task struct {
 	c     *serverConn
-	items []taskItem
+	items *[]taskItem // from itemsPool, given back by the worker
+}
+
+// itemsPool recycles the item slices of tasks: one fewer allocation per hand-off.
+var itemsPool = sync.Pool{New: func() any { s := make([]taskItem, 0, maxBatch); return &s }}
+
+func putItems(p *[]taskItem) {
+	clear(*p)
+	*p = (*p)[:0]
+	itemsPool.Put(p)
 }
 
 type taskItem struct {
@@ -342,9 +351,9 @@ func invokable(ch Channel, req *Command) (callChannel, error) {
 func (s *Server) worker() {
 	defer s.workers.Done()
 	for t := range s.tasks {
-		s.queued.Add(-int64(len(t.items)))
+		s.queued.Add(-int64(len(*t.items)))
 		// The task's responses are collected and pushed once: one write for the whole batch.
-		for _, it := range t.items {
+		for _, it := range *t.items {
 			resp := s.run(t.c, it.p, it.cmd)
 			if resp == nil || it.cmd.IsOneway() {
 				continue
@@ -357,6 +366,7 @@ func (s *Server) worker() {
 		if err := t.c.push(); err != nil {
 			s.log.WithError(err).WithField("remote", t.c.remote).Debug("flushing responses failed")
 		}
+		putItems(t.items)
 	}
 }
 
@@ -367,12 +377,13 @@ func (s *Server) submit(c *serverConn) {
 	all := c.batch
 	for i := 0; i < len(all); {
 		n := min(len(all)-i, maxBatch)
-		items := make([]taskItem, n)
-		copy(items, all[i:i+n])
+		ip := itemsPool.Get().(*[]taskItem)
+		*ip = append((*ip)[:0], all[i:i+n]...)
+		items := *ip
 		i += n
 		if s.queued.Add(int64(n)) <= int64(s.cfg.QueueLimit) {
 			select {
-			case s.tasks <- task{c: c, items: items}:
+			case s.tasks <- task{c: c, items: ip}:
 				continue
 			default:
 			}
@@ -387,6 +398,7 @@ func (s *Server) submit(c *serverConn) {
 				c.queueLocal(s.busyOr(it.cmd, CodeSystemBusy, RemarkOverload))
 			}
 		}
+		putItems(ip)
 	}
 	clear(all)
 	c.batch = all[:0]
