@@ -312,7 +312,14 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 		p.commitOffset(ch, &h, allowSuspend && hasCommit)
 		return pullFail(resp, protocol.SystemError, "store getMessage return null")
 	}
-	resp.SetRemark(res.Status.String())
+	if res.Status == store.NoMatchedLogicQueue {
+		// Java's getMessage looks the queue up with findConsumeQueue, which creates it, so a
+		// queue of a known topic that never held a message answers NO_MESSAGE_IN_QUEUE there
+		// (found by compat's differential test); the code and offsets are the same either way.
+		resp.SetRemark(store.NoMessageInQueue.String())
+	} else {
+		resp.SetRemark(res.Status.String())
+	}
 	rh := protocol.PullMessageResponseHeader{
 		NextBeginOffset: res.NextBeginOffset,
 		MinOffset:       res.MinOffset,
