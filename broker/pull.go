@@ -247,6 +247,11 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 	if hasSub {
 		if isTagType(exprType) {
 			filter = parseTagExpression(h.Subscription)
+		} else if !cfg.EnablePropertyFilter {
+			// Java builds a non-TAG subscription without parsing it (a bad one only yields null
+			// filter data), so with the property filter off every such pull, valid or not, gets
+			// the refusal below (found by compat's differential test).
+			return pullFail(resp, protocol.SystemError, "The broker does not support consumer to filter message by "+exprType)
 		} else if err := checkFilterExpression(exprType, h.Subscription); err != nil {
 			// Java refuses an empty non-TAG expression here; for one that does not compile its
 			// filter data silently ends up null and the pull goes unfiltered. We refuse both.

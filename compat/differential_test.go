@@ -791,8 +791,10 @@ func diffRawPull(t *testing.T, s *diffSide, n diffNames) {
 		return r.Code == 0 && r.ExtFields["offset"] == "3"
 	})
 	const subFlag = 4 // PullSysFlag: the request carries its subscription
-	pull := func(what, topic string, q int, off int64, flag int) {
-		r, err := conn.call(codePullMessage, pullReq(n.pullGroup, topic, q, off, flag, 0, "*"), nil, 5*time.Second)
+	pullExpr := func(what, topic string, q int, off int64, flag int, exprType, expr string) {
+		hdr := pullReq(n.pullGroup, topic, q, off, flag, 0, expr)
+		hdr["expressionType"] = exprType
+		r, err := conn.call(codePullMessage, hdr, nil, 5*time.Second)
 		if err != nil {
 			s.obs.set("pull/"+what, "transport error: "+err.Error())
 			return
@@ -815,6 +817,9 @@ func diffRawPull(t *testing.T, s *diffSide, n diffNames) {
 			}
 		}
 	}
+	pull := func(what, topic string, q int, off int64, flag int) {
+		pullExpr(what, topic, q, off, flag, "TAG", "*")
+	}
 	pull("before-heartbeat", n.pull, 0, 0, 0)
 	pull("before-heartbeat-with-sub", n.pull, 0, 0, subFlag)
 	if r := conn.mustCall(codeHeartBeat, nil, goHeartbeat(uniq("pc"), n.pullGroup, n.pull, nil, 0)); r.Code != 0 {
@@ -828,4 +833,8 @@ func diffRawPull(t *testing.T, s *diffSide, n diffNames) {
 	pull("empty-queue", n.pull, 1, 0, 0)
 	pull("bad-queue", n.pull, 99, 0, 0)
 	pull("unknown-topic", "DiffNoSuchPullTopic", 0, 0, subFlag)
+	// SQL92 with enablePropertyFilter left off (the default), valid and invalid.
+	pullExpr("sql92-off-valid", n.pull, 0, 0, subFlag, "SQL92", "a > 1")
+	pullExpr("sql92-off-invalid", n.pull, 0, 0, subFlag, "SQL92", "a >")
+	pullExpr("tag-expr-bad-type", n.pull, 0, 0, subFlag, "NOSUCHTYPE", "*")
 }
