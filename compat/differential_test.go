@@ -168,6 +168,16 @@ func TestDifferentialJava(t *testing.T) {
 	var sides [2]*diffSide
 	var res [2]startRes
 	var wg sync.WaitGroup
+	// Whatever started is stopped at the end, also when the other side or the probe's
+	// compilation failed.
+	t.Cleanup(func() {
+		wg.Wait()
+		for _, r := range res {
+			if r.c != nil {
+				shutdownCluster(t, r.c)
+			}
+		}
+	})
 	for i, java := range []bool{false, true} {
 		nsDir, brDir, port := t.TempDir(), t.TempDir(), freeBrokerPort(t)
 		wg.Add(1)
@@ -184,9 +194,7 @@ func TestDifferentialJava(t *testing.T) {
 		if res[i].err != nil {
 			t.Fatalf("start %s servers: %v", name, res[i].err)
 		}
-		c := res[i].c
-		t.Cleanup(func() { shutdownCluster(t, c) })
-		sides[i] = &diffSide{name: name, c: c, obs: &observations{m: map[string]string{}}}
+		sides[i] = &diffSide{name: name, c: res[i].c, obs: &observations{m: map[string]string{}}}
 	}
 	for _, s := range sides {
 		s.c.waitBrokerRegistered(s.c.brokers[0])
