@@ -410,7 +410,7 @@ func TestHATwoGroupsTwoNameServers(t *testing.T) {
 // standalone broker, an ASYNC_MASTER with one slave and a SYNC_MASTER with one slave (16 sync
 // producers, 1 KiB bodies, ROCKETGO_HA_BENCH seconds each, modes interleaved over two rounds),
 // and the replication lag seen on the slave while sending. It runs only when
-// ROCKETGO_HA_BENCH is set (docs/BENCHMARKS-HA.md holds its figures).
+// ROCKETGO_HA_BENCH is set (docs/BENCHMARKS.md, "High availability", holds its figures).
 func TestHABench(t *testing.T) {
 	secs := os.Getenv("ROCKETGO_HA_BENCH")
 	if secs == "" {
