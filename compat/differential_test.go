@@ -516,6 +516,12 @@ func diffRawErrors(t *testing.T, s *diffSide, n diffNames) {
 		"originMsgId": "0A0000000000000000000000000000FF", "originTopic": n.raw, "unitMode": "false",
 		"maxReconsumeTimes": "16"}, nil, 5*time.Second)
 	obs("send-back-unknown-offset", r, err)
+	// VIEW_MESSAGE_BY_ID of an offset nothing was written at; QUERY_MESSAGE of a key nobody used.
+	r, err = conn.call(codeViewMessageByID, map[string]string{"offset": "999999999"}, nil, 5*time.Second)
+	obs("view-bad-offset", r, err)
+	r, err = conn.call(codeQueryMessage, map[string]string{"topic": n.raw, "key": "DiffNoSuchKey", "maxNum": "32",
+		"beginTimestamp": "0", "endTimestamp": strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)}, nil, 5*time.Second)
+	obs("query-unknown-key", r, err)
 	// LOCK_BATCH_MQ for a group the broker has never seen.
 	lock := []byte(`{"clientId":"client-A","consumerGroup":"DiffNeverSeenGroup","mqSet":[{"brokerName":"broker-a","queueId":1,"topic":"` + n.raw + `"}]}`)
 	r, err = conn.call(41, nil, lock, 5*time.Second)
