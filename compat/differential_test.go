@@ -168,6 +168,17 @@ func TestDifferentialJava(t *testing.T) {
 	var sides [2]*diffSide
 	var res [2]startRes
 	var wg sync.WaitGroup
+	// The store directories are made first: cleanups run last-registered-first, so the
+	// servers must be stopped (registered below) before their directories are removed, or
+	// the Java broker still writing makes RemoveAll fail.
+	type sideDirs struct {
+		ns, br string
+		port   int
+	}
+	var dirs [2]sideDirs
+	for i := range dirs {
+		dirs[i] = sideDirs{t.TempDir(), t.TempDir(), freeBrokerPort(t)}
+	}
 	// Whatever started is stopped at the end, also when the other side or the probe's
 	// compilation failed.
 	t.Cleanup(func() {
@@ -179,7 +190,7 @@ func TestDifferentialJava(t *testing.T) {
 		}
 	})
 	for i, java := range []bool{false, true} {
-		nsDir, brDir, port := t.TempDir(), t.TempDir(), freeBrokerPort(t)
+		nsDir, brDir, port := dirs[i].ns, dirs[i].br, dirs[i].port
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
