@@ -4,7 +4,6 @@ import (
 	"errors"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/rocketgo/rocketgo/conf"
@@ -220,6 +219,3 @@ func (a *adminExt) deleteExpiredCommitLog(ch remoting.Channel, req *remoting.Com
 	a.b.log.WithField("remote", ch.RemoteAddr()).Info("deleteExpiredCommitLog")
 	return success(req)
 }
-
-// itoa32 formats an int32.
-func itoa32(v int32) string { return strconv.Itoa(int(v)) }

@@ -409,15 +409,6 @@ func buildHalfProps(dst []byte, props string, cluster, realTopic, realQueue stri
 // maxSortedProps is how many property pairs buildProps handles without allocating.
 const maxSortedProps = 32
 
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
-
 // sendProps are the property values the send path looks at.
 type sendProps struct {
 	delayLevel int

@@ -46,13 +46,6 @@ type statsKey struct {
 	k1, k2 string
 }
 
-func (k statsKey) wireKey() string {
-	if k.k2 == "" {
-		return k.k1
-	}
-	return k.k1 + "@" + k.k2
-}
-
 type pairKey struct {
 	get          bool
 	topic, group string
