@@ -501,7 +501,7 @@ func (p *clientManage) heartBeat(ch remoting.Channel, req *remoting.Command) *re
 		}
 		subs := make([]*SubscriptionData, 0, len(cd.SubscriptionDataSet))
 		for i := range cd.SubscriptionDataSet {
-			subs = append(subs, cd.SubscriptionDataSet[i].toSubscriptionData())
+			subs = append(subs, subscriptionFrom(&cd.SubscriptionDataSet[i]))
 		}
 		if p.b.clients.RegisterConsumer(cd.GroupName, info, cd.ConsumeType, cd.MessageModel, cd.ConsumeFromWhere, subs, notify) {
 			p.b.log.WithFields(logrus.Fields{"group": cd.GroupName, "clientId": hb.ClientID, "remote": ch.RemoteAddr()}).
@@ -540,13 +540,9 @@ func (p *clientManage) unregisterClient(ch remoting.Channel, req *remoting.Comma
 // a broker without enablePropertyFilter refuses SQL92, and an expression that does not compile
 // is refused with SUBSCRIPTION_PARSE_FAILED and the parser's message.
 func (p *clientManage) checkClientConfig(ch remoting.Channel, req *remoting.Command) *remoting.Command {
-	var body struct {
-		ClientID         string            `json:"clientId"`
-		Group            string            `json:"group"`
-		SubscriptionData *subscriptionJSON `json:"subscriptionData"`
-	}
+	var body protocol.CheckClientRequestBody
 	if len(req.Body) > 0 {
-		if err := hbJSON.Unmarshal(req.Body, &body); err != nil {
+		if err := body.Unmarshal(req.Body); err != nil {
 			return remoting.NewResponse(req, protocol.SystemError, "decode CheckClientRequestBody failed: "+err.Error())
 		}
 	}

@@ -261,7 +261,7 @@ type filterFileJSON struct {
 // expression that no longer compiles is kept without a compiled form (its pulls get 27).
 func (m *ConsumerFilterManager) decode(data []byte) error {
 	var f filterFileJSON
-	if err := hbJSON.Unmarshal(quoteNumericKeys(data), &f); err != nil {
+	if err := metaJSON.Unmarshal(quoteNumericKeys(data), &f); err != nil {
 		return err
 	}
 	now := time.Now().UnixMilli()

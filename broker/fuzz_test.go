@@ -17,7 +17,7 @@ func FuzzDecodeHeartbeat(f *testing.F) {
 		}
 		for _, cd := range hb.ConsumerDataSet {
 			for i := range cd.SubscriptionDataSet {
-				_ = cd.SubscriptionDataSet[i].toSubscriptionData()
+				_ = subscriptionFrom(&cd.SubscriptionDataSet[i])
 			}
 		}
 	})

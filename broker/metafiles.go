@@ -292,7 +292,7 @@ func decodeTopics(data []byte) (map[string]*TopicConfig, *DataVersion, error) {
 		DataVersion      *dataVersionJSON            `json:"dataVersion"`
 		TopicConfigTable map[string]*topicConfigJSON `json:"topicConfigTable"`
 	}
-	if err := hbJSON.Unmarshal(quoteNumericKeys(data), &f); err != nil {
+	if err := metaJSON.Unmarshal(quoteNumericKeys(data), &f); err != nil {
 		return nil, nil, err
 	}
 	out := make(map[string]*TopicConfig, len(f.TopicConfigTable))
@@ -326,7 +326,7 @@ func decodeGroups(data []byte) (map[string]*SubscriptionGroupConfig, *DataVersio
 		DataVersion            *dataVersionJSON           `json:"dataVersion"`
 		SubscriptionGroupTable map[string]jsonRawProperty `json:"subscriptionGroupTable"`
 	}
-	if err := hbJSON.Unmarshal(quoteNumericKeys(data), &f); err != nil {
+	if err := metaJSON.Unmarshal(quoteNumericKeys(data), &f); err != nil {
 		return nil, nil, err
 	}
 	out := make(map[string]*SubscriptionGroupConfig, len(f.SubscriptionGroupTable))
@@ -344,7 +344,7 @@ func decodeGroups(data []byte) (map[string]*SubscriptionGroupConfig, *DataVersio
 			NotifyConsumerIdsChangedEnable *bool   `json:"notifyConsumerIdsChangedEnable"`
 		}
 		if len(raw) > 0 && string(raw) != "null" {
-			if err := hbJSON.Unmarshal(raw, &j); err != nil {
+			if err := metaJSON.Unmarshal(raw, &j); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -382,7 +382,7 @@ func decodeOffsets(data []byte) (map[string]map[int32]int64, error) {
 	var f struct {
 		OffsetTable map[string]map[string]int64 `json:"offsetTable"`
 	}
-	if err := hbJSON.Unmarshal(quoteNumericKeys(data), &f); err != nil {
+	if err := metaJSON.Unmarshal(quoteNumericKeys(data), &f); err != nil {
 		return nil, err
 	}
 	out := make(map[string]map[int32]int64, len(f.OffsetTable))

@@ -337,7 +337,7 @@ func decodeKVTable(body []byte) map[string]string {
 	var kv struct {
 		Table map[string]string `json:"table"`
 	}
-	if err := hbJSON.Unmarshal(body, &kv); err != nil {
+	if err := metaJSON.Unmarshal(body, &kv); err != nil {
 		return nil
 	}
 	return kv.Table
