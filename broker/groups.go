@@ -1,12 +1,9 @@
 package broker
 
 import (
-	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/rocketgo/rocketgo/remoting/protocol"
-	"github.com/rocketgo/rocketgo/store"
 	"github.com/sirupsen/logrus"
 )
 
@@ -60,18 +57,17 @@ type SubscriptionGroupManager struct {
 	b   *Broker
 	log *logrus.Entry
 
-	fileMu  sync.Mutex // serialises writes of subscriptionGroup.json
-	mu      sync.RWMutex
-	table   map[string]*SubscriptionGroupConfig
-	version DataVersion
+	metaTable[*SubscriptionGroupConfig]
 }
 
 func newSubscriptionGroupManager(b *Broker) *SubscriptionGroupManager {
 	m := &SubscriptionGroupManager{
-		b:       b,
-		log:     b.log.WithField("component", "groups"),
-		table:   make(map[string]*SubscriptionGroupConfig),
-		version: newDataVersion(),
+		b:   b,
+		log: b.log.WithField("component", "groups"),
+		metaTable: metaTable[*SubscriptionGroupConfig]{
+			table:   make(map[string]*SubscriptionGroupConfig),
+			version: newDataVersion(),
+		},
 	}
 	for _, g := range defaultGroups {
 		c := NewSubscriptionGroupConfig(g.name)
@@ -161,36 +157,11 @@ func (m *SubscriptionGroupManager) DataVersion() DataVersion {
 	return m.version
 }
 
-func (m *SubscriptionGroupManager) snapshot() (map[string]*SubscriptionGroupConfig, DataVersion) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	out := make(map[string]*SubscriptionGroupConfig, len(m.table))
-	for k, v := range m.table {
-		out[k] = v
-	}
-	return out, m.version
-}
-
 // load reads subscriptionGroup.json (or its .bak) over the built-in groups.
 func (m *SubscriptionGroupManager) load() error {
-	path := m.b.configPath(groupsFile)
-	from, err := store.LoadConfigFile(path, func(data []byte) error {
-		table, v, err := decodeGroups(data)
-		if err != nil {
-			return err
-		}
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		for k, g := range table {
-			m.table[k] = g
-		}
-		if v != nil {
-			m.version = *v
-		}
-		return nil
-	})
+	from, err := m.loadFile(m.b.configPath(groupsFile), decodeGroups)
 	if err != nil {
-		return fmt.Errorf("broker: load %s: %w", path, err)
+		return err
 	}
 	if from != "" {
 		m.log.WithFields(logrus.Fields{"file": from, "groups": len(m.Groups())}).Info("subscription groups loaded")
@@ -200,10 +171,7 @@ func (m *SubscriptionGroupManager) load() error {
 
 // persist writes subscriptionGroup.json.
 func (m *SubscriptionGroupManager) persist() error {
-	m.fileMu.Lock()
-	defer m.fileMu.Unlock()
-	table, v := m.snapshot()
-	return writeMetaFile(m.b.configPath(groupsFile), encodeGroups(table, v))
+	return m.persistFile(m.b.configPath(groupsFile), encodeGroups)
 }
 
 func (m *SubscriptionGroupManager) persistLogged() {

@@ -2,11 +2,13 @@ package broker
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 
 	jsoniter "github.com/json-iterator/go"
 	"github.com/rocketgo/rocketgo/store"
@@ -24,6 +26,60 @@ import (
 // Java iterates its (Concurrent)HashMaps when writing; we sort map keys so the files are
 // deterministic. Readers accept any order, quoted or unquoted numeric keys, and unknown
 // properties (5.x writes more of them).
+
+// metaTable is the state behind one versioned config file (topics.json,
+// subscriptionGroup.json): the table, its dataVersion, and the locks. The managers embed it,
+// so reading, snapshotting and saving work the same way for both files.
+type metaTable[V any] struct {
+	fileMu  sync.Mutex // serialises writes of the file
+	mu      sync.RWMutex
+	table   map[string]V
+	version DataVersion
+}
+
+// snapshot copies the table so that it can be encoded without holding the lock.
+func (t *metaTable[V]) snapshot() (map[string]V, DataVersion) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make(map[string]V, len(t.table))
+	for k, v := range t.table {
+		out[k] = v
+	}
+	return out, t.version
+}
+
+// loadFile reads path (or its .bak) over the entries already in the table: a stored entry
+// replaces a built-in one of the same name and the stored dataVersion is adopted, as Java's
+// decode does. It returns the file actually read ("" when neither exists).
+func (t *metaTable[V]) loadFile(path string, decode func([]byte) (map[string]V, *DataVersion, error)) (string, error) {
+	from, err := store.LoadConfigFile(path, func(data []byte) error {
+		table, v, err := decode(data)
+		if err != nil {
+			return err
+		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for k, e := range table {
+			t.table[k] = e
+		}
+		if v != nil {
+			t.version = *v
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("broker: load %s: %w", path, err)
+	}
+	return from, nil
+}
+
+// persistFile writes the table to path with encode.
+func (t *metaTable[V]) persistFile(path string, encode func(map[string]V, DataVersion) []byte) error {
+	t.fileMu.Lock()
+	defer t.fileMu.Unlock()
+	table, v := t.snapshot()
+	return writeMetaFile(path, encode(table, v))
+}
 
 const (
 	topicsFile   = "topics.json"

@@ -1,13 +1,10 @@
 package broker
 
 import (
-	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rocketgo/rocketgo/remoting/protocol"
-	"github.com/rocketgo/rocketgo/store"
 	"github.com/sirupsen/logrus"
 )
 
@@ -74,20 +71,19 @@ type TopicConfigManager struct {
 	b   *Broker
 	log *logrus.Entry
 
-	fileMu  sync.Mutex // serialises writes of topics.json
-	mu      sync.RWMutex
-	table   map[string]*TopicConfig
-	version DataVersion
-	system  map[string]bool
+	metaTable[*TopicConfig]
+	system map[string]bool
 }
 
 func newTopicConfigManager(b *Broker) *TopicConfigManager {
 	m := &TopicConfigManager{
-		b:       b,
-		log:     b.log.WithField("component", "topics"),
-		table:   make(map[string]*TopicConfig),
-		version: newDataVersion(),
-		system:  make(map[string]bool),
+		b:   b,
+		log: b.log.WithField("component", "topics"),
+		metaTable: metaTable[*TopicConfig]{
+			table:   make(map[string]*TopicConfig),
+			version: newDataVersion(),
+		},
+		system: make(map[string]bool),
 	}
 	m.addSystemTopics()
 	return m
@@ -232,16 +228,6 @@ func (m *TopicConfigManager) DataVersion() DataVersion {
 }
 
 // snapshot copies the table (the *TopicConfig values are immutable and shared).
-func (m *TopicConfigManager) snapshot() (map[string]*TopicConfig, DataVersion) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	out := make(map[string]*TopicConfig, len(m.table))
-	for k, v := range m.table {
-		out[k] = v
-	}
-	return out, m.version
-}
-
 // Topics returns every topic configuration.
 func (m *TopicConfigManager) Topics() map[string]*TopicConfig {
 	t, _ := m.snapshot()
@@ -316,24 +302,9 @@ func (m *TopicConfigManager) updateOrderTopicConfig(orderTopics map[string]strin
 // load reads topics.json (or its .bak); its entries replace the built-in system topics of
 // the same name and its dataVersion is adopted, as Java's decode does.
 func (m *TopicConfigManager) load() error {
-	path := m.b.configPath(topicsFile)
-	from, err := store.LoadConfigFile(path, func(data []byte) error {
-		table, v, err := decodeTopics(data)
-		if err != nil {
-			return err
-		}
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		for k, tc := range table {
-			m.table[k] = tc
-		}
-		if v != nil {
-			m.version = *v
-		}
-		return nil
-	})
+	from, err := m.loadFile(m.b.configPath(topicsFile), decodeTopics)
 	if err != nil {
-		return fmt.Errorf("broker: load %s: %w", path, err)
+		return err
 	}
 	if from != "" {
 		m.log.WithFields(logrus.Fields{"file": from, "topics": len(m.Topics())}).Info("topics loaded")
@@ -343,10 +314,7 @@ func (m *TopicConfigManager) load() error {
 
 // persist writes topics.json.
 func (m *TopicConfigManager) persist() error {
-	m.fileMu.Lock()
-	defer m.fileMu.Unlock()
-	table, v := m.snapshot()
-	return writeMetaFile(m.b.configPath(topicsFile), encodeTopics(table, v))
+	return m.persistFile(m.b.configPath(topicsFile), encodeTopics)
 }
 
 func (m *TopicConfigManager) persistLogged() {
