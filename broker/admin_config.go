@@ -165,34 +165,16 @@ func (a *adminExt) getAllConsumerOffset(ch remoting.Channel, req *remoting.Comma
 	return resp
 }
 
-// cleanExpiredConsumeQueue (306) drops the consume queues of topics whose every message has
-// left the commit log. Java destroys single queues; the store deletes per topic, so a topic is
-// dropped only when all its non-empty queues are expired (and its empty ones were never used).
+// cleanExpiredConsumeQueue (306) destroys, queue by queue, the consume queues whose every
+// message has left the commit log, as Java's; the topics stay configured, and a topic whose
+// queues all went is gone from the store only.
 func (a *adminExt) cleanExpiredConsumeQueue(ch remoting.Channel, req *remoting.Command) *remoting.Command {
-	st := a.b.store
-	expired := map[string]bool{}
-	alive := map[string]bool{}
-	for _, q := range st.Queues() {
-		if q.Topic == TopicSchedule {
-			continue
-		}
-		if q.MaxOffset <= 0 {
-			continue
-		}
-		if st.GetMessageStoreTimestamp(q.Topic, q.QueueID, q.MaxOffset-1) < 0 {
-			expired[q.Topic] = true
-		} else {
-			alive[q.Topic] = true
-		}
+	gone := a.b.store.CleanExpiredConsumeQueues()
+	for _, q := range gone {
+		a.b.log.WithFields(logrus.Fields{"remote": ch.RemoteAddr(), "topic": q.Topic, "queueId": q.QueueID,
+			"maxOffset": q.MaxOffset}).Info("cleanExpiredConsumeQueue: queue destroyed")
 	}
-	for t := range alive {
-		delete(expired, t)
-	}
-	n := 0
-	if len(expired) > 0 {
-		n = st.DeleteTopics(expired)
-	}
-	a.b.log.WithFields(logrus.Fields{"remote": ch.RemoteAddr(), "queues": n}).Info("cleanExpiredConsumeQueue")
+	a.b.log.WithFields(logrus.Fields{"remote": ch.RemoteAddr(), "queues": len(gone)}).Info("cleanExpiredConsumeQueue")
 	return success(req)
 }
 
