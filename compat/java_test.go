@@ -45,17 +45,23 @@ var (
 	probeErr  error
 )
 
-// compileProbe compiles compat/java/CompatProbe.java once per test binary.
+// compileProbe compiles the probes in compat/java (CompatProbe, SemanticsProbe) once per test
+// binary.
 func compileProbe(t *testing.T, cp string) string {
 	t.Helper()
 	probeOnce.Do(func() {
 		_, file, _, _ := runtime.Caller(0)
-		src := filepath.Join(filepath.Dir(file), "java", "CompatProbe.java")
+		srcs, err := filepath.Glob(filepath.Join(filepath.Dir(file), "java", "*.java"))
+		if err != nil || len(srcs) == 0 {
+			probeErr = fmt.Errorf("no probe sources beside %s: %v", file, err)
+			return
+		}
 		probeDir, probeErr = os.MkdirTemp("", "compat-probe-")
 		if probeErr != nil {
 			return
 		}
-		out, err := exec.Command("javac", "-nowarn", "-cp", cp, "-d", probeDir, src).CombinedOutput()
+		args := append([]string{"-nowarn", "-cp", cp, "-d", probeDir}, srcs...)
+		out, err := exec.Command("javac", args...).CombinedOutput()
 		if err != nil {
 			probeErr = fmt.Errorf("javac: %v\n%s", err, out)
 		}

@@ -1,0 +1,450 @@
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.alibaba.fastjson.JSON;
+import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.MessageSelector;
+import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
+import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.impl.consumer.ProcessQueue;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.LocalTransactionState;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.TransactionListener;
+import org.apache.rocketmq.client.producer.TransactionMQProducer;
+import org.apache.rocketmq.client.producer.TransactionSendResult;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.common.message.MessageQueue;
+
+/**
+ * Plays issue 6's messaging semantics with the stock Java client (4.9.8) for
+ * compat/java_semantics_test.go: retry and dead letters, delayed messages, transactions,
+ * orderly consumption and SQL92 filters, each scenario on its own thread in this one JVM (a JVM
+ * costs seconds of CPU on a 2-core box; the scenarios mostly wait). The probe only acts and
+ * records; every expectation lives in the Go test, which reads one JSON object per stdout line.
+ *
+ *   SemanticsProbe NAMESRV PREFIX SCENARIOS [SQLCASE...]
+ *     SCENARIOS is a comma list of retry,delay,tx,order,sql. Topics PREFIX_<scenario> must exist
+ *     (delay: 1 queue, order: 4). SQLCASE is NAME|EXPECTED|EXPRESSION; EXPECTED -1 marks an
+ *     expression the broker must refuse at the consumer's start.
+ *
+ * Events: sent, recv (with every property), check (transaction check-back), dlq (read back by
+ * key), dlqquery, locked, left, assigned, startfail, started, error, done (per scenario), end.
+ * Times are this JVM's System.currentTimeMillis, so the test compares them with each other only.
+ */
+public class SemanticsProbe {
+    static String ns;
+    static String prefix;
+    static final AtomicLong seq = new AtomicLong();
+
+    public static void main(String[] args) throws Exception {
+        ns = args[0];
+        prefix = args[1];
+        List<String> sqlCases = new ArrayList<>();
+        for (int i = 3; i < args.length; i++) sqlCases.add(args[i]);
+        List<Thread> threads = new ArrayList<>();
+        for (String sc : args[2].split(",")) {
+            Thread th = new Thread(() -> {
+                boolean ok = false;
+                try {
+                    switch (sc) {
+                        case "retry": ok = retry(); break;
+                        case "delay": ok = delay(); break;
+                        case "tx": ok = tx(); break;
+                        case "order": ok = order(); break;
+                        case "sql": ok = sql(sqlCases); break;
+                        default: emit(ev("error", sc, "msg", "unknown scenario"));
+                    }
+                } catch (Throwable e) {
+                    emit(ev("error", sc, "msg", e.toString()));
+                }
+                emit(ev("done", sc, "ok", ok));
+            }, "scenario-" + sc);
+            th.start();
+            threads.add(th);
+        }
+        long deadline = System.currentTimeMillis() + 110_000;
+        for (Thread th : threads) th.join(Math.max(1, deadline - System.currentTimeMillis()));
+        emit(ev("end", ""));
+        // Shutting the clients down is not what is under test; exit does not wait for it.
+        Runtime.getRuntime().halt(0);
+    }
+
+    // ---- output ------------------------------------------------------------------------------
+
+    static Map<String, Object> ev(String ev, String sc, Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ev", ev);
+        m.put("sc", sc);
+        m.put("t", System.currentTimeMillis());
+        for (int i = 0; i + 1 < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
+
+    static synchronized void emit(Map<String, Object> m) {
+        System.out.println(JSON.toJSONString(m));
+        System.out.flush();
+    }
+
+    /** A message as the listener saw it; seq orders deliveries within this JVM. */
+    static Map<String, Object> msg(String ev, String sc, String who, MessageExt m) {
+        return ev(ev, sc, "who", who, "seq", seq.incrementAndGet(), "body", new String(m.getBody(), StandardCharsets.UTF_8),
+            "topic", m.getTopic(), "msgId", m.getMsgId(), "keys", m.getKeys(), "tags", m.getTags(),
+            "reconsume", m.getReconsumeTimes(), "queueId", m.getQueueId(), "queueOffset", m.getQueueOffset(),
+            "props", new TreeMap<>(m.getProperties()));
+    }
+
+    static void sent(String sc, String body, long t0, SendResult r, Object... extra) {
+        Map<String, Object> m = ev("sent", sc, "body", body, "t0", t0, "status", r.getSendStatus().toString(),
+            "msgId", r.getMsgId(), "queueId", r.getMessageQueue().getQueueId(), "queueOffset", r.getQueueOffset());
+        for (int i = 0; i + 1 < extra.length; i += 2) m.put((String) extra[i], extra[i + 1]);
+        emit(m);
+    }
+
+    // ---- clients -----------------------------------------------------------------------------
+
+    static DefaultMQProducer producer(String group) throws Exception {
+        DefaultMQProducer p = new DefaultMQProducer(group);
+        p.setNamesrvAddr(ns);
+        p.setSendMsgTimeout(10000);
+        p.start();
+        return p;
+    }
+
+    static DefaultMQPushConsumer consumer(String group, String topic) throws Exception {
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
+        c.setNamesrvAddr(ns);
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        c.subscribe(topic, "*");
+        return c;
+    }
+
+    static Message message(String topic, String tag, String body) {
+        Message m = new Message(topic, tag, "K" + body, body.getBytes(StandardCharsets.UTF_8));
+        m.putUserProperty("color", "c-" + body);
+        return m;
+    }
+
+    static int queued(DefaultMQPushConsumer c, String topic, boolean locked) {
+        int n = 0;
+        for (Map.Entry<MessageQueue, ProcessQueue> e : c.getDefaultMQPushConsumerImpl().getRebalanceImpl()
+            .getProcessQueueTable().entrySet()) {
+            if (e.getKey().getTopic().equals(topic) && !e.getValue().isDropped() && (!locked || e.getValue().isLocked())) n++;
+        }
+        return n;
+    }
+
+    static List<Integer> queueIds(DefaultMQPushConsumer c, String topic) {
+        List<Integer> ids = new ArrayList<>();
+        for (Map.Entry<MessageQueue, ProcessQueue> e : c.getDefaultMQPushConsumerImpl().getRebalanceImpl()
+            .getProcessQueueTable().entrySet()) {
+            if (e.getKey().getTopic().equals(topic) && !e.getValue().isDropped()) ids.add(e.getKey().getQueueId());
+        }
+        ids.sort(null);
+        return ids;
+    }
+
+    static boolean await(CountDownLatch l, int seconds) throws InterruptedException {
+        return l.await(seconds, TimeUnit.SECONDS);
+    }
+
+    // ---- scenarios ---------------------------------------------------------------------------
+
+    /**
+     * Retry and dead letters. maxReconsumeTimes 2: ok-* succeed at once, fail1-* fail the first
+     * delivery, fail2-* the first two, dead-* every one (3 deliveries, then %DLQ%group, read
+     * back by key). The decision uses the delivered reconsumeTimes, so a delivery the broker
+     * repeats with a wrong count shows as a wrong decision too.
+     */
+    static boolean retry() throws Exception {
+        String sc = "retry", topic = prefix + "_retry", group = prefix + "_CGretry";
+        String[] bodies = {"ok-0", "ok-1", "ok-2", "fail1-0", "fail2-0", "fail2-1", "dead-0", "dead-1"};
+        int expect = 3 + 2 + 3 * 2 + 3 * 2;
+        long begin = System.currentTimeMillis();
+        DefaultMQProducer p = producer(prefix + "_PGretry");
+        for (String b : bodies) {
+            long t0 = System.currentTimeMillis();
+            sent(sc, b, t0, p.send(message(topic, "TagR", b)));
+        }
+        CountDownLatch all = new CountDownLatch(expect);
+        AtomicLong last = new AtomicLong();
+        DefaultMQPushConsumer c = consumer(group, topic);
+        c.setMaxReconsumeTimes(2);
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            ConsumeConcurrentlyStatus st = ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+            for (MessageExt m : msgs) {
+                String body = new String(m.getBody(), StandardCharsets.UTF_8);
+                int fails = body.startsWith("fail1") ? 1 : body.startsWith("fail2") ? 2 : body.startsWith("dead") ? 1 << 20 : 0;
+                boolean later = m.getReconsumeTimes() < fails;
+                if (later) st = ConsumeConcurrentlyStatus.RECONSUME_LATER;
+                Map<String, Object> e = msg("recv", sc, "C", m);
+                e.put("later", later);
+                emit(e);
+                last.set(System.currentTimeMillis());
+                all.countDown();
+            }
+            return st;
+        });
+        c.start();
+        boolean ok = await(all, 45);
+        // The dead letters, read back by key; then a key that must not be there. The index is
+        // written a moment after the message, so the first look may come too early.
+        String dlq = "%DLQ%" + group;
+        for (String key : new String[] {"Kdead-0", "Kdead-1", "Kfail2-0"}) {
+            boolean wantFound = key.startsWith("Kdead");
+            int found = 0;
+            for (int i = 0; i < 40 && (found == 0) && (wantFound || i < 1); i++) {
+                try {
+                    for (MessageExt m : c.queryMessage(dlq, key, 32, begin - 60_000, System.currentTimeMillis() + 60_000)
+                        .getMessageList()) {
+                        emit(msg("dlq", sc, key, m));
+                        found++;
+                    }
+                } catch (MQClientException e) {
+                    if (i == 0 && !wantFound) emit(ev("dlqquery", sc, "key", key, "msg", e.getErrorMessage()));
+                }
+                if (found == 0) Thread.sleep(250);
+            }
+            emit(ev("dlqquery", sc, "key", key, "found", found));
+        }
+        // Quiet for longer than a retry delay, so a delivery too many would have arrived.
+        long quietUntil = last.get() + 4000;
+        while (System.currentTimeMillis() < quietUntil) Thread.sleep(100);
+        c.shutdown();
+        p.shutdown();
+        return ok;
+    }
+
+    /**
+     * Delayed messages: levels 1..3 (and 9, above the last level) sent while the consumer
+     * long-polls a one-queue topic; one consume thread, so arrival order is delivery order.
+     */
+    static boolean delay() throws Exception {
+        String sc = "delay", topic = prefix + "_delay";
+        int[] levels = {3, 1, 2, 1, 3, 2, 1, 9, 2, 3};
+        CountDownLatch all = new CountDownLatch(levels.length);
+        DefaultMQPushConsumer c = consumer(prefix + "_CGdelay", topic);
+        c.setConsumeThreadMin(1);
+        c.setConsumeThreadMax(1);
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            for (MessageExt m : msgs) {
+                emit(msg("recv", sc, "C", m));
+                all.countDown();
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (queued(c, topic, false) < 1 && System.currentTimeMillis() < deadline) Thread.sleep(50);
+        // Let the first pull reach the broker and park there.
+        Thread.sleep(1000);
+        DefaultMQProducer p = producer(prefix + "_PGdelay");
+        for (int i = 0; i < levels.length; i++) {
+            String body = "d" + i + "-L" + levels[i];
+            Message m = message(topic, "TagD", body);
+            m.setDelayTimeLevel(levels[i]);
+            long t0 = System.currentTimeMillis();
+            SendResult r = p.send(m);
+            sent(sc, body, t0, r, "t1", System.currentTimeMillis(), "level", levels[i]);
+        }
+        boolean ok = await(all, 30);
+        Thread.sleep(1500);
+        c.shutdown();
+        p.shutdown();
+        return ok;
+    }
+
+    /**
+     * Transactions: commit-* and rollback-* decided at once; check-commit-* and
+     * check-rollback-* answer UNKNOW and decide on the broker's check-back.
+     */
+    static boolean tx() throws Exception {
+        String sc = "tx", topic = prefix + "_tx";
+        String[] bodies = {"commit-0", "rollback-0", "check-commit-0", "check-rollback-0", "commit-1", "rollback-1"};
+        CountDownLatch delivered = new CountDownLatch(3);
+        CountDownLatch checkedRollback = new CountDownLatch(1);
+        DefaultMQPushConsumer c = consumer(prefix + "_CGtx", topic);
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            for (MessageExt m : msgs) {
+                emit(msg("recv", sc, "C", m));
+                delivered.countDown();
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+        TransactionMQProducer p = new TransactionMQProducer(prefix + "_PGtx");
+        p.setNamesrvAddr(ns);
+        p.setSendMsgTimeout(10000);
+        p.setTransactionListener(new TransactionListener() {
+            public LocalTransactionState executeLocalTransaction(Message m, Object arg) {
+                String body = new String(m.getBody(), StandardCharsets.UTF_8);
+                if (body.startsWith("commit")) return LocalTransactionState.COMMIT_MESSAGE;
+                if (body.startsWith("rollback")) return LocalTransactionState.ROLLBACK_MESSAGE;
+                return LocalTransactionState.UNKNOW;
+            }
+
+            public LocalTransactionState checkLocalTransaction(MessageExt m) {
+                String body = new String(m.getBody(), StandardCharsets.UTF_8);
+                emit(msg("check", sc, "P", m));
+                if (body.startsWith("check-rollback")) {
+                    checkedRollback.countDown();
+                    return LocalTransactionState.ROLLBACK_MESSAGE;
+                }
+                // check-commit-*; anything else checked is an error the test reports, and
+                // committing it makes it visible as a delivery too.
+                return LocalTransactionState.COMMIT_MESSAGE;
+            }
+        });
+        p.start();
+        for (String b : bodies) {
+            long t0 = System.currentTimeMillis();
+            TransactionSendResult r = p.sendMessageInTransaction(message(topic, "TagT", b), null);
+            sent(sc, b, t0, r, "local", r.getLocalTransactionState().toString());
+        }
+        boolean ok = await(delivered, 30) & await(checkedRollback, 30);
+        // Two more check rounds: a half message checked or delivered again would show now.
+        Thread.sleep(3000);
+        c.shutdown();
+        p.shutdown();
+        return ok;
+    }
+
+    /**
+     * Orderly: two instances (o1, o2) of one group split 4 queues; 6 sharding keys are sent
+     * through a MessageQueueSelector (key i to queue i % 4); once phase 1 is consumed o1 shuts
+     * down and phase 2 is sent at once, so o2 takes o1's queues over while messages wait there.
+     */
+    static boolean order() throws Exception {
+        String sc = "order", topic = prefix + "_order", group = prefix + "_CGorder";
+        int keys = 6, phase1 = 15, phase2 = 10;
+        AtomicInteger got = new AtomicInteger();
+        DefaultMQPushConsumer[] cs = new DefaultMQPushConsumer[2];
+        for (int i = 0; i < 2; i++) {
+            String who = "o" + (i + 1);
+            DefaultMQPushConsumer c = consumer(group, topic);
+            c.setInstanceName(prefix + "-" + who);
+            c.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
+                for (MessageExt m : msgs) {
+                    emit(msg("recv", sc, who, m));
+                    got.incrementAndGet();
+                }
+                return ConsumeOrderlyStatus.SUCCESS;
+            });
+            cs[i] = c;
+        }
+        for (DefaultMQPushConsumer c : cs) c.start();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            int l1 = queued(cs[0], topic, true), l2 = queued(cs[1], topic, true);
+            if (l1 > 0 && l2 > 0 && l1 + l2 == 4 && queued(cs[0], topic, false) + queued(cs[1], topic, false) == 4) break;
+            Thread.sleep(100);
+        }
+        emit(ev("locked", sc, "o1", queueIds(cs[0], topic), "o2", queueIds(cs[1], topic)));
+        DefaultMQProducer p = producer(prefix + "_PGorder");
+        int[] sentCount = {0};
+        java.util.function.BiConsumer<Integer, Integer> send = (from, to) -> {
+            for (int s = from; s < to; s++) {
+                for (int k = 0; k < keys; k++) {
+                    String body = "k" + k + "#" + s;
+                    Message m = message(topic, "TagO", body);
+                    try {
+                        long t0 = System.currentTimeMillis();
+                        SendResult r = p.send(m, (mqs, msg, arg) -> mqs.get((Integer) arg % mqs.size()), k);
+                        sent(sc, body, t0, r);
+                        sentCount[0]++;
+                    } catch (Exception e) {
+                        emit(ev("error", sc, "msg", "send " + body + ": " + e));
+                    }
+                }
+            }
+        };
+        send.accept(0, phase1);
+        deadline = System.currentTimeMillis() + 30_000;
+        while (got.get() < keys * phase1 && System.currentTimeMillis() < deadline) Thread.sleep(50);
+        Thread.sleep(1000);
+        emit(ev("left", sc, "who", "o1", "o1", queueIds(cs[0], topic), "o2", queueIds(cs[1], topic)));
+        cs[0].shutdown();
+        send.accept(phase1, phase1 + phase2);
+        deadline = System.currentTimeMillis() + 40_000;
+        while (got.get() < keys * (phase1 + phase2) && System.currentTimeMillis() < deadline) Thread.sleep(50);
+        Thread.sleep(1500);
+        emit(ev("assigned", sc, "o2", queueIds(cs[1], topic)));
+        cs[1].shutdown();
+        p.shutdown();
+        return got.get() >= keys * (phase1 + phase2);
+    }
+
+    /**
+     * SQL92: 12 messages with user properties a (0..11), color (red/green/blue by a % 3) and b
+     * (only when a is even), then one consumer group per case. A refused expression must make
+     * the consumer's start fail; such consumers get their own client instance, because a
+     * consumer whose start failed stays registered in its instance and would make every later
+     * start there fail too.
+     */
+    static boolean sql(List<String> cases) throws Exception {
+        String sc = "sql", topic = prefix + "_sql";
+        String[] colors = {"red", "green", "blue"};
+        DefaultMQProducer p = producer(prefix + "_PGsql");
+        for (int a = 0; a < 12; a++) {
+            String body = "s" + a;
+            Message m = message(topic, "TagS", body);
+            m.putUserProperty("a", Integer.toString(a));
+            m.putUserProperty("color", colors[a % 3]);
+            if (a % 2 == 0) m.putUserProperty("b", "x" + a);
+            long t0 = System.currentTimeMillis();
+            sent(sc, body, t0, p.send(m));
+        }
+        List<DefaultMQPushConsumer> started = new ArrayList<>();
+        List<CountDownLatch> latches = new ArrayList<>();
+        for (String spec : cases) {
+            String[] f = spec.split("\\|", 3);
+            String name = f[0], expr = f[2];
+            int expect = Integer.parseInt(f[1]);
+            CountDownLatch l = new CountDownLatch(Math.max(expect, 0));
+            DefaultMQPushConsumer c = new DefaultMQPushConsumer(prefix + "_CGsql_" + name);
+            c.setNamesrvAddr(ns);
+            c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+            if (expect < 0) c.setInstanceName(prefix + "-sql-" + name);
+            c.subscribe(topic, MessageSelector.bySql(expr));
+            c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+                for (MessageExt m : msgs) {
+                    emit(msg("recv", sc, name, m));
+                    l.countDown();
+                }
+                return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+            });
+            try {
+                c.start();
+                emit(ev("started", sc, "who", name));
+                started.add(c);
+                latches.add(l);
+            } catch (MQClientException e) {
+                emit(ev("startfail", sc, "who", name, "code", e.getResponseCode(), "msg", e.getErrorMessage()));
+                try {
+                    c.shutdown();
+                } catch (Throwable ignored) {
+                    // The failed consumer only needs to stop heartbeating.
+                }
+            }
+        }
+        boolean ok = true;
+        for (CountDownLatch l : latches) ok &= await(l, 30);
+        Thread.sleep(1500);
+        for (DefaultMQPushConsumer c : started) c.shutdown();
+        p.shutdown();
+        return ok;
+    }
+}
