@@ -27,6 +27,7 @@ type serverConn struct {
 
 	// Frame being read and pooled requests collected from this read; event loop only.
 	frame  []byte
+	cmd    *Command // decodes frame, shares its allocation
 	filled int
 	batch  []taskItem
 
@@ -262,24 +263,13 @@ func (c *serverConn) markClosed() {
 		c.out = nil
 	}
 	c.mu.Unlock()
-	c.frame = nil
-}
-
-// cmdBox puts a command and room for a typical header's extFields in one allocation.
-type cmdBox struct {
-	Command
-	fields [16]Field
-}
-
-func newCommand() *Command {
-	b := new(cmdBox)
-	b.ExtFields = b.fields[:0]
-	return &b.Command
+	c.frame, c.cmd = nil, nil
 }
 
 // readFrames splits the inbound bytes into frames; event loop only. The length is checked
 // as soon as its 4 bytes are in, before any of the body is buffered; the body is then read
-// straight into the frame's own buffer, so a frame is copied exactly once.
+// straight into the frame's own buffer, so a frame is copied exactly once. The buffer and the
+// Command it decodes into are one allocation (newFrameCommand).
 func (c *serverConn) readFrames(gc gnet.Conn) gnet.Action {
 	maxFrame := c.s.cfg.MaxFrameSize
 	for {
@@ -305,16 +295,16 @@ func (c *serverConn) readFrames(gc gnet.Conn) gnet.Action {
 			if err != nil {
 				return c.reject(err)
 			}
-			c.frame, c.filled = make([]byte, 4+pre.Length), 0
+			c.cmd, c.frame = newFrameCommand(4 + pre.Length)
+			c.filled = 0
 		}
 		m, _ := gc.Read(c.frame[c.filled:])
 		c.filled += m
 		if c.filled < len(c.frame) {
 			return gnet.None
 		}
-		frame := c.frame
-		c.frame = nil
-		cmd := newCommand()
+		frame, cmd := c.frame, c.cmd
+		c.frame, c.cmd = nil, nil
 		if err := DecodeFrame(frame, cmd, 0); err != nil {
 			return c.reject(err)
 		}
@@ -325,6 +315,6 @@ func (c *serverConn) readFrames(gc gnet.Conn) gnet.Action {
 // reject logs a malformed frame and closes the connection, as Java's decoder does.
 func (c *serverConn) reject(err error) gnet.Action {
 	c.s.log.WithError(err).WithField("remote", c.remote).Warn("bad frame, closing connection")
-	c.frame = nil
+	c.frame, c.cmd = nil, nil
 	return gnet.Close
 }
