@@ -30,7 +30,7 @@ func (p *adminProcessor) updateAndCreateTopic(ch remoting.Channel, req *remoting
 		return headerError(req, err)
 	}
 	log := p.b.log.WithFields(logrus.Fields{"topic": h.Topic, "remote": ch.RemoteAddr()})
-	if h.Topic == p.b.cfg.BrokerClusterName {
+	if h.Topic == p.b.conf().BrokerClusterName {
 		return remoting.NewResponse(req, protocol.SystemError, "the topic["+h.Topic+"] is conflict with system reserved words.")
 	}
 	if remark := protocol.ValidateTopic(h.Topic); remark != "" {

@@ -40,7 +40,7 @@ func (a *adminExt) configFilePath() string {
 // MixAll.properties2String, values unescaped) and the configuration's data version.
 func (a *adminExt) getBrokerConfig(ch remoting.Channel, req *remoting.Command) *remoting.Command {
 	a.cfgMu.Lock()
-	props := conf.Properties(a.b.cfg)
+	props := conf.Properties(a.b.conf())
 	v := a.cfgVersion
 	a.cfgMu.Unlock()
 	body := make([]byte, 0, 64*len(props))
@@ -78,10 +78,13 @@ func (a *adminExt) updateBrokerConfig(ch remoting.Channel, req *remoting.Command
 		}
 	}
 	log := a.b.log.WithField("remote", ch.RemoteAddr())
+	// cfgMu orders concurrent updates (each copies the config the previous one published);
+	// readers never take it.
 	a.cfgMu.Lock()
 	defer a.cfgMu.Unlock()
-	trial := *a.b.cfg
-	unknown, err := conf.Load(props, &trial)
+	next := new(Config)
+	*next = *a.b.conf()
+	unknown, err := conf.Load(props, next)
 	if len(unknown) > 0 {
 		return remoting.NewResponse(req, protocol.SystemError, "unknown broker config key: "+strings.Join(unknown, ", "))
 	}
@@ -93,7 +96,7 @@ func (a *adminExt) updateBrokerConfig(ch remoting.Channel, req *remoting.Command
 		}
 		return remoting.NewResponse(req, protocol.SystemError, "invalid broker config: "+err.Error())
 	}
-	if err := trial.Validate(); err != nil {
+	if err := next.Validate(); err != nil {
 		return remoting.NewResponse(req, protocol.SystemError, "invalid broker config: "+err.Error())
 	}
 	permChanged := false
@@ -103,10 +106,11 @@ func (a *adminExt) updateBrokerConfig(ch remoting.Channel, req *remoting.Command
 		}
 		log.WithFields(logrus.Fields{"key": p.Key, "value": p.Value}).Info("updateBrokerConfig")
 	}
-	// Already validated on the copy, so this cannot fail half-way.
-	_, _ = conf.Load(props, a.b.cfg)
+	// Every key parsed and the whole validated on the copy: publishing it applies all of them
+	// at once, and a reader sees either the old configuration or the new one, never a mix.
+	a.b.live.Store(next)
 	a.cfgVersion.next()
-	if err := writeMetaFile(a.configFilePath(), conf.FormatProperties(conf.Properties(a.b.cfg))); err != nil {
+	if err := writeMetaFile(a.configFilePath(), conf.FormatProperties(conf.Properties(next))); err != nil {
 		log.WithError(err).WithField("file", a.configFilePath()).Error("persist broker config failed")
 	}
 	if permChanged {

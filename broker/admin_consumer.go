@@ -134,7 +134,7 @@ func (a *adminExt) consumeStatsOf(stats *protocol.ConsumeStats, group, topic str
 				w.LastTimestamp = ts
 			}
 		}
-		stats.OffsetTable[protocol.MessageQueue{Topic: topic, BrokerName: a.b.cfg.BrokerName, QueueID: i}] = w
+		stats.OffsetTable[protocol.MessageQueue{Topic: topic, BrokerName: a.b.conf().BrokerName, QueueID: i}] = w
 	}
 	stats.ConsumeTps += a.stats.GroupGetTps(group, topic)
 }
@@ -240,7 +240,7 @@ func (a *adminExt) queryConsumeTimeSpan(ch remoting.Channel, req *remoting.Comma
 	body := protocol.QueryConsumeTimeSpanBody{}
 	now := time.Now().UnixMilli()
 	for i := int32(0); i < tc.WriteQueueNums; i++ {
-		span := protocol.QueueTimeSpan{MessageQueue: protocol.MessageQueue{Topic: topic, BrokerName: a.b.cfg.BrokerName, QueueID: i}}
+		span := protocol.QueueTimeSpan{MessageQueue: protocol.MessageQueue{Topic: topic, BrokerName: a.b.conf().BrokerName, QueueID: i}}
 		span.MinTimeStamp = st.GetEarliestMessageTime(topic, i)
 		maxOff := st.MaxOffsetInQueue(topic, i)
 		if maxOff > 0 {
@@ -324,7 +324,7 @@ func (a *adminExt) resetOffset(ch remoting.Channel, req *remoting.Command) *remo
 		if !h.IsForce && target >= committed {
 			target = committed
 		}
-		table[protocol.MessageQueue{Topic: h.Topic, BrokerName: a.b.cfg.BrokerName, QueueID: i}] = target
+		table[protocol.MessageQueue{Topic: h.Topic, BrokerName: a.b.conf().BrokerName, QueueID: i}] = target
 	}
 	cg := a.b.clients.ConsumerGroup(h.Group)
 	var chans []*ClientChannelInfo
@@ -458,7 +458,7 @@ func (a *adminExt) consumeMessageDirectly(ch remoting.Channel, req *remoting.Com
 	body := append([]byte(nil), sel.Bytes...)
 	sel.Release()
 	ext := append(remoting.ExtFields(nil), req.ExtFields...)
-	ext.Set("brokerName", a.b.cfg.BrokerName)
+	ext.Set("brokerName", a.b.conf().BrokerName)
 	return a.relayToConsumer(req, protocol.ConsumeMessageDirectly, group, clientID, ext, body)
 }
 

@@ -98,13 +98,8 @@ func TestAdminBrokerConfig(t *testing.T) {
 			t.Errorf("%q: remark %q lacks %q", c.body, resp.Remark, c.want)
 		}
 	}
-	// The test reads the live config under the lock the processor writes it under (the race
-	// detector cannot see the TCP round trip as synchronisation).
-	cfgNow := func() Config {
-		db.b.adm.cfgMu.Lock()
-		defer db.b.adm.cfgMu.Unlock()
-		return *db.b.cfg
-	}
+	// The configuration in force: an update publishes a new snapshot.
+	cfgNow := func() Config { return *db.b.conf() }
 	if c := cfgNow(); c.BrokerPermission != 6 || c.FlushConsumerOffsetInterval == 1234 {
 		t.Fatal("a refused update was applied")
 	}

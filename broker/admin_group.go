@@ -80,7 +80,7 @@ func (a *adminExt) deleteSubscriptionGroup(ch remoting.Channel, req *remoting.Co
 	if clean {
 		a.b.offsets.RemoveGroup(group)
 	}
-	if a.b.cfg.AutoDeleteUnusedStats {
+	if a.b.conf().AutoDeleteUnusedStats {
 		a.stats.Remove("", group)
 	}
 	return success(req)

@@ -20,7 +20,7 @@ func (a *adminExt) queryMessage(ch remoting.Channel, req *remoting.Command) *rem
 	}
 	maxNum := int(h.MaxNum)
 	if h.UniqueKeyQuery {
-		maxNum = a.b.cfg.DefaultQueryMaxNum
+		maxNum = a.b.conf().DefaultQueryMaxNum
 	}
 	res := a.b.store.QueryMessage(h.Topic, h.Key, maxNum, h.BeginTimestamp, h.EndTimestamp)
 	defer res.Release()

@@ -21,6 +21,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rocketgo/rocketgo/remoting"
@@ -30,8 +31,11 @@ import (
 
 // Broker is one broker instance: a master or a slave of one broker group.
 type Broker struct {
-	cfg *Config
-	log *logrus.Entry
+	// cfg is the configuration the broker started with; nothing writes it after Start. live
+	// is the one in force: UPDATE_BROKER_CONFIG swaps in a changed copy (conf, config.go).
+	cfg  *Config
+	live atomic.Pointer[Config]
+	log  *logrus.Entry
 
 	store   *store.Store
 	topics  *TopicConfigManager
@@ -73,6 +77,7 @@ func New(cfg *Config) (*Broker, error) {
 		router: remoting.NewRouter(),
 		stop:   make(chan struct{}),
 	}
+	b.live.Store(cfg)
 	b.topics = newTopicConfigManager(b)
 	b.groups = newSubscriptionGroupManager(b)
 	b.offsets = newConsumerOffsetManager(b)
@@ -87,8 +92,9 @@ func New(cfg *Config) (*Broker, error) {
 	return b, nil
 }
 
-// Config returns the broker's configuration. Callers must not change it after Start.
-func (b *Broker) Config() *Config { return b.cfg }
+// Config returns the configuration in force (after any UPDATE_BROKER_CONFIG). Callers must not
+// change it after Start: an update publishes a new Config instead of writing this one.
+func (b *Broker) Config() *Config { return b.conf() }
 
 // Store returns the message store; nil before Start.
 func (b *Broker) Store() *store.Store { return b.store }
@@ -115,12 +121,12 @@ func (b *Broker) Addr() string {
 // BrokerAddr is the address the broker announces to NameServers and clients:
 // brokerIP1:listenPort.
 func (b *Broker) BrokerAddr() string {
-	return net.JoinHostPort(b.cfg.BrokerIP1, strconv.Itoa(b.listenPort()))
+	return net.JoinHostPort(b.conf().BrokerIP1, strconv.Itoa(b.listenPort()))
 }
 
 // HAServerAddr is brokerIP2:haListenPort, announced for slaves.
 func (b *Broker) HAServerAddr() string {
-	return net.JoinHostPort(b.cfg.BrokerIP2, strconv.Itoa(b.cfg.HaListenPort))
+	return net.JoinHostPort(b.conf().BrokerIP2, strconv.Itoa(b.cfg.HaListenPort))
 }
 
 // listenPort is the bound port (cfg.ListenPort unless that was 0).

@@ -444,7 +444,7 @@ func (m *ClientManager) scanExpired(now time.Time, timeout time.Duration) {
 // notifyConsumerIdsChangedEnable switches it off everywhere (Java's
 // DefaultConsumerIdsChangeListener); the group's own flag is checked by the callers.
 func (m *ClientManager) notifyConsumerIdsChanged(g *ConsumerGroupInfo) {
-	if !m.b.cfg.NotifyConsumerIdsChangedEnable {
+	if !m.b.conf().NotifyConsumerIdsChangedEnable {
 		return
 	}
 	select {
@@ -550,7 +550,7 @@ func (p *clientManage) checkClientConfig(ch remoting.Channel, req *remoting.Comm
 	if sd == nil || sd.ExpressionType == "" || sd.ExpressionType == "TAG" {
 		return success(req)
 	}
-	if !p.b.cfg.EnablePropertyFilter {
+	if !p.b.conf().EnablePropertyFilter {
 		return remoting.NewResponse(req, protocol.SystemError,
 			"The broker does not support consumer to filter message by "+sd.ExpressionType)
 	}

@@ -142,6 +142,27 @@ type Config struct {
 	UseTLS                             bool `prop:"useTLS"`
 }
 
+// conf is the configuration in force. UPDATE_BROKER_CONFIG never writes a published Config:
+// it applies the change to a copy and swaps the pointer, so a reader gets a consistent
+// snapshot for one atomic load and no lock (send and pull take it once per request), and an
+// update applies all its keys at once or none.
+//
+// Where Java reads a BrokerConfig/MessageStoreConfig field at each use, we read conf there and
+// an update is live: brokerPermission, autoCreateTopicEnable, autoCreateSubscriptionGroup,
+// regionId, traceOn, rejectTransactionMessage, startAcceptSendRequestTimeStamp,
+// longPollingEnable, shortPollingTimeMills, slaveReadEnable, enablePropertyFilter,
+// filterSupportRetry, filterDataCleanTimeSpan, notifyConsumerIdsChangedEnable,
+// autoDeleteUnusedStats, defaultQueryMaxNum, transactionTimeOut/CheckMax/CheckInterval,
+// forceRegister, compressedRegister, registerBrokerTimeoutMills, the identity the next
+// registration announces (brokerName, brokerClusterName, brokerId, brokerIP1, brokerIP2) and
+// the figures GET_BROKER_RUNTIME_INFO reports. What Java captures at start-up is read from
+// b.cfg and takes effect on the next start, from the properties file the update rewrote:
+// ports, the store host stamped into message ids, namesrvAddr, thread pools and queue sizes
+// (also the send limiter's waitTimeMillsInSendQueue and brokerFastFailureEnable, which Java's
+// fast-failure task reads live), brokerRole, the HA keys, scheduling periods, the Bloom filter
+// shape, and every MessageStoreConfig key the store itself uses (it keeps its own copy).
+func (b *Broker) conf() *Config { return b.live.Load() }
+
 // DefaultConfig returns Java 4.9.8's defaults. brokerName defaults to the host name and
 // brokerIP1/brokerIP2 to the auto-detected address, as BrokerConfig's field initialisers do;
 // namesrvAddr comes from NAMESRV_ADDR.

@@ -169,7 +169,7 @@ func (m *ConsumerFilterManager) Get(topic, group string) *ConsumerFilterData {
 // markOffline marks the entries of groups without a live consumer dead and drops those dead
 // for longer than filterDataCleanTimeSpan (Java's unRegister + clean).
 func (m *ConsumerFilterManager) markOffline(now int64) {
-	span := m.b.cfg.FilterDataCleanTimeSpan
+	span := m.b.conf().FilterDataCleanTimeSpan
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for topic, groups := range m.topics {

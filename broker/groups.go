@@ -87,7 +87,7 @@ func (m *SubscriptionGroupManager) FindSubscriptionGroupConfig(group string) *Su
 	if c != nil {
 		return c
 	}
-	if !m.b.cfg.AutoCreateSubscriptionGroup && !strings.HasPrefix(group, sysConsumerGroupPrefix) {
+	if !m.b.conf().AutoCreateSubscriptionGroup && !strings.HasPrefix(group, sysConsumerGroupPrefix) {
 		return nil
 	}
 	m.mu.Lock()

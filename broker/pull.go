@@ -202,7 +202,7 @@ func pullFail(resp *remoting.Command, code int32, remark string) (*remoting.Comm
 // writes it with writeFound, which releases the result.
 func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSuspend bool) (*remoting.Command, *store.GetResult) {
 	b := p.d.b
-	cfg := b.cfg
+	cfg := b.conf()
 	var h protocol.PullMessageRequestHeader
 	if err := h.Decode(req.ExtFields); err != nil {
 		p.d.log.WithFields(logrus.Fields{"remote": ch.RemoteAddr(), "err": err}).Warn("bad pull request header")
@@ -417,7 +417,7 @@ func (d *dataPlane) offsetMovedEvent(h *protocol.PullMessageRequestHeader, offse
 	body = append(body, `{"consumerGroup":`...)
 	body = strconv.AppendQuote(body, h.ConsumerGroup)
 	body = append(body, `,"messageQueue":{"brokerName":`...)
-	body = strconv.AppendQuote(body, d.b.cfg.BrokerName)
+	body = strconv.AppendQuote(body, d.b.conf().BrokerName)
 	body = append(body, `,"queueId":`...)
 	body = strconv.AppendInt(body, int64(h.QueueID), 10)
 	body = append(body, `,"topic":`...)

@@ -57,7 +57,7 @@ func (r *registrar) registerPeriod() time.Duration {
 }
 
 func (r *registrar) timeout() time.Duration {
-	if t := r.b.cfg.RegisterBrokerTimeoutMills; t > 0 {
+	if t := r.b.conf().RegisterBrokerTimeoutMills; t > 0 {
 		return time.Duration(t) * time.Millisecond
 	}
 	return 6 * time.Second
@@ -113,7 +113,7 @@ func (b *Broker) RegisterAll() { b.reg.registerAll(true, false) }
 // writing to (or reading from) it.
 func (b *Broker) topicTableForRegistration() (map[string]*TopicConfig, DataVersion) {
 	table, v := b.topics.snapshot()
-	if perm := int32(b.cfg.BrokerPermission); perm&PermRead == 0 || perm&PermWrite == 0 {
+	if perm := int32(b.conf().BrokerPermission); perm&PermRead == 0 || perm&PermWrite == 0 {
 		for name, tc := range table {
 			c := *tc
 			c.Perm = perm
@@ -139,7 +139,7 @@ func (r *registrar) registerAll(checkOrderConfig, oneway bool) {
 // broker's liveness there) and registers only when one of them is behind, as Java's
 // needRegister.
 func (r *registrar) periodic() {
-	if !r.b.cfg.ForceRegister && !r.needRegister() {
+	if !r.b.conf().ForceRegister && !r.needRegister() {
 		return
 	}
 	r.registerAll(true, false)
@@ -147,14 +147,15 @@ func (r *registrar) periodic() {
 
 func (r *registrar) needRegister() bool {
 	addrs := r.b.cfg.NamesrvAddrs()
+	cfg := r.b.conf()
 	version := r.b.topics.DataVersion()
 	body := encodeDataVersion(version)
 	changed := make(chan bool, len(addrs))
 	for _, addr := range addrs {
 		go func(addr string) {
 			var ext remoting.ExtFields
-			(&protocol.BrokerIdentityHeader{BrokerName: r.b.cfg.BrokerName, BrokerAddr: r.b.BrokerAddr(),
-				ClusterName: r.b.cfg.BrokerClusterName, BrokerID: r.b.cfg.BrokerID}).Encode(&ext)
+			(&protocol.BrokerIdentityHeader{BrokerName: cfg.BrokerName, BrokerAddr: r.b.BrokerAddr(),
+				ClusterName: cfg.BrokerClusterName, BrokerID: cfg.BrokerID}).Encode(&ext)
 			resp, err := r.client.Invoke(addr, remoting.NewRequest(protocol.QueryDataVersion, ext, body), r.timeout())
 			if err != nil || resp.Code != protocol.Success {
 				// Unreachable or refusing: let the registration try (and log) instead.
@@ -230,7 +231,7 @@ func (r *registrar) registerIncrement(tc *TopicConfig) {
 		return
 	}
 	c := *tc
-	if perm := int32(r.b.cfg.BrokerPermission); perm&PermRead == 0 || perm&PermWrite == 0 {
+	if perm := int32(r.b.conf().BrokerPermission); perm&PermRead == 0 || perm&PermWrite == 0 {
 		c.Perm = perm
 	}
 	r.send(map[string]*TopicConfig{c.TopicName: &c}, r.b.topics.DataVersion(), true, false)
@@ -243,7 +244,8 @@ func (r *registrar) send(table map[string]*TopicConfig, version DataVersion, che
 	if len(addrs) == 0 {
 		return
 	}
-	compressed := r.b.cfg.CompressedRegister
+	cfg := r.b.conf()
+	compressed := cfg.CompressedRegister
 	var body []byte
 	if compressed {
 		var err error
@@ -257,11 +259,11 @@ func (r *registrar) send(table map[string]*TopicConfig, version DataVersion, che
 	}
 	crc := int32(crc32.ChecksumIEEE(body) & 0x7FFFFFFF)
 	hdr := protocol.RegisterBrokerRequestHeader{
-		BrokerName:   r.b.cfg.BrokerName,
+		BrokerName:   cfg.BrokerName,
 		BrokerAddr:   r.b.BrokerAddr(),
-		ClusterName:  r.b.cfg.BrokerClusterName,
+		ClusterName:  cfg.BrokerClusterName,
 		HaServerAddr: r.b.HAServerAddr(),
-		BrokerID:     r.b.cfg.BrokerID,
+		BrokerID:     cfg.BrokerID,
 		Compressed:   compressed,
 		BodyCrc32:    crc,
 	}
@@ -312,7 +314,7 @@ func (r *registrar) apply(resp *remoting.Command, checkOrderConfig bool) {
 	var h protocol.RegisterBrokerResponseHeader
 	_ = h.Decode(resp.ExtFields)
 	if h.MasterAddr != r.masterAddr || h.HaServerAddr != r.haMaster {
-		if r.b.cfg.BrokerID != 0 && h.MasterAddr != "" {
+		if r.b.conf().BrokerID != 0 && h.MasterAddr != "" {
 			r.log.WithFields(logrus.Fields{"master": h.MasterAddr, "haMaster": h.HaServerAddr}).Info("master address learned from name server")
 		}
 		r.masterAddr, r.haMaster = h.MasterAddr, h.HaServerAddr
@@ -356,6 +358,7 @@ func (r *registrar) unregisterAll(ctx context.Context) {
 		return
 	}
 	addrs := r.b.cfg.NamesrvAddrs()
+	cfg := r.b.conf()
 	timeout := unregisterTimeout
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
 		timeout = max(time.Until(d), time.Millisecond)
@@ -366,8 +369,8 @@ func (r *registrar) unregisterAll(ctx context.Context) {
 		go func(addr string) {
 			defer wg.Done()
 			var ext remoting.ExtFields
-			(&protocol.BrokerIdentityHeader{BrokerName: r.b.cfg.BrokerName, BrokerAddr: r.b.BrokerAddr(),
-				ClusterName: r.b.cfg.BrokerClusterName, BrokerID: r.b.cfg.BrokerID}).Encode(&ext)
+			(&protocol.BrokerIdentityHeader{BrokerName: cfg.BrokerName, BrokerAddr: r.b.BrokerAddr(),
+				ClusterName: cfg.BrokerClusterName, BrokerID: cfg.BrokerID}).Encode(&ext)
 			resp, err := r.client.Invoke(addr, remoting.NewRequest(protocol.UnregisterBroker, ext, nil), timeout)
 			log := r.log.WithField("namesrv", addr)
 			switch {

@@ -88,6 +88,7 @@ func (b *Broker) runtimeInfo() map[string]string {
 	putYest, putMorn, getYest, getMorn, boot := r.putYest, r.putMorn, r.getYest, r.getMorn, r.boot
 	r.mu.Unlock()
 	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
+	cfg := b.conf()
 	earliest := int64(-1)
 	if st.CommitLogMaxOffset > st.CommitLogMinOffset {
 		if m, err := b.store.LookMessageByOffset(st.CommitLogMinOffset); err == nil && m != nil {
@@ -105,20 +106,20 @@ func (b *Broker) runtimeInfo() map[string]string {
 		"msgGetTotalTodayMorning":               i64(getMorn),
 		"msgGetTotalTodayNow":                   i64(st.GetFoundMessages),
 		"sendThreadPoolQueueSize":               "0",
-		"sendThreadPoolQueueCapacity":           strconv.Itoa(b.cfg.SendThreadPoolQueueCapacity),
+		"sendThreadPoolQueueCapacity":           strconv.Itoa(cfg.SendThreadPoolQueueCapacity),
 		"pullThreadPoolQueueSize":               "0",
-		"pullThreadPoolQueueCapacity":           strconv.Itoa(b.cfg.PullThreadPoolQueueCapacity),
+		"pullThreadPoolQueueCapacity":           strconv.Itoa(cfg.PullThreadPoolQueueCapacity),
 		"queryThreadPoolQueueSize":              "0",
-		"queryThreadPoolQueueCapacity":          strconv.Itoa(b.cfg.QueryThreadPoolQueueCapacity),
+		"queryThreadPoolQueueCapacity":          strconv.Itoa(cfg.QueryThreadPoolQueueCapacity),
 		"EndTransactionQueueSize":               "0",
-		"EndTransactionThreadPoolQueueCapacity": strconv.Itoa(b.cfg.EndTransactionPoolQueueCapacity),
+		"EndTransactionThreadPoolQueueCapacity": strconv.Itoa(cfg.EndTransactionPoolQueueCapacity),
 		"sendThreadPoolQueueHeadWaitTimeMills":  "0",
 		"pullThreadPoolQueueHeadWaitTimeMills":  "0",
 		"queryThreadPoolQueueHeadWaitTimeMills": "0",
 		"dispatchBehindBytes":                   i64(st.DispatchBehindBytes),
 		"pageCacheLockTimeMills":                "0",
 		"earliestMessageTimeStamp":              i64(earliest),
-		"startAcceptSendRequestTimeStamp":       i64(b.cfg.StartAcceptSendRequestTimeStamp),
+		"startAcceptSendRequestTimeStamp":       i64(cfg.StartAcceptSendRequestTimeStamp),
 		"remainTransientStoreBufferNumbs":       "2147483647",
 		"remainHowManyDataToFlush":              "0 B",
 		"commitLogDirCapacity":                  dirCapacity(b.cfg.CommitLogDir()),
@@ -223,7 +224,7 @@ func (p *adminProcessor) getTopicStatsInfo(ch remoting.Channel, req *remoting.Co
 		if mx > 0 {
 			ts = st.GetMessageStoreTimestamp(topic, i, mx-1)
 		}
-		table.OffsetTable[protocol.MessageQueue{Topic: topic, BrokerName: p.b.cfg.BrokerName, QueueID: i}] =
+		table.OffsetTable[protocol.MessageQueue{Topic: topic, BrokerName: p.b.conf().BrokerName, QueueID: i}] =
 			protocol.TopicOffset{MinOffset: mn, MaxOffset: mx, LastUpdateTimestamp: ts}
 	}
 	resp := success(req)

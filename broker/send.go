@@ -145,7 +145,8 @@ func (d *dataPlane) sendResponse(req *remoting.Command) *remoting.Command {
 }
 
 func (d *dataPlane) fail(resp *remoting.Command, code int32, remark string) *remoting.Command {
-	protocol.EncodeRegion(&resp.ExtFields, d.b.cfg.RegionID, d.b.cfg.TraceOn)
+	cfg := d.b.conf()
+	protocol.EncodeRegion(&resp.ExtFields, cfg.RegionID, cfg.TraceOn)
 	resp.Code = code
 	resp.SetRemark(remark)
 	return resp
@@ -169,7 +170,7 @@ func (d *dataPlane) processSend(ch remoting.Channel, req *remoting.Command) *rem
 	}
 	defer lim.release()
 
-	if start := d.b.cfg.StartAcceptSendRequestTimeStamp; time.Now().UnixMilli() < start {
+	if start := d.b.conf().StartAcceptSendRequestTimeStamp; time.Now().UnixMilli() < start {
 		return d.fail(resp, protocol.SystemError, "broker unable to service, until "+javaTime(start))
 	}
 	tc, code, remark := d.msgCheck(ch, &h)
@@ -197,7 +198,7 @@ func randomQueue(writeQueues int32) int32 {
 // msgCheck is AbstractSendMessageProcessor.msgCheck: permission, topic name, reserved
 // topics, topic lookup or auto-creation, queue id range.
 func (d *dataPlane) msgCheck(ch remoting.Channel, h *protocol.SendMessageRequestHeader) (*TopicConfig, int32, string) {
-	cfg := d.b.cfg
+	cfg := d.b.conf()
 	if cfg.BrokerPermission&PermWrite == 0 && d.b.topics.IsOrderTopic(h.Topic) {
 		return nil, protocol.NoPermission, "the broker[" + cfg.BrokerIP1 + "] sending message is forbidden"
 	}
@@ -441,7 +442,7 @@ func scanProps(props []byte) sendProps {
 // sendOne stores one message.
 func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h *protocol.SendMessageRequestHeader,
 	tc *TopicConfig, queueID int32) *remoting.Command {
-	cfg := d.b.cfg
+	cfg := d.b.conf()
 	topic, storeQueue, _, code, remark := d.retryAndDLQ(req, h, h.Topic, queueID)
 	if code != protocol.Success {
 		return d.fail(resp, code, remark)
@@ -599,7 +600,7 @@ func (d *dataPlane) maxOffsetInQueue(topic string, queueID int32) int64 {
 // with consecutive queue offsets (asyncSendBatchMessage + CommitLog.putMessages).
 func (d *dataPlane) sendBatch(ch remoting.Channel, req, resp *remoting.Command, h *protocol.SendMessageRequestHeader,
 	tc *TopicConfig, queueID int32) *remoting.Command {
-	cfg := d.b.cfg
+	cfg := d.b.conf()
 	if len(h.Topic) > topicMaxLength {
 		return d.fail(resp, protocol.MessageIllegal, "message topic length too long "+strconv.Itoa(len(h.Topic)))
 	}

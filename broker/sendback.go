@@ -28,7 +28,7 @@ import (
 
 func (d *dataPlane) processSendBack(ch remoting.Channel, req *remoting.Command) *remoting.Command {
 	b := d.b
-	cfg := b.cfg
+	cfg := b.conf()
 	var h protocol.ConsumerSendMsgBackRequestHeader
 	if err := h.Decode(req.ExtFields); err != nil {
 		d.log.WithFields(logrus.Fields{"remote": ch.RemoteAddr(), "err": err}).Warn("bad send-back request header")

@@ -155,7 +155,7 @@ func (m *TopicConfigManager) CreateTopicInSendMessageMethod(topic, defaultTopic,
 			Warn("create new topic failed: the default topic does not exist")
 		return nil
 	}
-	if defaultTopic == TopicAutoCreate && !m.b.cfg.AutoCreateTopicEnable {
+	if defaultTopic == TopicAutoCreate && !m.b.conf().AutoCreateTopicEnable {
 		// Java strips INHERIT from a TBW102 left over in topics.json when auto-creation is off.
 		c := *tmpl
 		c.Perm = PermRead | PermWrite

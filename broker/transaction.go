@@ -67,10 +67,14 @@ func newTransactionService(b *Broker) *transactionService {
 
 // start runs the check service every transactionCheckInterval.
 func (t *transactionService) start() {
-	interval := time.Duration(t.b.cfg.TransactionCheckInterval) * time.Millisecond
-	if interval <= 0 {
-		interval = 60 * time.Second
+	// Java waits transactionCheckInterval read afresh before each pass: an update is live.
+	checkInterval := func() time.Duration {
+		if v := time.Duration(t.b.conf().TransactionCheckInterval) * time.Millisecond; v > 0 {
+			return v
+		}
+		return 60 * time.Second
 	}
+	interval := checkInterval()
 	t.stop = make(chan struct{})
 	t.running = true
 	t.wg.Add(1)
@@ -84,6 +88,10 @@ func (t *transactionService) start() {
 				return
 			case <-tk.C:
 				t.check()
+				if v := checkInterval(); v != interval {
+					interval = v
+					tk.Reset(v)
+				}
 			}
 		}
 	}()
@@ -280,7 +288,7 @@ func (t *transactionService) queueOffset(topic string, qid int32) int64 {
 func (t *transactionService) check() {
 	t.passMu.Lock()
 	defer t.passMu.Unlock()
-	cfg := t.b.cfg
+	cfg := t.b.conf()
 	st := t.b.store
 	// Java creates the half and op topics on the first pass (fetchMessageQueues).
 	t.b.topics.CreateTopicInSendMessageBackMethod(TopicTransHalf, 1, PermWrite|PermRead, 0)
