@@ -43,7 +43,8 @@ func init() {
 	}, run: func(c *ctx) error { return fanOutBroker(c, protocol.CleanUnusedTopic) }})
 	register(&command{name: "deleteExpiredCommitLog", desc: "Delete expired CommitLog files", opts: []option{
 		{short: "b", long: "brokerAddr", hasArg: true, desc: "Broker address"},
-		{short: "c", long: "cluster", hasArg: true, desc: "cluster name"},
+		{short: "c", long: "cluster", hasArg: true, desc: "clustername"},
+		{short: "n", long: "namesrvAddr", hasArg: true, desc: "Name server address"},
 	}, run: func(c *ctx) error { return fanOutBroker(c, protocol.DeleteExpiredCommitlog) }})
 
 	register(&command{name: "updateKvConfig", desc: "Create or update KV config.", opts: []option{
@@ -224,7 +225,22 @@ func (a *admin) brokerConfig(addr string) ([]conf.Property, error) {
 	if err != nil {
 		return nil, err
 	}
-	return conf.ParseProperties(resp.Body)
+	props, err := conf.ParseProperties(resp.Body)
+	return propertiesOrder(props), err
+}
+
+// propertiesOrder is the order Java's tool prints a config it loaded into a Properties.
+func propertiesOrder(props []conf.Property) []conf.Property {
+	kvs := make([][2]string, len(props))
+	for i, p := range props {
+		kvs[i] = [2]string{p.Key, p.Value}
+	}
+	kvs = javaCHMOrder(kvs)
+	out := make([]conf.Property, len(kvs))
+	for i, e := range kvs {
+		out[i] = conf.Property{Key: e[0], Value: e[1]}
+	}
+	return out
 }
 
 func getBrokerConfig(c *ctx) error {
@@ -367,6 +383,7 @@ func getNamesrvConfig(c *ctx) error {
 		if err != nil {
 			return err
 		}
+		props = propertiesOrder(props)
 		c.printf("============%s============\n", ns)
 		for _, p := range props {
 			c.printf("%-50s=  %s\n", p.Key, p.Value)

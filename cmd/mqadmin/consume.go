@@ -21,10 +21,11 @@ func init() {
 		{short: "t", long: "topic", hasArg: true, required: true, desc: "Topic name"},
 		{short: "b", long: "brokerName", hasArg: true, desc: "Broker name"},
 		{short: "i", long: "queueId", hasArg: true, desc: "Queue Id"},
-		{short: "o", long: "offset", hasArg: true, desc: "Queue Offset"},
+		{short: "o", long: "offset", hasArg: true, desc: "Queue offset"},
 		{short: "g", long: "consumerGroup", hasArg: true, desc: "Consumer group name"},
-		{short: "s", long: "beginTimestamp", hasArg: true, desc: "Begin timestamp(ms or yyyy-MM-dd#HH:mm:ss:SSS)"},
-		{short: "e", long: "endTimestamp", hasArg: true, desc: "End timestamp(ms or yyyy-MM-dd#HH:mm:ss:SSS)"},
+		// Java's long names end in a space; --beginTimestamp still finds them as a prefix.
+		{short: "s", long: "beginTimestamp ", hasArg: true, desc: "Begin timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
+		{short: "e", long: "endTimestamp ", hasArg: true, desc: "End timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
 		{short: "c", long: "MessageNumber", hasArg: true, desc: "Number of message to be consumed"},
 	}, run: consumeMessage})
 }

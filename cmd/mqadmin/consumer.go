@@ -266,9 +266,9 @@ func consumerProgress(c *ctx) error {
 			last = timeYMDHMS(w.LastTimestamp)
 		}
 		if showIP {
-			ip := "N/A"
-			if id := clientOf[mq]; id != "" {
-				ip = strings.SplitN(id, "@", 2)[0]
+			ip, ok := clientOf[mq]
+			if !ok {
+				ip = "N/A"
 			}
 			c.printf("%-64s  %-32s  %-4d  %-20d  %-20d  %-20s %-20d  %s\n", trunc(mq.Topic, 64), trunc(mq.BrokerName, 32),
 				mq.QueueID, w.BrokerOffset, w.ConsumerOffset, ip, diff, last)
@@ -283,65 +283,25 @@ func consumerProgress(c *ctx) error {
 	return nil
 }
 
-// queueClients maps each queue to the client consuming it (GET_CONSUMER_RUNNING_INFO per
-// client, relayed by the broker); failures leave queues unmapped.
+// queueClients is getMessageQueueAllocationResult: each queue mapped to the IP of the client
+// whose running info holds it; a failure stops there and keeps what was found (Java ignores it).
 func (a *admin) queueClients(group string) map[protocol.MessageQueue]string {
 	out := map[protocol.MessageQueue]string{}
 	cc, err := a.consumerConnection(group, "")
 	if err != nil {
 		return out
 	}
-	r, err := a.route(protocol.RetryTopic(group))
-	if err != nil || len(r.BrokerDatas) == 0 {
-		return out
-	}
-	addr := selectAddr(&r.BrokerDatas[0])
 	for _, conn := range cc.ConnectionSet {
-		resp, err := a.callTimeout(addr, protocol.GetConsumerRunningInfo,
-			kv("consumerGroup", group, "clientId", conn.ClientID, "jstackEnable", "false"), nil, 3*a.timeout)
-		if err != nil {
-			continue
+		ri, err := a.runningInfo(group, conn.ClientID, false)
+		if err != nil || ri == nil {
+			return out
 		}
-		for _, mq := range runningInfoQueues(resp.Body) {
-			out[mq] = conn.ClientID
+		ip, _, _ := strings.Cut(conn.ClientID, "@")
+		for _, e := range ri.mqs {
+			out[e.mq] = ip
 		}
 	}
 	return out
-}
-
-// runningInfoQueues pulls the queue keys of ConsumerRunningInfo.mqTable out of fastjson text.
-func runningInfoQueues(body []byte) []protocol.MessageQueue {
-	var rb protocol.ResetOffsetBody
-	s := string(body)
-	i := strings.Index(s, `"mqTable":`)
-	if i < 0 {
-		return nil
-	}
-	// Reuse the object-keyed map reader: rewrite each value to 0.
-	depth, start := 0, i+len(`"mqTable":`)
-	end := start
-	for j := start; j < len(s); j++ {
-		switch s[j] {
-		case '{':
-			depth++
-		case '}':
-			depth--
-		}
-		if depth == 0 {
-			end = j + 1
-			break
-		}
-	}
-	var keys []protocol.MessageQueue
-	seg := s[start:end]
-	for _, part := range strings.Split(seg, `{"brokerName":`)[1:] {
-		if err := rb.Unmarshal([]byte(`{"offsetTable":{{"brokerName":` + part[:strings.IndexByte(part, '}')+1] + `:0}}`)); err == nil {
-			for mq := range rb.OffsetTable {
-				keys = append(keys, mq)
-			}
-		}
-	}
-	return keys
 }
 
 func consumerProgressAll(c *ctx) error {

@@ -9,8 +9,8 @@
 //	                   ─admin codes (17, 26, 28, 202, 208, …)──────────────────▶ brokers
 //
 // Differences from Java, on purpose: an error exits with status 1 and one line on stderr
-// ("<Class> command failed: CODE: 17  DESC: …") instead of a stack trace and status 0, and
-// maps Java iterates in hash order are printed sorted.
+// ("<Class> command failed: CODE: 17  DESC: …", Java's exception message and its cause's)
+// instead of a stack trace and status 0.
 package main
 
 import (
@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -38,6 +39,9 @@ type option struct {
 	hasArg      bool
 	required    bool
 	desc        string
+	// group marks the members of the command's one required OptionGroup (updateTopic's
+	// -b | -c): exactly one of them must be given.
+	group bool
 }
 
 // command is one subcommand.
@@ -83,27 +87,26 @@ func run(args []string, out, errOut io.Writer) int {
 		printHelp(out)
 		return 0
 	}
-	if args[0] == "help" {
-		if len(args) > 1 {
-			if c := find(args[1]); c != nil {
-				printUsage(out, c)
-				return 0
-			}
-			fmt.Fprintf(errOut, "The sub command %s not exist.\n", args[1])
-			return 1
+	// Java treats "help" as a command name unless exactly one word follows it.
+	if args[0] == "help" && len(args) == 2 {
+		if c := find(args[1]); c != nil {
+			printUsage(out, c)
+			return 0
 		}
-		printHelp(out)
-		return 0
+		fmt.Fprintf(out, "The sub command %s not exist.\n", args[1])
+		return 1
 	}
 	c := find(args[0])
 	if c == nil {
-		fmt.Fprintf(errOut, "The sub command %s not exist.\n", args[0])
+		fmt.Fprintf(out, "The sub command %s not exist.\n", args[0])
 		return 1
 	}
+	// Like commons-cli, a parse error (checked before -h) prints the usage and fails; the
+	// reason, which Java does not print, goes to stderr.
 	vals, err := parseOptions(c, args[1:])
 	if err != nil {
 		fmt.Fprintln(errOut, err)
-		printUsage(errOut, c)
+		printUsage(out, c)
 		return 1
 	}
 	if _, ok := vals["h"]; ok {
@@ -122,19 +125,55 @@ func run(args []string, out, errOut io.Writer) int {
 			printUsage(errOut, c)
 			return 1
 		}
-		fmt.Fprintf(errOut, "%s command failed: %v\n", className(c.name), err)
+		fmt.Fprintf(errOut, "%s: %v\n", failedText(c.name), err)
 		return 1
 	}
 	return 0
 }
 
-// className is how Java names the failing command ("UpdateTopicSubCommand command failed").
-func className(name string) string { return strings.ToUpper(name[:1]) + name[1:] + "SubCommand" }
+// javaClass names the Java classes that are not <Name>SubCommand (typos included: they are
+// what Java prints).
+var javaClass = map[string]string{
+	"brokerConsumeStats": "BrokerConsumeStatsSubCommad", "cleanUnusedTopic": "CleanUnusedTopicCommand",
+	"getBrokerConfig": "GetBrokerConfigCommand", "deleteSubGroup": "DeleteSubscriptionGroupCommand",
+	"consumeMessage": "ConsumeMessageCommand", "sendMessage": "SendMessageCommand",
+	"deleteKvConfig": "DeleteKvConfigCommand", "updateKvConfig": "UpdateKvConfigCommand",
+	"getNamesrvConfig": "GetNamesrvConfigCommand", "updateNamesrvConfig": "UpdateNamesrvConfigCommand",
+	"cloneGroupOffset": "CloneGroupOffsetCommand", "resetOffsetByTime": "ResetOffsetByTimeCommand",
+	"queryCq": "QueryConsumeQueueCommand", "updateOrderConf": "UpdateOrderConfCommand",
+	"skipAccumulatedMessage": "SkipAccumulationSubCommand", "topicClusterList": "TopicClusterSubCommand",
+	"sendMsgStatus": "SendMsgStatusCommand", "checkMsgSendRT": "CheckMsgSendRTCommand",
+	"clusterRT": "CLusterSendMsgRTCommand", "printMsgByQueue": "PrintMessageByQueueCommand",
+	"printMsg": "PrintMessageSubCommand",
+}
 
+// failedText is the message of Java's SubCommandException for the command: "<Class> command
+// failed", with the two spellings a few classes use.
+func failedText(name string) string {
+	class, ok := javaClass[name]
+	if !ok {
+		class = strings.ToUpper(name[:1]) + name[1:] + "SubCommand"
+	}
+	switch name {
+	case "addWritePerm":
+		return class + "command failed"
+	case "deleteExpiredCommitLog":
+		return class + " command execute failed."
+	}
+	return class + " command failed"
+}
+
+// allOptions is ServerUtil's -h and -n, then the command's own; a command's option with the
+// same letter replaces the common one, as Options.addOption does.
 func allOptions(c *command) []option {
-	return append([]option{{short: "h", long: "help", desc: "Print help"},
-		{short: "n", long: "namesrvAddr", hasArg: true, desc: "Name server address list, eg: 192.168.0.1:9876;192.168.0.2:9876"}},
-		c.opts...)
+	var out []option
+	for _, o := range []option{{short: "h", long: "help", desc: "Print help"},
+		{short: "n", long: "namesrvAddr", hasArg: true, desc: "Name server address list, eg: '192.168.0.1:9876;192.168.0.2:9876'"}} {
+		if !slices.ContainsFunc(c.opts, func(x option) bool { return x.short == o.short }) {
+			out = append(out, o)
+		}
+	}
+	return append(out, c.opts...)
 }
 
 // parseOptions reads `-x value`, `-xvalue`, `--long value` and `--long=value`, and checks the
@@ -155,10 +194,17 @@ func parseOptions(c *command, args []string) (map[string]string, error) {
 			if k := strings.IndexByte(name, '='); k >= 0 {
 				name, inline, hasInline = name[:k], name[k+1:], true
 			}
+			// An exact long name, else one that it is the only prefix of (commons-cli 1.5).
+			var prefixed []*option
 			for j := range opts {
 				if opts[j].long == name {
 					o = &opts[j]
+				} else if strings.HasPrefix(opts[j].long, name) {
+					prefixed = append(prefixed, &opts[j])
 				}
+			}
+			if o == nil && len(prefixed) == 1 {
+				o = prefixed[0]
 			}
 		} else {
 			name := a[1:]
@@ -193,14 +239,24 @@ func parseOptions(c *command, args []string) (map[string]string, error) {
 		i++
 		vals[o.short] = args[i]
 	}
-	if _, help := vals["h"]; help {
-		return vals, nil
-	}
-	var missing []string
+	var missing, chosen []string
+	groupKeys := ""
 	for _, o := range opts {
 		if _, ok := vals[o.short]; o.required && !ok {
 			missing = append(missing, o.short)
 		}
+		if o.group {
+			if _, ok := vals[o.short]; ok {
+				chosen = append(chosen, o.short)
+			}
+			groupKeys += ", -" + o.short
+		}
+	}
+	if len(chosen) > 1 {
+		return nil, fmt.Errorf("The option '%s' was specified but an option from this group has already been selected: '%s'", chosen[1], chosen[0])
+	}
+	if groupKeys != "" && len(chosen) == 0 {
+		missing = append(missing, "["+groupKeys[2:]+"]")
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("Missing required option%s: %s", plural(len(missing)), strings.Join(missing, ", "))
@@ -242,34 +298,117 @@ func printHelp(w io.Writer) {
 	fmt.Fprintf(w, "\nSee 'mqadmin help <command>' for more information on a specific command.\n")
 }
 
-// printUsage prints the command's options in commons-cli's HelpFormatter layout.
+// printUsage prints the command's help as commons-cli 1.5's HelpFormatter does for mqadmin
+// (ServerUtil: width 110, autoUsage): options sorted by their key ignoring case, the usage
+// line wrapped under "usage: ", then one line per option with its description wrapped under
+// the description column.
 func printUsage(w io.Writer, c *command) {
-	opts := allOptions(c)
+	opts := slices.Clone(allOptions(c))
+	slices.SortStableFunc(opts, func(a, b option) int {
+		return strings.Compare(strings.ToLower(a.short), strings.ToLower(b.short))
+	})
+	const width = 110
 	var sb strings.Builder
-	sb.WriteString("usage: mqadmin " + c.name)
-	for _, o := range opts {
-		s := "-" + o.short
-		if o.hasArg {
-			s += " <arg>"
+	sb.WriteString("usage: mqadmin " + c.name + " ")
+	groupDone := false
+	for i, o := range opts {
+		switch {
+		case o.group && !groupDone:
+			groupDone = true
+			var members []string
+			for _, g := range opts {
+				if g.group {
+					members = append(members, usageOption(g, true))
+				}
+			}
+			sb.WriteString(strings.Join(members, " | "))
+		case !o.group:
+			sb.WriteString(usageOption(o, o.required))
 		}
-		if !o.required {
-			s = "[" + s + "]"
+		if i < len(opts)-1 {
+			sb.WriteString(" ")
 		}
-		sb.WriteString(" " + s)
 	}
-	fmt.Fprintln(w, sb.String())
-	width := 0
+	usage := sb.String()
+	fmt.Fprintln(w, wrapText(width, strings.IndexByte(usage, ' ')+1, usage))
 	left := make([]string, len(opts))
+	maxLeft := 0
 	for i, o := range opts {
 		left[i] = " -" + o.short + ",--" + o.long
 		if o.hasArg {
 			left[i] += " <arg>"
 		}
-		width = max(width, len(left[i]))
+		maxLeft = max(maxLeft, len(left[i]))
 	}
+	lines := make([]string, len(opts))
 	for i, o := range opts {
-		fmt.Fprintf(w, "%-*s   %s\n", width, left[i], o.desc)
+		lines[i] = wrapText(width, maxLeft+3, left[i]+strings.Repeat(" ", maxLeft-len(left[i]))+"   "+o.desc)
 	}
+	fmt.Fprintln(w, strings.Join(lines, "\n"))
+}
+
+func usageOption(o option, required bool) string {
+	s := "-" + o.short
+	if o.hasArg {
+		s += " <arg>"
+	}
+	if !required {
+		s = "[" + s + "]"
+	}
+	return s
+}
+
+// wrapText is HelpFormatter.renderWrappedText: lines of at most width, broken at the last
+// space that fits (or cut at width), continuation lines indented by tab columns.
+func wrapText(width, tab int, text string) string {
+	var sb strings.Builder
+	pos := wrapPos(text, width)
+	if pos < 0 {
+		return strings.TrimRight(text, " \t\n\r")
+	}
+	sb.WriteString(strings.TrimRight(text[:pos], " \t\n\r") + "\n")
+	if tab >= width {
+		tab = 1
+	}
+	pad := strings.Repeat(" ", tab)
+	for {
+		text = pad + strings.TrimSpace(text[pos:])
+		pos = wrapPos(text, width)
+		if pos < 0 {
+			sb.WriteString(text)
+			return sb.String()
+		}
+		if len(text) > width && pos == tab-1 {
+			pos = width
+		}
+		sb.WriteString(strings.TrimRight(text[:pos], " \t\n\r") + "\n")
+	}
+}
+
+// wrapPos is HelpFormatter.findWrapPos from the start of text, or -1 when it fits.
+func wrapPos(text string, width int) int {
+	if p := strings.IndexByte(text, '\n'); p >= 0 && p <= width {
+		return p + 1
+	}
+	if p := strings.IndexByte(text, '\t'); p >= 0 && p <= width {
+		return p + 1
+	}
+	if width >= len(text) {
+		return -1
+	}
+	p := width
+	for ; p >= 0; p-- {
+		if c := text[p]; c == ' ' || c == '\n' || c == '\r' {
+			break
+		}
+	}
+	if p > 0 {
+		return p
+	}
+	if width == len(text) {
+		return -1
+	}
+	return width
 }
 
 // admin is the remoting side: one client, the NameServer list, Java's 5 s timeout.

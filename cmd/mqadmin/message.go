@@ -27,6 +27,8 @@ func init() {
 		{short: "i", long: "msgId", hasArg: true, required: true, desc: "Message Id"},
 		{short: "g", long: "consumerGroup", hasArg: true, desc: "consumer group name"},
 		{short: "d", long: "clientId", hasArg: true, desc: "The consumer's client id"},
+		{short: "s", long: "sendMessage", hasArg: true, desc: "resend message"},
+		{short: "u", long: "unitName", hasArg: true, desc: "unit name"},
 	}, run: queryMsgByID})
 	register(&command{name: "queryMsgByKey", desc: "Query Message by Key", opts: []option{
 		{short: "t", long: "topic", hasArg: true, required: true, desc: "topic name"},
@@ -52,6 +54,7 @@ func init() {
 		{short: "c", long: "tags", hasArg: true, desc: "Message tags"},
 		{short: "b", long: "broker", hasArg: true, desc: "Send message to target broker"},
 		{short: "i", long: "qid", hasArg: true, desc: "Send message to target queue"},
+		{short: "m", long: "msgTraceEnable", hasArg: true, desc: "Message Trace Enable, Default: false"},
 	}, run: sendMessage})
 	register(&command{name: "statsAll", desc: "Topic and Consumer tps stats", opts: []option{
 		{short: "a", long: "activeTopic", desc: "print active topic only"},

@@ -16,8 +16,8 @@ import (
 
 func init() {
 	register(&command{name: "updateTopic", desc: "Update or create topic", opts: []option{
-		{short: "b", long: "brokerAddr", hasArg: true, desc: "create topic to which broker"},
-		{short: "c", long: "clusterName", hasArg: true, desc: "create topic to which cluster"},
+		{short: "b", long: "brokerAddr", hasArg: true, group: true, desc: "create topic to which broker"},
+		{short: "c", long: "clusterName", hasArg: true, group: true, desc: "create topic to which cluster"},
 		{short: "t", long: "topic", hasArg: true, required: true, desc: "topic name"},
 		{short: "r", long: "readQueueNums", hasArg: true, desc: "set read queue nums"},
 		{short: "w", long: "writeQueueNums", hasArg: true, desc: "set write queue nums"},
