@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/rocketgo/rocketgo/message"
@@ -39,6 +40,8 @@ type commitLog struct {
 	lockedSince atomic.Int64
 	// arriving is the listener SetArrivingListener installed (nil: none).
 	arriving atomic.Pointer[arrivingFunc]
+	// warm keeps the pages ahead of the write position faulted in (commitlog_warm.go).
+	warm warmer
 }
 
 var blankMagic = message.MagicBlank
@@ -47,6 +50,11 @@ var blankMagic = message.MagicBlank
 type queueState struct {
 	cq   *ConsumeQueue
 	next int64
+}
+
+// is reports whether st (which may be nil) is the state of topic-queue.
+func (st *queueState) is(topic string, queueID int32) bool {
+	return st != nil && st.cq.QueueID == queueID && st.cq.Topic == topic
 }
 
 // queueStateLocked finds or creates the state of a topic-queue. putMu must be held.
@@ -75,13 +83,33 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 		total += message.RecordLen(&msgs[i])
 	}
 	c.putMu.Lock()
-	defer c.putMu.Unlock()
+	// One deferred call (the body has too many returns for Go to open-code two defers there).
+	defer func() {
+		c.lockedSince.Store(0)
+		c.putMu.Unlock()
+	}()
+	return s.appendUnderLock(msgs, total)
+}
+
+// nowMillis is the wall clock in ms, what Java's System.currentTimeMillis gives the store
+// timestamp. gettimeofday reads only the wall clock, one clock read where time.Now makes two
+// (wall and monotonic); on a VM each read is tens of nanoseconds.
+func nowMillis() int64 {
+	var tv syscall.Timeval
+	if err := syscall.Gettimeofday(&tv); err != nil {
+		return time.Now().UnixMilli()
+	}
+	return tv.Sec*1000 + tv.Usec/1000
+}
+
+// appendUnderLock is appendLocked's body; putMu is held.
+func (s *Store) appendUnderLock(msgs []message.Msg, total int) PutResult {
+	c := &s.cl
 	if c.closed {
 		return PutResult{Status: ServiceNotAvailable, Err: errors.New("store: closed")}
 	}
-	now := time.Now().UnixMilli()
+	now := nowMillis()
 	c.lockedSince.Store(now)
-	defer c.lockedSince.Store(0) // runs before the Unlock deferred above
 	if now < c.lastStoreTs {
 		now = c.lastStoreTs
 	}
@@ -91,15 +119,23 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 		return PutResult{Status: MessageIllegal, Err: errTooBig}
 	}
 	// Make sure every consume queue involved has room before anything is written, so that a
-	// full disk fails the put cleanly instead of leaving a record without its unit.
+	// full disk fails the put cleanly instead of leaving a record without its unit. A batch
+	// shares one queue, so the state found first is reused rather than looked up again.
+	var st0 *queueState
 	for i := range msgs {
 		tt := message.TransactionType(msgs[i].SysFlag)
 		if tt != message.TransactionNotType && tt != message.TransactionCommitType {
 			continue
 		}
+		if st0.is(msgs[i].Topic, msgs[i].QueueID) {
+			continue
+		}
 		st, err := s.queueStateLocked(msgs[i].Topic, msgs[i].QueueID)
 		if err != nil {
 			return PutResult{Status: MessageIllegal, Err: err}
+		}
+		if st0 == nil {
+			st0 = st
 		}
 		if l := st.cq.q.last(); l == nil || l.full() {
 			if _, err := st.cq.q.lastWritable(st.next * cqUnitSize); err != nil {
@@ -131,7 +167,9 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 		var qo int64
 		var st *queueState
 		if tt == message.TransactionNotType || tt == message.TransactionCommitType {
-			st = c.queues[queueKey{m.Topic, m.QueueID}] // created by the check above
+			if st = st0; !st0.is(m.Topic, m.QueueID) {
+				st = c.queues[queueKey{m.Topic, m.QueueID}] // created by the check above
+			}
 			qo = st.next
 		}
 		phys := f.from + int64(pos)
@@ -175,6 +213,7 @@ func (s *Store) appendLocked(msgs []message.Msg) PutResult {
 	if ids != nil {
 		res.batchIDs = string(ids)
 	}
+	c.kickWarmer(f.from + int64(pos))
 	s.stats.putCount.Add(int64(len(msgs)))
 	s.stats.putBytes.Add(int64(total))
 	return res

@@ -189,11 +189,19 @@ type mappedFileQueue struct {
 	fileSize int
 	mu       sync.RWMutex // guards files
 	files    []*MappedFile
+	// tail is files' last element, kept beside it under mu so that the append path (which
+	// asks for the last segment several times per record) reads it without taking mu.
+	tail atomic.Pointer[MappedFile]
 	// flushedWhere is the absolute offset up to which data is durable.
 	flushedWhere atomic.Int64
 	// onCreate, if set, is told the start of each new segment (the commitlog uses it to
 	// allocate the following one in the background, as Java's AllocateMappedFileService).
 	onCreate func(from int64)
+	// allocMu is held by preallocate while it creates and allocates a file, and by create
+	// while it opens one, so that an append that catches up with a pre-allocation still in
+	// progress waits for it instead of finding the file half-sized (ext4 grows the size as
+	// fallocate proceeds) or allocating it a second time.
+	allocMu sync.Mutex
 }
 
 func newMappedFileQueue(dir string, fileSize int) *mappedFileQueue {
@@ -242,7 +250,17 @@ func (q *mappedFileQueue) load() error {
 		mf.flushed.Store(int64(q.fileSize))
 		q.files = append(q.files, mf)
 	}
+	q.setTail()
 	return nil
+}
+
+// setTail refreshes tail after files changed; mu must be held (or the queue not yet shared).
+func (q *mappedFileQueue) setTail() {
+	if len(q.files) == 0 {
+		q.tail.Store(nil)
+		return
+	}
+	q.tail.Store(q.files[len(q.files)-1])
 }
 
 func (q *mappedFileQueue) closeAll() {
@@ -251,17 +269,11 @@ func (q *mappedFileQueue) closeAll() {
 		f.close()
 	}
 	q.files = nil
+	q.setTail()
 	q.mu.Unlock()
 }
 
-func (q *mappedFileQueue) last() *MappedFile {
-	q.mu.RLock()
-	defer q.mu.RUnlock()
-	if len(q.files) == 0 {
-		return nil
-	}
-	return q.files[len(q.files)-1]
-}
+func (q *mappedFileQueue) last() *MappedFile { return q.tail.Load() }
 
 func (q *mappedFileQueue) first() *MappedFile {
 	q.mu.RLock()
@@ -289,12 +301,15 @@ func (q *mappedFileQueue) create(from int64) (*MappedFile, error) {
 	if err := os.MkdirAll(q.dir, 0o755); err != nil {
 		return nil, err
 	}
+	q.allocMu.Lock()
 	mf, err := openMappedFile(filepath.Join(q.dir, fileName(from)), from, q.fileSize)
+	q.allocMu.Unlock()
 	if err != nil {
 		return nil, err
 	}
 	q.mu.Lock()
 	q.files = append(q.files, mf)
+	q.setTail()
 	q.mu.Unlock()
 	if q.onCreate != nil {
 		q.onCreate(from)
@@ -308,6 +323,8 @@ func (q *mappedFileQueue) create(from int64) (*MappedFile, error) {
 // report them).
 func (q *mappedFileQueue) preallocate(from int64) {
 	path := filepath.Join(q.dir, fileName(from))
+	q.allocMu.Lock()
+	defer q.allocMu.Unlock()
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return
@@ -427,6 +444,7 @@ func (q *mappedFileQueue) truncateTo(off int64) {
 		}
 	}
 	q.files = keep
+	q.setTail()
 	q.mu.Unlock()
 	for _, f := range drop {
 		if f.wrote.Load() > 0 && !isZero(f.data[:min(len(f.data), 8)]) {
@@ -451,6 +469,7 @@ func (q *mappedFileQueue) removeFirst(n int) {
 	}
 	drop := append([]*MappedFile(nil), q.files[:n]...)
 	q.files = append(q.files[:0], q.files[n:]...)
+	q.setTail()
 	q.mu.Unlock()
 	for _, f := range drop {
 		if err := f.destroy(); err != nil {
@@ -464,6 +483,7 @@ func (q *mappedFileQueue) destroyAll() {
 	q.mu.Lock()
 	drop := q.files
 	q.files = nil
+	q.setTail()
 	q.mu.Unlock()
 	for _, f := range drop {
 		f.destroy()

@@ -112,6 +112,7 @@ func Open(cfg Config, opts ...Option) (*Store, error) {
 		}()
 	}
 	s.cl.queues = make(map[queueKey]*queueState)
+	s.cl.initWarmer()
 	s.gc.init()
 	var si syscall.Sysinfo_t
 	if syscall.Sysinfo(&si) == nil {
@@ -150,6 +151,10 @@ func Open(cfg Config, opts ...Option) (*Store, error) {
 	}
 	s.wg.Add(1)
 	go s.flushConsumeQueueLoop()
+	if s.cl.warm.window > 0 {
+		s.wg.Add(1)
+		go s.warmLoop()
+	}
 	s.cleaner.init(s)
 	s.wg.Add(1)
 	go s.cleaner.loop()
