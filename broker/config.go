@@ -153,14 +153,14 @@ type Config struct {
 // longPollingEnable, shortPollingTimeMills, slaveReadEnable, enablePropertyFilter,
 // filterSupportRetry, filterDataCleanTimeSpan, notifyConsumerIdsChangedEnable,
 // autoDeleteUnusedStats, defaultQueryMaxNum, transactionTimeOut/CheckMax/CheckInterval,
-// forceRegister, compressedRegister, registerBrokerTimeoutMills, the identity the next
+// forceRegister, compressedRegister, registerBrokerTimeoutMills, brokerFastFailureEnable and
+// waitTimeMillsInSendQueue (the send limiter's wait), the identity the next
 // registration announces (brokerName, brokerClusterName, brokerId, brokerIP1, brokerIP2) and
 // the figures GET_BROKER_RUNTIME_INFO reports. What Java captures at start-up is read from
 // b.cfg and takes effect on the next start, from the properties file the update rewrote:
-// ports, the store host stamped into message ids, namesrvAddr, thread pools and queue sizes
-// (also the send limiter's waitTimeMillsInSendQueue and brokerFastFailureEnable, which Java's
-// fast-failure task reads live), brokerRole, the HA keys, scheduling periods, the Bloom filter
-// shape, and every MessageStoreConfig key the store itself uses (it keeps its own copy).
+// ports, the store host stamped into message ids, namesrvAddr, thread pools and queue sizes,
+// brokerRole, the HA keys, scheduling periods, the Bloom filter shape, and every
+// MessageStoreConfig key the store itself uses (it keeps its own copy).
 func (b *Broker) conf() *Config { return b.live.Load() }
 
 // DefaultConfig returns Java 4.9.8's defaults. brokerName defaults to the host name and

@@ -189,3 +189,59 @@ func TestUpdateBrokerConfigLive(t *testing.T) {
 		t.Errorf("persisted config: %v\n%.300s", err, file)
 	}
 }
+
+// TestSendLimiterFastFailureLive: brokerFastFailureEnable and waitTimeMillsInSendQueue are
+// read at each wait, as Java's fast-failure sweep reads them, so an update applies to the
+// next send that has to wait.
+func TestSendLimiterFastFailureLive(t *testing.T) {
+	var cur atomic.Pointer[Config]
+	set := func(enabled bool, waitMs int64) {
+		c := DefaultConfig()
+		c.BrokerFastFailureEnable, c.WaitTimeMillsInSendQueue = enabled, waitMs
+		cur.Store(c)
+	}
+	set(true, 20)
+	l := newSendLimiter(cur.Load)
+	for i := 0; i < defaultPutSlots; i++ {
+		if code, remark := l.admit(nil); code != protocol.Success {
+			t.Fatalf("slot %d: %d %s", i, code, remark)
+		}
+	}
+	cases := []struct {
+		enabled bool
+		waitMs  int64
+		minWait time.Duration // a timed-out send waited at least this long
+	}{
+		{true, 20, 15 * time.Millisecond},
+		{true, 250, 200 * time.Millisecond},
+		{false, 20, 0}, // waits for a slot, however long
+		{true, 20, 15 * time.Millisecond},
+	}
+	for _, c := range cases {
+		set(c.enabled, c.waitMs)
+		done := make(chan int32, 1)
+		start := time.Now()
+		go func() {
+			code, _ := l.admit(nil)
+			done <- code
+		}()
+		if c.enabled {
+			if code := <-done; code != protocol.SystemBusy {
+				t.Fatalf("%+v: code %d, want SYSTEM_BUSY", c, code)
+			}
+			if took := time.Since(start); took < c.minWait || took > c.minWait+2*time.Second {
+				t.Errorf("%+v: timed out after %v", c, took)
+			}
+			continue
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("%+v: answered %d without a free slot", c, code)
+		case <-time.After(150 * time.Millisecond):
+		}
+		l.release()
+		if code := <-done; code != protocol.Success {
+			t.Fatalf("%+v: code %d after a slot was freed", c, code)
+		}
+	}
+}

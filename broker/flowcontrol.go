@@ -43,14 +43,33 @@ type sendLimiter struct {
 	slots    chan struct{} // one token per send inside the store
 	waiting  atomic.Int64  // sends waiting for a slot
 	maxWait  int64         // sendThreadPoolQueueCapacity
-	waitTime time.Duration // waitTimeMillsInSendQueue
-	enabled  bool          // brokerFastFailureEnable
+	waitTime time.Duration // waitTimeMillsInSendQueue, unless conf is set
+	enabled  bool          // brokerFastFailureEnable, unless conf is set
 	timers   chan *time.Timer
+	// conf, when set, gives the configuration in force: Java's fast-failure task reads
+	// brokerFastFailureEnable and waitTimeMillsInSendQueue at each sweep, so an update of
+	// either is live; the queue capacity is fixed at start, as Java's executor queue.
+	conf func() *Config
 }
 
-func newSendLimiter(cfg *Config) *sendLimiter {
-	return newSendLimiterSize(defaultPutSlots, int64(cfg.SendThreadPoolQueueCapacity),
+func newSendLimiter(conf func() *Config) *sendLimiter {
+	cfg := conf()
+	l := newSendLimiterSize(defaultPutSlots, int64(cfg.SendThreadPoolQueueCapacity),
 		time.Duration(cfg.WaitTimeMillsInSendQueue)*time.Millisecond, cfg.BrokerFastFailureEnable)
+	l.conf = conf
+	return l
+}
+
+// fastFailure returns whether waiting sends time out, and after how long.
+func (l *sendLimiter) fastFailure() (bool, time.Duration) {
+	if l.conf == nil {
+		return l.enabled, l.waitTime
+	}
+	c := l.conf()
+	if w := time.Duration(c.WaitTimeMillsInSendQueue) * time.Millisecond; w > 0 {
+		return c.BrokerFastFailureEnable, w
+	}
+	return c.BrokerFastFailureEnable, 200 * time.Millisecond
 }
 
 func newSendLimiterSize(slots int, maxWait int64, waitTime time.Duration, enabled bool) *sendLimiter {
@@ -91,12 +110,13 @@ func (l *sendLimiter) admit(busy func() bool) (int32, string) {
 	if n > l.maxWait {
 		return protocol.SystemBusy, "[OVERLOAD]system busy, start flow control for a while"
 	}
-	if !l.enabled {
+	enabled, wait := l.fastFailure()
+	if !enabled {
 		l.slots <- struct{}{}
 		return protocol.Success, ""
 	}
 	start := time.Now()
-	t := l.timer()
+	t := l.timer(wait)
 	defer l.putTimer(t)
 	select {
 	case l.slots <- struct{}{}:
@@ -109,13 +129,13 @@ func (l *sendLimiter) admit(busy func() bool) (int32, string) {
 }
 
 // timer reuses timers so that a congested broker does not allocate one per waiting send.
-func (l *sendLimiter) timer() *time.Timer {
+func (l *sendLimiter) timer(wait time.Duration) *time.Timer {
 	select {
 	case t := <-l.timers:
-		t.Reset(l.waitTime)
+		t.Reset(wait)
 		return t
 	default:
-		return time.NewTimer(l.waitTime)
+		return time.NewTimer(wait)
 	}
 }
 

@@ -69,7 +69,7 @@ type dataPlane struct {
 // registerDataProcessors attaches the data-path processors to the broker's processor table.
 func (b *Broker) registerDataProcessors() {
 	d := &dataPlane{b: b, log: b.log.WithField("component", "data")}
-	d.limit.Store(newSendLimiter(b.cfg))
+	d.limit.Store(newSendLimiter(b.conf))
 	d.pull = &pullProcessor{d: d}
 	d.hold = newPullHoldService(d.log.WithField("component", "longpoll"), defaultMaxHeldPulls,
 		d.pull.replay, d.maxOffsetInQueue)
