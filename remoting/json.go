@@ -210,6 +210,10 @@ func (d *jsonDecoder) property(key string, c *Command) error {
 }
 
 func (d *jsonDecoder) ws() {
+	// Java and Go peers write no whitespace: one test settles the usual case.
+	if d.i < len(d.b) && d.b[d.i] > ' ' {
+		return
+	}
 	for d.i < len(d.b) {
 		switch d.b[d.i] {
 		case ' ', '\t', '\n', '\r':
@@ -440,6 +444,9 @@ func parseInt32(s []byte) (int32, bool) {
 
 // int32 reads a number, a numeric string, null (0) or a boolean (1/0), as fastjson accepts.
 func (d *jsonDecoder) int32() (int32, error) {
+	if v, ok := d.plainInt32(); ok {
+		return v, nil
+	}
 	if d.i >= len(d.b) {
 		return 0, jsonErr(d, "expected value")
 	}
@@ -467,6 +474,46 @@ func (d *jsonDecoder) int32() (int32, error) {
 	}
 	return v, nil
 }
+
+// plainInt32 reads the form every peer writes, a short decimal integer (code, flag, opaque,
+// version), without first measuring the token. Anything else (a fraction, an exponent, a
+// string, a value outside int32) is left to the general path in int32.
+func (d *jsonDecoder) plainInt32() (int32, bool) {
+	i := d.i
+	neg := i < len(d.b) && d.b[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	var v int64
+	for i < len(d.b) && i-start < 10 {
+		ch := d.b[i] - '0'
+		if ch > 9 {
+			break
+		}
+		v = v*10 + int64(ch)
+		i++
+	}
+	if i == start || (i < len(d.b) && numberByte[d.b[i]]) {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		return 0, false
+	}
+	d.i = i
+	return int32(v), true
+}
+
+// numberByte marks the bytes number() takes as part of a number token.
+var numberByte = func() (t [256]bool) {
+	for _, ch := range "0123456789.eE+-" {
+		t[ch] = true
+	}
+	return
+}()
 
 func (d *jsonDecoder) language() (LanguageCode, error) {
 	if d.i < len(d.b) && d.b[d.i] == '"' {
@@ -568,6 +615,10 @@ func (d *jsonDecoder) extFields(c *Command) error {
 				if ve := nextSpecial(d.b, vs); ve < len(d.b) && d.b[ve] == '"' {
 					c.ExtFields = putField(c.ExtFields, &set, d.text(ks, ke), d.text(vs, ve))
 					d.i = ve + 1
+					if d.i < len(d.b) && d.b[d.i] == ',' {
+						d.i++
+						continue
+					}
 					goto next
 				}
 			}
