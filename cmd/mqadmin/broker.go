@@ -163,8 +163,9 @@ func clusterListOnce(c *ctx) error {
 					continue
 				}
 				hours := 0.0
-				if e := parseI64(kv["earliestMessageTimeStamp"]); e > 0 {
-					hours = float64(time.Now().UnixMilli()-e) / 1000 / 3600
+				// Java counts from whatever the broker says, -1 for an empty store included.
+				if e, err := strconv.ParseInt(kv["earliestMessageTimeStamp"], 10, 64); err == nil {
+					hours = float64(time.Now().UnixMilli()-e) / 1000 / 60 / 60
 				}
 				space := 0.0
 				if v, err := strconv.ParseFloat(kv["commitLogDiskRatio"], 64); err == nil {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -635,4 +637,50 @@ func javaHashOrder(keys []string) []string {
 		out[i] = f.Key
 	}
 	return out
+}
+
+// javaHashSetPerm is the order a default java.util.HashSet/HashMap iterates n elements added
+// in index order, given each one's hashCode: bins of the spread hash in index order, a bin in
+// insertion order (HashMap's resize keeps that order). The table starts at 16 bins and
+// doubles whenever the size passes three quarters of it.
+func javaHashSetPerm(n int, hash func(i int) int32) []int {
+	bins := uint32(16)
+	for uint32(n) > bins*3/4 {
+		bins <<= 1
+	}
+	perm := make([]int, n)
+	bin := make([]uint32, n)
+	for i := range perm {
+		perm[i] = i
+		h := uint32(hash(i))
+		bin[i] = (h ^ h>>16) & (bins - 1)
+	}
+	slices.SortStableFunc(perm, func(a, b int) int { return cmp.Compare(bin[a], bin[b]) })
+	return perm
+}
+
+// javaSetOrder is javaHashSetPerm for strings decoded into a HashSet in this order (fastjson
+// decodes TopicList's and GroupList's sets so); repeated strings keep their first place.
+func javaSetOrder(keys []string) []string {
+	seen := make(map[string]bool, len(keys))
+	uniq := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			uniq = append(uniq, k)
+		}
+	}
+	out := make([]string, len(uniq))
+	for i, j := range javaHashSetPerm(len(uniq), func(i int) int32 { return protocol.JavaHashCode(uniq[i]) }) {
+		out[i] = uniq[j]
+	}
+	return out
+}
+
+// mqHashCode is MessageQueue.hashCode.
+func mqHashCode(mq protocol.MessageQueue) int32 {
+	h := int32(1)
+	h = 31*h + protocol.JavaHashCode(mq.BrokerName)
+	h = 31*h + mq.QueueID
+	return 31*h + protocol.JavaHashCode(mq.Topic)
 }

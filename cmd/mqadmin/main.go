@@ -525,7 +525,9 @@ func selectAddr(b *protocol.BrokerData) string {
 	return b.BrokerAddrs[ids[0]]
 }
 
-// masterAddrs is CommandUtil.fetchMasterAddrByClusterName, sorted by broker name.
+// masterAddrs is CommandUtil.fetchMasterAddrByClusterName: the masters of the cluster's
+// broker names (a HashSet as decoded) collected into a HashSet, in that set's order. Java
+// prints "[error] …" and goes on with none for an unknown cluster; we fail.
 func (a *admin) masterAddrs(cluster string) ([]string, error) {
 	ci, err := a.clusterInfo()
 	if err != nil {
@@ -535,15 +537,13 @@ func (a *admin) masterAddrs(cluster string) ([]string, error) {
 	if !ok {
 		return nil, fmt.Errorf("Make sure the specified clusterName exists or the name server connected to is correct.")
 	}
-	names = append([]string(nil), names...)
-	sort.Strings(names)
 	var out []string
-	for _, n := range names {
+	for _, n := range javaSetOrder(names) {
 		if bd := ci.BrokerAddrTable[n]; bd != nil && bd.BrokerAddrs[0] != "" {
 			out = append(out, bd.BrokerAddrs[0])
 		}
 	}
-	return out, nil
+	return javaSetOrder(out), nil
 }
 
 // allAddrs is every address (masters and slaves) of a cluster, or of every cluster when

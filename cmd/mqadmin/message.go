@@ -504,7 +504,7 @@ func statsAll(c *ctx) error {
 	if err != nil {
 		return err
 	}
-	sort.Strings(topics)
+	topics = javaSetOrder(topics)
 	c.printf("%-64s  %-64s %12s %11s %11s %14s %14s\n", "#Topic", "#Consumer Group", "#Accumulation", "#InTPS", "#OutTPS",
 		"#InMsg24Hour", "#OutMsg24Hour")
 	active := c.has("a")
@@ -534,10 +534,9 @@ func statsAll(c *ctx) error {
 		if resp, err := c.adm.call(selectAddr(&r.BrokerDatas[0]), protocol.QueryTopicConsumeByWho, kv("topic", t), nil); err == nil {
 			var gl protocol.GroupList
 			if gl.Unmarshal(resp.Body) == nil {
-				groups = gl.GroupList
+				groups = javaSetOrder(gl.GroupList)
 			}
 		}
-		sort.Strings(groups)
 		if len(groups) == 0 {
 			if !active || in24 > 0 {
 				c.printf("%-64s  %-64s %12d %11.2f %11s %14d %14s\n", t, "", 0, inTps, "", in24, "NO_CONSUMER")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -109,10 +110,13 @@ func updateTopic(c *ctx) error {
 				return err
 			}
 			conf := brokerName + ":" + strconv.Itoa(int(tc.WriteQueueNums))
-			if old, err := c.adm.getKV(orderTopicConfigNS, tc.TopicName); err == nil && old != "" {
-				conf = mergeOrderConf(old, brokerName, conf)
+			old, err := c.adm.getKV(orderTopicConfigNS, tc.TopicName)
+			if err != nil {
+				// Java prints the failed lookup (no entry yet, typically) and goes on.
+				fmt.Fprintln(c.errOut, javaException(err))
 			}
-			if err := c.adm.putKV(orderTopicConfigNS, tc.TopicName, conf); err != nil {
+			merged := mergeOrderConf(old, conf)
+			if err := c.adm.putKV(orderTopicConfigNS, tc.TopicName, merged); err != nil {
 				return err
 			}
 			c.printf("set broker orderConf. isOrder=%t, orderConf=[%s]", tc.Order, conf)
@@ -137,8 +141,7 @@ func updateTopic(c *ctx) error {
 			if err != nil {
 				return err
 			}
-			names := append([]string(nil), ci.ClusterAddrTable[cluster]...)
-			sort.Strings(names)
+			names := javaSetOrder(ci.ClusterAddrTable[cluster])
 			parts := make([]string, len(names))
 			for i, n := range names {
 				parts[i] = n + ":" + strconv.Itoa(int(tc.WriteQueueNums))
@@ -155,15 +158,26 @@ func updateTopic(c *ctx) error {
 	return errUsage
 }
 
-// mergeOrderConf replaces brokerName's entry of an ORDER_TOPIC_CONFIG value.
-func mergeOrderConf(old, brokerName, entry string) string {
-	var out []string
-	for _, p := range strings.Split(old, ";") {
-		if p != "" && !strings.HasPrefix(p, brokerName+":") {
-			out = append(out, p)
+// mergeOrderConf replaces the entry's broker's part of an ORDER_TOPIC_CONFIG value as
+// createOrUpdateOrderConf does: a HashMap by broker name, joined in its order.
+func mergeOrderConf(old, entry string) string {
+	var names []string
+	byName := map[string]string{}
+	for _, p := range append(strings.Split(old, ";"), entry) {
+		if strings.TrimSpace(p) == "" {
+			continue
 		}
+		name, _, _ := strings.Cut(p, ":")
+		if _, ok := byName[name]; !ok {
+			names = append(names, name)
+		}
+		byName[name] = p
 	}
-	return strings.Join(append(out, entry), ";")
+	parts := make([]string, 0, len(names))
+	for _, n := range javaSetOrder(names) {
+		parts = append(parts, byName[n])
+	}
+	return strings.Join(parts, ";")
 }
 
 func (a *admin) brokerNameOf(addr string) (string, error) {
@@ -338,7 +352,7 @@ func topicList(c *ctx) error {
 	if err != nil {
 		return err
 	}
-	sort.Strings(topics)
+	topics = javaSetOrder(topics)
 	if !c.has("c") {
 		for _, t := range topics {
 			c.printf("%s\n", t)
@@ -371,10 +385,9 @@ func topicList(c *ctx) error {
 		if resp, err := c.adm.call(selectAddr(&r.BrokerDatas[0]), protocol.QueryTopicConsumeByWho, kv("topic", t), nil); err == nil {
 			var gl protocol.GroupList
 			if gl.Unmarshal(resp.Body) == nil {
-				groups = gl.GroupList
+				groups = javaSetOrder(gl.GroupList)
 			}
 		}
-		sort.Strings(groups)
 		if len(groups) == 0 {
 			groups = []string{""}
 		}
@@ -443,8 +456,8 @@ func updateOrderConf(c *ctx) error {
 	return nil
 }
 
-// allocateMQ is AllocateMessageQueueAveragely over the readable queues (sorted, where Java's
-// order is a HashSet's) for each client id in the given order.
+// allocateMQ is AllocateMessageQueueAveragely over the readable queues in the order Java's
+// HashSet of them iterates, for each client id, printed as fastjson writes the HashMap of ids.
 func allocateMQ(c *ctx) error {
 	r, err := c.adm.route(c.get("t"))
 	if err != nil {
@@ -458,15 +471,29 @@ func allocateMQ(c *ctx) error {
 			}
 		}
 	}
-	sort.Slice(mqs, func(i, j int) bool { return mqs[i].Compare(mqs[j]) < 0 })
+	perm := javaHashSetPerm(len(mqs), func(i int) int32 { return mqHashCode(mqs[i]) })
+	ordered := make([]protocol.MessageQueue, len(mqs))
+	for i, j := range perm {
+		ordered[i] = mqs[j]
+	}
+	mqs = ordered
 	ids := strings.Split(c.get("i"), ",")
 	type entry struct {
 		id  string
 		mqs []protocol.MessageQueue
 	}
 	var result []entry
-	for i, id := range ids {
-		result = append(result, entry{id, allocateAveragely(mqs, len(ids), i)})
+	for _, id := range ids {
+		// cidAll.indexOf: a repeated id gets the first one's share.
+		result = append(result, entry{id, allocateAveragely(mqs, len(ids), slices.Index(ids, id))})
+	}
+	byID := map[string]entry{}
+	for _, e := range result {
+		byID[e.id] = e
+	}
+	result = result[:0]
+	for _, id := range javaSetOrder(ids) {
+		result = append(result, byID[id])
 	}
 	// {"result":{"id":[{"brokerName":…,"queueId":…,"topic":…}]}}
 	var sb strings.Builder
