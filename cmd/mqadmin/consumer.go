@@ -515,6 +515,7 @@ func resetOffsetByTime(c *ctx) error {
 		return err
 	}
 	all := map[protocol.MessageQueue]int64{}
+	var batches []int
 	offline := false
 	for i := range r.BrokerDatas {
 		addr := selectAddr(&r.BrokerDatas[i])
@@ -541,6 +542,7 @@ func resetOffsetByTime(c *ctx) error {
 		for mq, off := range body.OffsetTable {
 			all[mq] = off
 		}
+		batches = append(batches, len(body.OffsetTable))
 	}
 	if offline {
 		return resetOffline(c, r, group, topic, tsText, ts, force)
@@ -548,7 +550,7 @@ func resetOffsetByTime(c *ctx) error {
 	c.printf("rollback consumer offset by specified group[%s], topic[%s], force[%t], timestamp(string)[%s], timestamp(long)[%d]\n",
 		group, topic, force, tsText, ts)
 	c.printf("%-40s  %-40s  %-40s\n", "#brokerName", "#queueId", "#offset")
-	for _, mq := range sortedMQs(all) {
+	for _, mq := range hashOrderMQs(all, batches) { // resetOffsetByTimestamp's HashMap
 		c.printf("%-40s  %-40d  %-40d\n", trunc(mq.BrokerName, 32), mq.QueueID, all[mq])
 	}
 	return nil
@@ -639,14 +641,16 @@ func javaHashOrder(keys []string) []string {
 	return out
 }
 
-// javaHashSetPerm is the order a default java.util.HashSet/HashMap iterates n elements added
-// in index order, given each one's hashCode: bins of the spread hash in index order, a bin in
-// insertion order (HashMap's resize keeps that order). The table starts at 16 bins and
-// doubles whenever the size passes three quarters of it.
-func javaHashSetPerm(n int, hash func(i int) int32) []int {
-	bins := uint32(16)
-	for uint32(n) > bins*3/4 {
-		bins <<= 1
+// javaHashSetPerm is the order a java.util.HashSet/HashMap iterates n elements added in index
+// order, given each one's hashCode: bins of the spread hash in index order, a bin in insertion
+// order (HashMap's resize keeps that order). bins is the final table size; 0 means a default
+// map's: 16 bins, doubled whenever the size passes three quarters of it.
+func javaHashSetPerm(n int, hash func(i int) int32, bins uint32) []int {
+	if bins == 0 {
+		bins = 16
+		for uint32(n) > bins*3/4 {
+			bins <<= 1
+		}
 	}
 	perm := make([]int, n)
 	bin := make([]uint32, n)
@@ -671,7 +675,7 @@ func javaSetOrder(keys []string) []string {
 		}
 	}
 	out := make([]string, len(uniq))
-	for i, j := range javaHashSetPerm(len(uniq), func(i int) int32 { return protocol.JavaHashCode(uniq[i]) }) {
+	for i, j := range javaHashSetPerm(len(uniq), func(i int) int32 { return protocol.JavaHashCode(uniq[i]) }, 0) {
 		out[i] = uniq[j]
 	}
 	return out

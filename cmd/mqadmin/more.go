@@ -43,6 +43,7 @@ func skipAccumulated(c *ctx) error {
 		return err
 	}
 	all := map[protocol.MessageQueue]int64{}
+	var batches []int
 	for i := range r.BrokerDatas {
 		addr := selectAddr(&r.BrokerDatas[i])
 		resp, err := c.adm.cli.Invoke(addr, remoting.NewRequest(protocol.InvokeBrokerToResetOffset,
@@ -63,9 +64,10 @@ func skipAccumulated(c *ctx) error {
 		for mq, off := range body.OffsetTable {
 			all[mq] = off
 		}
+		batches = append(batches, len(body.OffsetTable))
 	}
 	c.printf("%-40s  %-40s  %-40s\n", "#brokerName", "#queueId", "#offset")
-	for _, mq := range sortedMQs(all) {
+	for _, mq := range hashOrderMQs(all, batches) { // resetOffsetByTimestamp's HashMap
 		c.printf("%-40s  %-40d  %-40d\n", trunc(mq.BrokerName, 32), mq.QueueID, all[mq])
 	}
 	return nil

@@ -426,6 +426,25 @@ func TestRunningInfoAnalysis(t *testing.T) {
 	}
 }
 
+// TestResetOffsetOrder: the rows resetOffsetByTime printed for three topics' two queues
+// (Java 4.9.8 against our broker): a putAll into an empty HashMap sizes it to 4 bins.
+func TestResetOffsetOrder(t *testing.T) {
+	for topic, first := range map[string]int32{"A7T": 0, "CmpT352825940_982": 0, "CmpT344480430_868": 1} {
+		m := map[protocol.MessageQueue]int64{{Topic: topic, BrokerName: "broker-a", QueueID: 0}: 0, {Topic: topic, BrokerName: "broker-a", QueueID: 1}: 0}
+		if got := hashOrderMQs(m, []int{2}); got[0].QueueID != first {
+			t.Errorf("%s: order %v, Java printed queue %d first", topic, got, first)
+		}
+	}
+	for _, c := range []struct {
+		batches []int
+		bins    uint32
+	}{{[]int{2}, 4}, {[]int{8}, 16}, {[]int{16}, 32}, {[]int{2, 2}, 8}, {[]int{4, 4}, 16}, {nil, 1}} {
+		if got := putAllBins(c.batches); got != c.bins {
+			t.Errorf("putAllBins(%v) = %d, want %d", c.batches, got, c.bins)
+		}
+	}
+}
+
 func TestJavaHashOrder(t *testing.T) {
 	// Buckets (String.hashCode spread, & 15): T 4, %RETRY%please_rename_unique_group_name_4 7,
 	// TopicTest 9, %RETRY%G 10 — computed outside Go.

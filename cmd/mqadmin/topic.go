@@ -297,6 +297,46 @@ func topicStatus(c *ctx) error {
 	return nil
 }
 
+// hashOrderMQs orders the queues as the HashMap<MessageQueue,…> Java's tool merged them into
+// with one putAll per broker (batches: each broker's count) iterates them. The first putAll
+// into the empty map sizes its table for that batch, not 16 bins: two queues land in 4 bins.
+// Within a bin the merge order (queue order here) decides.
+func hashOrderMQs[V any](m map[protocol.MessageQueue]V, batches []int) []protocol.MessageQueue {
+	mqs := sortedMQs(m)
+	bins := putAllBins(batches)
+	out := make([]protocol.MessageQueue, len(mqs))
+	for i, j := range javaHashSetPerm(len(mqs), func(i int) int32 { return mqHashCode(mqs[i]) }, bins) {
+		out[i] = mqs[j]
+	}
+	return out
+}
+
+// putAllBins is the table size of a new HashMap after putAll of maps of these sizes in turn
+// (HashMap.putMapEntries, then resize whenever the size passes three quarters).
+func putAllBins(batches []int) uint32 {
+	var n uint32
+	size := 0
+	for _, b := range batches {
+		if b == 0 {
+			continue
+		}
+		if n == 0 {
+			n = 1
+			for want := uint32(float32(b)/0.75 + 1); n < want; n <<= 1 {
+			}
+		} else if uint32(b) > n*3/4 {
+			n <<= 1
+		}
+		for range b {
+			size++
+			if uint32(size) > n*3/4 {
+				n <<= 1
+			}
+		}
+	}
+	return max(n, 1)
+}
+
 func sortedMQs[V any](m map[protocol.MessageQueue]V) []protocol.MessageQueue {
 	out := make([]protocol.MessageQueue, 0, len(m))
 	for mq := range m {
@@ -471,7 +511,7 @@ func allocateMQ(c *ctx) error {
 			}
 		}
 	}
-	perm := javaHashSetPerm(len(mqs), func(i int) int32 { return mqHashCode(mqs[i]) })
+	perm := javaHashSetPerm(len(mqs), func(i int) int32 { return mqHashCode(mqs[i]) }, 0)
 	ordered := make([]protocol.MessageQueue, len(mqs))
 	for i, j := range perm {
 		ordered[i] = mqs[j]
