@@ -1,11 +1,18 @@
 package remoting
 
-import "unsafe"
+import (
+	"sync"
+	"unsafe"
+)
 
 // cmdBox puts a command and room for a typical header's extFields in one allocation.
 type cmdBox struct {
 	Command
 	fields [16]Field
+	// frame is the whole buffer of a framedCmd (nil for a plain box), class its index in
+	// frameClasses plus one (0: not recyclable).
+	frame []byte
+	class int
 }
 
 func newCommand() *Command {
@@ -24,41 +31,73 @@ type framedCmd[A any] struct {
 	buf A
 }
 
-func newFramed[A any](n int) (*Command, []byte) {
+func newFramed[A any](class int) *cmdBox {
 	f := new(framedCmd[A])
 	f.ExtFields = f.fields[:0]
-	buf := unsafe.Slice((*byte)(unsafe.Pointer(&f.buf)), unsafe.Sizeof(f.buf))
-	return &f.Command, buf[:n:n]
+	f.frame = unsafe.Slice((*byte)(unsafe.Pointer(&f.buf)), unsafe.Sizeof(f.buf))
+	f.class = class
+	return &f.cmdBox
 }
 
 // boxHead is what a framedCmd holds before its frame bytes, plus the 8-byte type header the
 // Go allocator puts in front of objects that have pointers and are larger than 512 bytes.
 const boxHead = unsafe.Sizeof(cmdBox{}) + 8
 
-// newFrameCommand returns a fresh Command and a buffer of exactly n bytes for its frame, in a
-// single allocation when the frame is small enough (every request of a producer or consumer
-// but a large message body). The frame capacities make each whole object one of the Go
-// allocator's size classes, so no space is lost to rounding.
+// frameClasses are the whole-object sizes of the boxes: Go allocator size classes, so that
+// nothing is lost to rounding beyond the unused tail of the frame buffer.
+var frameClasses = [...]struct {
+	total uintptr
+	alloc func(class int) *cmdBox
+}{
+	{1024, newFramed[[1024 - boxHead]byte]},
+	{1152, newFramed[[1152 - boxHead]byte]},
+	{1280, newFramed[[1280 - boxHead]byte]},
+	{1408, newFramed[[1408 - boxHead]byte]},
+	{1536, newFramed[[1536 - boxHead]byte]},
+	{1792, newFramed[[1792 - boxHead]byte]},
+	{2048, newFramed[[2048 - boxHead]byte]},
+	{2304, newFramed[[2304 - boxHead]byte]},
+	{2688, newFramed[[2688 - boxHead]byte]},
+	{3072, newFramed[[3072 - boxHead]byte]},
+	{3456, newFramed[[3456 - boxHead]byte]},
+	{4096, newFramed[[4096 - boxHead]byte]},
+	{4864, newFramed[[4864 - boxHead]byte]},
+	{5376, newFramed[[5376 - boxHead]byte]},
+	{6144, newFramed[[6144 - boxHead]byte]},
+	{8192, newFramed[[8192 - boxHead]byte]},
+}
+
+// framePools hold boxes given back by recycleRequest, one pool per class.
+var framePools [len(frameClasses)]sync.Pool
+
+// newFrameCommand returns a Command and a buffer of exactly n bytes for its frame, in a single
+// allocation (or none, when a recycled box of the class is at hand) when the frame is small
+// enough: every request of a producer or consumer but a large message body.
 func newFrameCommand(n int) (*Command, []byte) {
-	switch {
-	case n <= int(1024-boxHead):
-		return newFramed[[1024 - boxHead]byte](n)
-	case n <= int(1280-boxHead):
-		return newFramed[[1280 - boxHead]byte](n)
-	case n <= int(1536-boxHead):
-		return newFramed[[1536 - boxHead]byte](n)
-	case n <= int(2048-boxHead):
-		return newFramed[[2048 - boxHead]byte](n)
-	case n <= int(2688-boxHead):
-		return newFramed[[2688 - boxHead]byte](n)
-	case n <= int(3456-boxHead):
-		return newFramed[[3456 - boxHead]byte](n)
-	case n <= int(4096-boxHead):
-		return newFramed[[4096 - boxHead]byte](n)
-	case n <= int(5376-boxHead):
-		return newFramed[[5376 - boxHead]byte](n)
-	case n <= int(8192-boxHead):
-		return newFramed[[8192 - boxHead]byte](n)
+	for i := range frameClasses {
+		if n > int(frameClasses[i].total-boxHead) {
+			continue
+		}
+		b, _ := framePools[i].Get().(*cmdBox)
+		if b == nil {
+			b = frameClasses[i].alloc(i + 1)
+		}
+		return &b.Command, b.frame[:n:n]
 	}
 	return newCommand(), make([]byte, n)
+}
+
+// recycleRequest gives the memory of a request decoded by the server (newFrameCommand) back
+// for later frames. Only for a request whose processor is Transient and has returned, and
+// whose response is already encoded: the next frame of the class overwrites the bytes its
+// strings and body point into.
+func recycleRequest(c *Command) {
+	b := (*cmdBox)(unsafe.Pointer(c))
+	if b.class == 0 {
+		return
+	}
+	b.Command = Command{}
+	clear(b.fields[:])
+	b.ExtFields = b.fields[:0]
+	framePools[b.class-1].Put(b)
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"os"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,8 +18,9 @@ import (
 // BenchmarkLoopback measures request/response over loopback TCP: the gnet Server with an
 // instant-answer processor (inline on the event loop, and on the worker pool) against a bare
 // standard-library echo server (goroutine per connection, buffered reader and writer, flush
-// when no more input is buffered) that sends every frame straight back. The same load
-// generator drives all three: conns connections, each keeping inflight requests outstanding
+// when no more input is buffered) that sends every frame straight back, and against the same
+// standard-library server doing the gnet server's protocol work (net-codec). The same load
+// generator drives all four: conns connections, each keeping inflight requests outstanding
 // (SEND_MESSAGE_V2-shaped JSON requests with a 256-byte body). It reports req/s and the 99th
 // percentile latency.
 func BenchmarkLoopback(b *testing.B) {
@@ -32,9 +35,13 @@ func BenchmarkLoopback(b *testing.B) {
 		name  string
 		start func(b *testing.B) (addr string, stop func())
 	}{
-		{"gnet-inline", func(b *testing.B) (string, func()) { return startBenchServer(b, true) }},
-		{"gnet-pool", func(b *testing.B) (string, func()) { return startBenchServer(b, false) }},
-		{"net-echo", startEchoServer},
+		{"gnet-inline", func(b *testing.B) (string, func()) { return startBenchServer(b, true, instantAnswer) }},
+		{"gnet-inline-reuse", func(b *testing.B) (string, func()) {
+			return startBenchServer(b, true, TransientFunc(instantAnswer))
+		}},
+		{"gnet-pool", func(b *testing.B) (string, func()) { return startBenchServer(b, false, instantAnswer) }},
+		{"net-echo", func(b *testing.B) (string, func()) { return startNetServer(b, echoFrames) }},
+		{"net-codec", func(b *testing.B) (string, func()) { return startNetServer(b, codecFrames) }},
 	}
 	for _, sh := range shapes {
 		for _, srv := range servers {
@@ -55,12 +62,13 @@ var instantAnswer = ProcessorFunc(func(ch Channel, req *Command) *Command {
 	return resp
 })
 
-func startBenchServer(b *testing.B, inline bool) (string, func()) {
-	s := NewServer(ServerConfig{Addr: "127.0.0.1:0", Multicore: true, Name: "bench"})
+func startBenchServer(b *testing.B, inline bool, p Processor) (string, func()) {
+	loops, _ := strconv.Atoi(os.Getenv("BENCH_LOOPS"))
+	s := NewServer(ServerConfig{Addr: "127.0.0.1:0", Multicore: true, NumEventLoop: loops, Name: "bench"})
 	if inline {
-		s.RegisterInline(310, instantAnswer)
+		s.RegisterInline(310, p)
 	} else {
-		s.Register(310, instantAnswer)
+		s.Register(310, p)
 	}
 	if err := s.Start(); err != nil {
 		b.Fatal(err)
@@ -68,7 +76,8 @@ func startBenchServer(b *testing.B, inline bool) (string, func()) {
 	return s.Addr().String(), func() { _ = s.Shutdown(context.Background()) }
 }
 
-func startEchoServer(b *testing.B) (string, func()) {
+// startNetServer serves each connection with serve on a goroutine of its own.
+func startNetServer(b *testing.B, serve func(net.Conn)) (string, func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -90,7 +99,7 @@ func startEchoServer(b *testing.B) (string, func()) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				echoFrames(nc)
+				serve(nc)
 			}()
 		}
 	}()
@@ -122,6 +131,48 @@ func echoFrames(nc net.Conn) {
 			return
 		}
 		if _, err := bw.Write(buf[:4+l]); err != nil {
+			return
+		}
+		if br.Buffered() == 0 {
+			if err := bw.Flush(); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// codecFrames is the standard-library server doing the gnet server's work per request: the
+// frame read into the same single allocation, the header decoded, the same processor run and
+// its response encoded, flushed when no input is buffered. It separates what the transport
+// costs from what the protocol costs: net-echo skips the latter.
+func codecFrames(nc net.Conn) {
+	defer nc.Close()
+	br := bufio.NewReaderSize(nc, 64<<10)
+	bw := bufio.NewWriterSize(nc, 64<<10)
+	var lb [4]byte
+	var out []byte
+	for {
+		if _, err := io.ReadFull(br, lb[:]); err != nil {
+			return
+		}
+		l, err := ParseLength(lb[:], DefaultMaxFrameSize)
+		if err != nil {
+			return
+		}
+		req, frame := newFrameCommand(4 + l)
+		copy(frame, lb[:])
+		if _, err := io.ReadFull(br, frame[4:]); err != nil {
+			return
+		}
+		if err := DecodeFrame(frame, req, 0); err != nil {
+			return
+		}
+		resp := instantAnswer.Process(nil, req)
+		prepareResponse(req, resp)
+		if out, err = AppendFrame(out[:0], resp); err != nil {
+			return
+		}
+		if _, err := bw.Write(out); err != nil {
 			return
 		}
 		if br.Buffered() == 0 {

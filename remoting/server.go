@@ -125,8 +125,9 @@ func putItems(p *[]taskItem) {
 }
 
 type taskItem struct {
-	cmd *Command
-	p   Processor
+	cmd       *Command
+	p         Processor
+	transient bool
 }
 
 // maxBatch bounds a task so that a large burst still spreads over several workers.
@@ -355,12 +356,15 @@ func (s *Server) worker() {
 		// The task's responses are collected and pushed once: one write for the whole batch.
 		for _, it := range *t.items {
 			resp := s.run(t.c, it.p, it.cmd)
-			if resp == nil || it.cmd.IsOneway() {
-				continue
+			if resp != nil && !it.cmd.IsOneway() {
+				if err := t.c.add(resp); err != nil && !errors.Is(err, ErrConnClosed) {
+					s.log.WithError(err).WithFields(logrus.Fields{"remote": t.c.remote, "code": it.cmd.Code}).
+						Warn("writing response failed")
+				}
 			}
-			if err := t.c.add(resp); err != nil && !errors.Is(err, ErrConnClosed) {
-				s.log.WithError(err).WithFields(logrus.Fields{"remote": t.c.remote, "code": it.cmd.Code}).
-					Warn("writing response failed")
+			if it.transient {
+				// The response is encoded: nothing refers to the request any more.
+				recycleRequest(it.cmd)
 			}
 		}
 		if err := t.c.push(); err != nil {
@@ -461,9 +465,12 @@ func (s *Server) handle(c *serverConn, cmd *Command) {
 		if resp := s.run(c, rt.p, cmd); resp != nil && !cmd.IsOneway() {
 			c.queueLocal(resp)
 		}
+		if rt.transient {
+			recycleRequest(cmd)
+		}
 		return
 	}
-	c.batch = append(c.batch, taskItem{cmd: cmd, p: rt.p})
+	c.batch = append(c.batch, taskItem{cmd: cmd, p: rt.p, transient: rt.transient})
 }
 
 func (s *Server) busyOr(req *Command, code int32, remark string) *Command {
