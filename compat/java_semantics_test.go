@@ -6,11 +6,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -24,10 +28,10 @@ import (
 
 // semBrokerProps shorten what would otherwise take minutes: delay levels of 1-3 s (a retry's
 // level, 3 + reconsumeTimes, is clamped to the last one, 3 s) and a transaction check every
-// second for half messages older than a second.
+// 2 s for half messages older than a second.
 var semBrokerProps = map[string]string{
 	"messageDelayLevel":        "1s 2s 3s",
-	"transactionCheckInterval": "1000",
+	"transactionCheckInterval": "2000",
 	"transactionTimeOut":       "1000",
 	"transactionCheckMax":      "3",
 	"enablePropertyFilter":     "true",
@@ -51,6 +55,8 @@ type semEvent struct {
 	Reconsume   int               `json:"reconsume"`
 	QueueID     int               `json:"queueId"`
 	QueueOffset int64             `json:"queueOffset"`
+	Born        int64             `json:"born"`
+	Stored      int64             `json:"stored"`
 	Props       map[string]string `json:"props"`
 	Later       bool              `json:"later"`
 	T0          int64             `json:"t0"`
@@ -109,13 +115,13 @@ func (r *semRun) recvBy(sc string) map[string][]semEvent {
 	return m
 }
 
-// runSemanticsProbe runs SemanticsProbe with args in one JVM and returns its events; an error
-// event, a scenario that did not finish or a missing end fails the test.
-func (e javaEnv) runSemanticsProbe(t *testing.T, args ...string) *semRun {
+// runSemanticsProbe runs SemanticsProbe with client cl and args in one JVM and returns its
+// events; an error event, a scenario that did not finish or a missing end fails the test.
+func runSemanticsProbe(t *testing.T, cl semClient, args ...string) *semRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	full := append(javaJVMFlags(t.TempDir()), "-cp", e.classes+":"+e.cp, "SemanticsProbe")
+	full := append(javaJVMFlags(t.TempDir()), "-cp", cl.classes+":"+cl.cp, "SemanticsProbe")
 	cmd := exec.CommandContext(ctx, "java", append(full, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -156,6 +162,9 @@ func (e javaEnv) runSemanticsProbe(t *testing.T, args ...string) *semRun {
 	err = cmd.Wait()
 	run.out = all.String()
 	t.Logf("SemanticsProbe ran %v", time.Since(t0).Round(time.Millisecond))
+	if os.Getenv("COMPAT_VERBOSE") != "" {
+		t.Logf("SemanticsProbe output:\n%s", all.String())
+	}
 	if err != nil || !ended {
 		t.Fatalf("SemanticsProbe %v: %v (end seen: %v)\nstdout:\n%s\nstderr:\n%s", args, err, ended, run.out, stderr.String())
 	}
@@ -197,32 +206,86 @@ func semSQLWant(c semSQLCase) []string {
 	return out
 }
 
-// TestJavaSemantics: the stock Java client's retry and dead letters, delayed messages,
-// transactions, orderly consumption and SQL92 filters against our broker (one JVM, one
-// cluster); each subtest asserts one scenario's exact delivery.
+// semClient is one stock Java client the probe runs with: its classpath and the probe compiled
+// against it (the 4.9.8 and 5.3.3 jars must never share a classpath).
+type semClient struct {
+	name    string
+	cp      string
+	classes string
+}
+
+var (
+	sem5Once    sync.Once
+	sem5Classes string
+	sem5Err     error
+)
+
+// semClients are the 4.9.8 client of the shared distribution and, when ../shared has it, the
+// stock 5.3.3 remoting client, whose API the probe uses unchanged.
+func semClients(t *testing.T) []semClient {
+	t.Helper()
+	env := requireJavaEnv(t)
+	clients := []semClient{{name: "client-4.9.8", cp: env.cp, classes: env.classes}}
+	lib := filepath.Join(sharedDir(), "java", "rocketmq-client-5.3.3", "lib")
+	if _, err := os.Stat(filepath.Join(lib, "rocketmq-client-5.3.3.jar")); err != nil {
+		t.Logf("no stock 5.3.3 client in %s: running the 4.9.8 client only", lib)
+		return clients
+	}
+	cp := filepath.Join(lib, "*")
+	sem5Once.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		src := filepath.Join(filepath.Dir(file), "java", "SemanticsProbe.java")
+		// Inside the 4.9.8 probe's directory, which TestMain removes at exit.
+		if sem5Classes, sem5Err = os.MkdirTemp(env.classes, "client-5.3.3-"); sem5Err != nil {
+			return
+		}
+		if out, err := exec.Command("javac", "-nowarn", "-cp", cp, "-d", sem5Classes, src).CombinedOutput(); err != nil {
+			sem5Err = fmt.Errorf("javac against the 5.3.3 client: %v\n%s", err, out)
+		}
+	})
+	if sem5Err != nil {
+		t.Fatal(sem5Err)
+	}
+	return append(clients, semClient{name: "client-5.3.3", cp: cp, classes: sem5Classes})
+}
+
+// TestJavaSemantics: the stock Java clients' (4.9.8, and 5.3.3 when present) retry and dead
+// letters, delayed messages, transactions, orderly consumption and SQL92 filters against our
+// broker: one cluster, one JVM per client, both at once; each subtest asserts one scenario's
+// exact delivery.
 func TestJavaSemantics(t *testing.T) {
 	t.Parallel()
-	env := requireJavaEnv(t)
+	clients := semClients(t)
 	c := newCluster(t, 1, semBrokerProps)
-	prefix := uniq("JSem")
-	for sc, queues := range map[string]int{"retry": 2, "delay": 1, "tx": 2, "order": 4, "sql": 2} {
-		c.createTopic(prefix+"_"+sc, queues)
-	}
-	args := []string{c.NamesrvAddr(), prefix, "retry,delay,tx,order,sql"}
-	for _, sc := range semSQLCases {
-		want := -1
-		if sc.match != nil {
-			want = len(semSQLWant(sc))
+	// Topics are made here: the cluster reports failures on this test, which must not happen
+	// from a parallel subtest.
+	prefixes := make([]string, len(clients))
+	for i := range clients {
+		prefixes[i] = uniq("JSem")
+		for sc, queues := range map[string]int{"retry": 2, "delay": 1, "tx": 2, "order": 4, "sql": 2} {
+			c.createTopic(prefixes[i]+"_"+sc, queues)
 		}
-		args = append(args, fmt.Sprintf("%s|%d|%s", sc.name, want, sc.expr))
 	}
-	run := env.runSemanticsProbe(t, args...)
-
-	t.Run("RetryAndDLQ", func(t *testing.T) { semCheckRetry(t, c, run, prefix) })
-	t.Run("Delay", func(t *testing.T) { semCheckDelay(t, run, prefix) })
-	t.Run("Transactions", func(t *testing.T) { semCheckTx(t, run, prefix) })
-	t.Run("Orderly", func(t *testing.T) { semCheckOrder(t, run, prefix) })
-	t.Run("SQL92", func(t *testing.T) { semCheckSQL(t, run, prefix) })
+	for i, cl := range clients {
+		t.Run(cl.name, func(t *testing.T) {
+			t.Parallel()
+			prefix := prefixes[i]
+			args := []string{c.NamesrvAddr(), prefix, "retry,delay,tx,order,sql"}
+			for _, sc := range semSQLCases {
+				want := -1
+				if sc.match != nil {
+					want = len(semSQLWant(sc))
+				}
+				args = append(args, fmt.Sprintf("%s|%d|%s", sc.name, want, sc.expr))
+			}
+			run := runSemanticsProbe(t, cl, args...)
+			t.Run("RetryAndDLQ", func(t *testing.T) { semCheckRetry(t, c, run, prefix) })
+			t.Run("Delay", func(t *testing.T) { semCheckDelay(t, run, prefix) })
+			t.Run("Transactions", func(t *testing.T) { semCheckTx(t, run, prefix) })
+			t.Run("Orderly", func(t *testing.T) { semCheckOrder(t, run, prefix) })
+			t.Run("SQL92", func(t *testing.T) { semCheckSQL(t, run, prefix) })
+		})
+	}
 }
 
 // semCheckRetry: with maxReconsumeTimes 2, a message failing its first n deliveries (n <= 2)
@@ -244,6 +307,8 @@ func semCheckRetry(t *testing.T, c *cluster, run *semRun, prefix string) {
 		}
 	}
 	const retryDelay = 3000 // ms: levels 3 and 4 of "1s 2s 3s" are both the last, 3 s
+	minGap, maxGap := int64(1<<62), int64(0)
+	defer func() { t.Logf("retries arrived %d..%d ms after the failed delivery", minGap, maxGap) }()
 	for body, n := range fails {
 		got := recv[body]
 		deliveries := min(n, 2) + 1
@@ -262,6 +327,7 @@ func semCheckRetry(t *testing.T, c *cluster, run *semRun, prefix string) {
 			}
 			if k > 0 {
 				gap := d.T - got[k-1].T
+				minGap, maxGap = min(minGap, gap), max(maxGap, gap)
 				if gap < retryDelay || gap > retryDelay+2000 {
 					t.Errorf("%s retry %d arrived %d ms after the failed delivery, want %d..%d", body, k, gap, retryDelay, retryDelay+2000)
 				}
@@ -313,6 +379,8 @@ func semCheckDelay(t *testing.T, run *semRun, prefix string) {
 		t.Errorf("%d sends, want 10", len(sent))
 	}
 	perLevel := map[int][]string{} // bodies in send order
+	var worst int64 = -1 << 62
+	defer func() { t.Logf("latest delayed arrival: %d ms after it was due", worst) }()
 	for _, s := range sent {
 		if s.Status != "SEND_OK" {
 			t.Errorf("send of %s: %s", s.Body, s.Status)
@@ -329,9 +397,13 @@ func semCheckDelay(t *testing.T, run *semRun, prefix string) {
 		if early := d.T - s.T0; early < delay {
 			t.Errorf("%s (level %d) arrived %d ms after its send began, before its %d ms delay", s.Body, s.Level, early, delay)
 		}
-		if late := d.T - s.T1 - delay; late > 1000 {
-			t.Errorf("%s (level %d) arrived %d ms after its delay was due (send returned + %d ms), want within 1000", s.Body,
-				s.Level, late, delay)
+		late := d.T - s.T1 - delay
+		worst = max(worst, late)
+		if late > 1000 {
+			// stored is when the broker put the due message back into its topic: it splits the
+			// lateness into the broker's schedule and the consumer's pull.
+			t.Errorf("%s (level %d) arrived %d ms after its delay was due (send returned + %d ms), want within 1000; "+
+				"put back %d ms after the send returned", s.Body, s.Level, late, delay, d.Stored-s.T1)
 		}
 		if d.Topic != topic || d.Keys != "K"+s.Body || d.Tags != "TagD" || d.Props["color"] != "c-"+s.Body || d.MsgID != s.MsgID {
 			t.Errorf("%s: topic %q keys %q tags %q color %q msgId %s (sent %s)", s.Body, d.Topic, d.Keys, d.Tags,
@@ -359,10 +431,18 @@ func semCheckDelay(t *testing.T, run *semRun, prefix string) {
 }
 
 // semCheckTx: committed messages are delivered once; rolled-back ones never; those left
-// UNKNOW are checked back (after transactionTimeOut) and delivered once when the check says
-// COMMIT, never when it says ROLLBACK; a message decided at send time is never checked.
+// UNKNOW are checked back (after transactionTimeOut) and delivered when the check says COMMIT,
+// never when it says ROLLBACK; a message decided at send time is never checked.
+//
+// A check-back is at-least-once in Java: a pass finds the half again when the producer's answer
+// has not arrived before it began (a starved JVM on a loaded 2-core box: seen once in a few runs
+// with a 1 s interval), and every COMMIT answer puts the message once more. So a half is checked
+// once, or twice a pass or more apart with TRANSACTION_CHECK_TIMES counting, and a check-commit
+// message is delivered exactly as many times as it was checked.
 func semCheckTx(t *testing.T, run *semRun, prefix string) {
 	topic := prefix + "_tx"
+	interval, _ := strconv.ParseInt(semBrokerProps["transactionCheckInterval"], 10, 64)
+	timeout, _ := strconv.ParseInt(semBrokerProps["transactionTimeOut"], 10, 64)
 	sent := run.sentBy(t, "tx")
 	recv := run.recvBy("tx")
 	wantLocal := map[string]string{"commit-0": "COMMIT_MESSAGE", "commit-1": "COMMIT_MESSAGE", "rollback-0": "ROLLBACK_MESSAGE",
@@ -377,10 +457,37 @@ func semCheckTx(t *testing.T, run *semRun, prefix string) {
 		checks[e.Body] = append(checks[e.Body], e)
 	}
 	for body := range wantLocal {
+		checked := checks[body]
+		if strings.HasPrefix(body, "check-") {
+			if len(checked) == 0 || len(checked) > 2 {
+				t.Errorf("%s checked back %d times, want once (or twice when an answer came late)", body, len(checked))
+			}
+		} else if len(checked) != 0 {
+			t.Errorf("%s checked back %d times after the producer decided it", body, len(checked))
+		}
+		for k, ch := range checked {
+			if age := ch.T - sent[body].T0; age < timeout {
+				t.Errorf("%s checked back %d ms after its send, before transactionTimeOut (%d ms)", body, age, timeout)
+			}
+			if k > 0 && ch.T-checked[k-1].T < interval*9/10 {
+				t.Errorf("%s checked again %d ms after the previous check, within one pass interval (%d ms)", body,
+					ch.T-checked[k-1].T, interval)
+			}
+			// The check-back carries the half message as stored (its msgId is the offset id);
+			// the client's id travels as UNIQ_KEY, which the producer takes as transactionId.
+			if ch.Props["UNIQ_KEY"] != sent[body].MsgID || ch.Props["TRAN_MSG"] != "true" || ch.Topic != topic ||
+				ch.Props["TRANSACTION_CHECK_TIMES"] != strconv.Itoa(k+1) {
+				t.Errorf("%s check-back %d: topic %q properties %v (sent msgId %s)", body, k+1, ch.Topic, ch.Props,
+					sent[body].MsgID)
+			}
+		}
 		got := recv[body]
 		want := 0
-		if strings.Contains(body, "commit") {
+		switch {
+		case strings.HasPrefix(body, "commit"):
 			want = 1
+		case strings.HasPrefix(body, "check-commit"):
+			want = len(checked)
 		}
 		if len(got) != want {
 			t.Errorf("%s delivered %d times, want %d: %v", body, len(got), want, semSummary(got))
@@ -392,30 +499,13 @@ func semCheckTx(t *testing.T, run *semRun, prefix string) {
 					sent[body].MsgID, d.Keys, d.Tags, d.Props)
 			}
 		}
-		wantChecks := 0
-		if strings.HasPrefix(body, "check-") {
-			wantChecks = 1
-		}
-		if len(checks[body]) != wantChecks {
-			t.Errorf("%s checked back %d times, want %d", body, len(checks[body]), wantChecks)
-		}
-		for _, ch := range checks[body] {
-			if age := ch.T - sent[body].T0; age < 1000 {
-				t.Errorf("%s checked back %d ms after its send, before transactionTimeOut (1000 ms)", body, age)
-			}
-			// The check-back carries the half message as stored (its msgId is the offset id);
-			// the client's id travels as UNIQ_KEY, which the producer takes as transactionId.
-			if ch.Props["UNIQ_KEY"] != sent[body].MsgID || ch.Props["TRAN_MSG"] != "true" || ch.Topic != topic {
-				t.Errorf("%s check-back: topic %q properties %v (sent msgId %s)", body, ch.Topic, ch.Props, sent[body].MsgID)
-			}
-		}
 	}
 	for body := range recv {
 		if _, ok := wantLocal[body]; !ok {
 			t.Errorf("unexpected delivery of %q", body)
 		}
 	}
-	if d, ch := recv["check-commit-0"], checks["check-commit-0"]; len(d) == 1 && len(ch) > 0 && d[0].Seq < ch[0].Seq {
+	if d, ch := recv["check-commit-0"], checks["check-commit-0"]; len(d) > 0 && len(ch) > 0 && d[0].Seq < ch[0].Seq {
 		t.Errorf("check-commit-0 was delivered before its check-back committed it")
 	}
 }

@@ -104,6 +104,7 @@ public class SemanticsProbe {
         return ev(ev, sc, "who", who, "seq", seq.incrementAndGet(), "body", new String(m.getBody(), StandardCharsets.UTF_8),
             "topic", m.getTopic(), "msgId", m.getMsgId(), "keys", m.getKeys(), "tags", m.getTags(),
             "reconsume", m.getReconsumeTimes(), "queueId", m.getQueueId(), "queueOffset", m.getQueueOffset(),
+            "born", m.getBornTimestamp(), "stored", m.getStoreTimestamp(),
             "props", new TreeMap<>(m.getProperties()));
     }
 
@@ -315,8 +316,9 @@ public class SemanticsProbe {
             sent(sc, b, t0, r, "local", r.getLocalTransactionState().toString());
         }
         boolean ok = await(delivered, 30) & await(checkedRollback, 30);
-        // Two more check rounds: a half message checked or delivered again would show now.
-        Thread.sleep(3000);
+        // Two more check passes (transactionCheckInterval 2 s): a half message checked or
+        // delivered again would show now.
+        Thread.sleep(4500);
         c.shutdown();
         p.shutdown();
         return ok;
