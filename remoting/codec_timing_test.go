@@ -116,3 +116,21 @@ func BenchmarkDecodeSendV2Fresh(b *testing.B) {
 		Sink = c
 	}
 }
+
+// BenchmarkDecodeSendV2Reuse is the per-frame cost when the processor is Transient: the frame
+// box is recycled once the request is answered, so a frame allocates nothing.
+func BenchmarkDecodeSendV2Reuse(b *testing.B) {
+	frame, _ := AppendFrame(nil, sendV2Request(SerializeJSON))
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	t0 := cpuTime()
+	defer reportCPU(b, t0)
+	for i := 0; i < b.N; i++ {
+		c, own := newFrameCommand(len(frame))
+		copy(own, frame)
+		if err := DecodeFrame(own, c, DefaultMaxFrameSize); err != nil {
+			b.Fatal(err)
+		}
+		recycleRequest(c)
+	}
+}

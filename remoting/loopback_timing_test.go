@@ -62,6 +62,8 @@ var instantAnswer = ProcessorFunc(func(ch Channel, req *Command) *Command {
 	return resp
 })
 
+// startBenchServer starts the server as the broker does (Multicore). BENCH_LOOPS=n in the
+// environment sets NumEventLoop instead, for comparing event-loop counts (docs/BENCHMARKS.md).
 func startBenchServer(b *testing.B, inline bool, p Processor) (string, func()) {
 	loops, _ := strconv.Atoi(os.Getenv("BENCH_LOOPS"))
 	s := NewServer(ServerConfig{Addr: "127.0.0.1:0", Multicore: true, NumEventLoop: loops, Name: "bench"})
