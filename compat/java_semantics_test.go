@@ -40,6 +40,23 @@ var semBrokerProps = map[string]string{
 	"waitTimeMillsInSendQueue": "2000",
 }
 
+// semLevelDelay is what level means under semBrokerProps' messageDelayLevel, in ms: a level
+// above the last is clamped to it (as the broker stores it).
+func semLevelDelay(t *testing.T, level int) int64 {
+	t.Helper()
+	levels := strings.Fields(semBrokerProps["messageDelayLevel"])
+	d, err := time.ParseDuration(levels[min(level, len(levels))-1])
+	if err != nil {
+		t.Fatalf("messageDelayLevel %q: %v", semBrokerProps["messageDelayLevel"], err)
+	}
+	return d.Milliseconds()
+}
+
+// How late a due message may be: the broker's put-back (its store time) within semPutBackSlack
+// of the due time, the consumer's arrival within semArrivalSlack (the issue's "within a
+// second"). Observed on a loaded 2-core box: put-back within ~50 ms, arrival within ~600 ms.
+const semPutBackSlack, semArrivalSlack = 500, 1000
+
 // semEvent is one line of SemanticsProbe's output (a JSON object; absent fields stay zero).
 type semEvent struct {
 	Ev          string            `json:"ev"`
@@ -289,8 +306,9 @@ func TestJavaSemantics(t *testing.T) {
 }
 
 // semCheckRetry: with maxReconsumeTimes 2, a message failing its first n deliveries (n <= 2)
-// is delivered n+1 times with reconsumeTimes 0..n, each retry 3 s (level 3 + reconsumeTimes,
-// clamped to the last level) after the failed delivery, with the same msgId, keys, tags, body
+// is delivered n+1 times with reconsumeTimes 0..n, each retry put back the delay of level
+// 3 + reconsumeTimes (clamped to the last level: 3 s) after the failed delivery and arriving
+// within a second of that, with the same msgId, keys, tags, body
 // and user property; one failing every time is delivered 3 times and then lies in
 // %DLQ%<group>, once; the rest are delivered once.
 func semCheckRetry(t *testing.T, c *cluster, run *semRun, prefix string) {
@@ -306,7 +324,6 @@ func semCheckRetry(t *testing.T, c *cluster, run *semRun, prefix string) {
 			t.Errorf("unexpected delivery of %q", body)
 		}
 	}
-	const retryDelay = 3000 // ms: levels 3 and 4 of "1s 2s 3s" are both the last, 3 s
 	minGap, maxGap := int64(1<<62), int64(0)
 	defer func() { t.Logf("retries arrived %d..%d ms after the failed delivery", minGap, maxGap) }()
 	for body, n := range fails {
@@ -326,10 +343,14 @@ func semCheckRetry(t *testing.T, c *cluster, run *semRun, prefix string) {
 					sent[body].MsgID, d.Keys, d.Tags, d.Topic, d.Props["color"])
 			}
 			if k > 0 {
-				gap := d.T - got[k-1].T
+				// Sent back with level 0, so the broker picks 3 + reconsumeTimes (clamped);
+				// the send-back follows the failed delivery at once.
+				delay := semLevelDelay(t, 3+k-1)
+				gap, putBack := d.T-got[k-1].T, d.Stored-got[k-1].T
 				minGap, maxGap = min(minGap, gap), max(maxGap, gap)
-				if gap < retryDelay || gap > retryDelay+2000 {
-					t.Errorf("%s retry %d arrived %d ms after the failed delivery, want %d..%d", body, k, gap, retryDelay, retryDelay+2000)
+				if putBack < delay || putBack > delay+semPutBackSlack || gap > delay+semArrivalSlack {
+					t.Errorf("%s retry %d put back %d ms and arrived %d ms after the failed delivery, want %d..%d and at most %d",
+						body, k, putBack, gap, delay, delay+semPutBackSlack, delay+semArrivalSlack)
 				}
 			}
 		}
@@ -368,9 +389,10 @@ func semCheckRetry(t *testing.T, c *cluster, run *semRun, prefix string) {
 	}
 }
 
-// semCheckDelay: each delayed message arrives once, no earlier than its level's delay after
-// the send began and within a second after the send returned plus the delay (level 9 is
-// clamped to the last level, 3 s); messages of one level arrive in the order they were sent.
+// semCheckDelay: each delayed message arrives once; the broker puts it back into its topic no
+// earlier than its level's delay after the send began and within semPutBackSlack of the send's
+// return plus the delay, and it arrives within a second of that due time (level 9 is clamped
+// to the last level, 3 s); messages of one level arrive in the order they were sent.
 func semCheckDelay(t *testing.T, run *semRun, prefix string) {
 	topic := prefix + "_delay"
 	sent := run.of("delay", "sent")
@@ -378,32 +400,31 @@ func semCheckDelay(t *testing.T, run *semRun, prefix string) {
 	if len(sent) != 10 {
 		t.Errorf("%d sends, want 10", len(sent))
 	}
-	perLevel := map[int][]string{} // bodies in send order
+	perDelay := map[int64][]string{} // bodies in send order, by effective delay
 	var worst int64 = -1 << 62
 	defer func() { t.Logf("latest delayed arrival: %d ms after it was due", worst) }()
 	for _, s := range sent {
 		if s.Status != "SEND_OK" {
 			t.Errorf("send of %s: %s", s.Body, s.Status)
 		}
-		level := min(s.Level, 3)
-		perLevel[level] = append(perLevel[level], s.Body)
+		delay := semLevelDelay(t, s.Level)
+		perDelay[delay] = append(perDelay[delay], s.Body)
 		got := recv[s.Body]
 		if len(got) != 1 {
 			t.Errorf("%s (level %d) delivered %d times, want once: %v", s.Body, s.Level, len(got), semSummary(got))
 			continue
 		}
 		d := got[0]
-		delay := int64(level) * 1000
-		if early := d.T - s.T0; early < delay {
-			t.Errorf("%s (level %d) arrived %d ms after its send began, before its %d ms delay", s.Body, s.Level, early, delay)
+		// Stored is when the broker put the due message back into its topic; T0..T1 brackets
+		// the store time of the original.
+		if early := d.Stored - s.T0; early < delay {
+			t.Errorf("%s (level %d) put back %d ms after its send began, before its %d ms delay", s.Body, s.Level, early, delay)
 		}
 		late := d.T - s.T1 - delay
 		worst = max(worst, late)
-		if late > 1000 {
-			// stored is when the broker put the due message back into its topic: it splits the
-			// lateness into the broker's schedule and the consumer's pull.
-			t.Errorf("%s (level %d) arrived %d ms after its delay was due (send returned + %d ms), want within 1000; "+
-				"put back %d ms after the send returned", s.Body, s.Level, late, delay, d.Stored-s.T1)
+		if putBack := d.Stored - s.T1 - delay; late > semArrivalSlack || putBack > semPutBackSlack {
+			t.Errorf("%s (level %d) put back %d ms and arrived %d ms after its delay was due (send returned + %d ms), "+
+				"want within %d and %d", s.Body, s.Level, putBack, late, delay, semPutBackSlack, semArrivalSlack)
 		}
 		if d.Topic != topic || d.Keys != "K"+s.Body || d.Tags != "TagD" || d.Props["color"] != "c-"+s.Body || d.MsgID != s.MsgID {
 			t.Errorf("%s: topic %q keys %q tags %q color %q msgId %s (sent %s)", s.Body, d.Topic, d.Keys, d.Tags,
@@ -415,7 +436,7 @@ func semCheckDelay(t *testing.T, run *semRun, prefix string) {
 			t.Errorf("unexpected delivery of %q", body)
 		}
 	}
-	for level, bodies := range perLevel {
+	for delay, bodies := range perDelay {
 		var arrived []string
 		var offsets []int64
 		for _, e := range run.of("delay", "recv") {
@@ -425,7 +446,7 @@ func semCheckDelay(t *testing.T, run *semRun, prefix string) {
 			}
 		}
 		if !slices.Equal(arrived, bodies) || !slices.IsSorted(offsets) {
-			t.Errorf("level %d: arrived %v at offsets %v, sent %v", level, arrived, offsets, bodies)
+			t.Errorf("delay %d ms: arrived %v at offsets %v, sent %v", delay, arrived, offsets, bodies)
 		}
 	}
 }
