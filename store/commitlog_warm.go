@@ -61,8 +61,8 @@ type warmer struct {
 	noPopulate atomic.Bool
 	// nextDone is the start of the next segment already warmed, so that it is mapped once.
 	nextDone int64
-	// populated counts bytes faulted in, for tests.
-	populated atomic.Int64
+	// populated counts the bytes faulted in, steps the rounds of warmAhead's loop (for tests).
+	populated, steps atomic.Int64
 }
 
 // initWarmer is called by Open before the goroutines start.
@@ -121,26 +121,29 @@ func (q *mappedFileQueue) lastHeld() *MappedFile {
 const warmChunk = 512 << 10
 
 // warmAhead faults in [write position, write position + window), the part past the current
-// segment's end in the next segment if it has been pre-allocated. It returns once the window
-// is covered or the store stops.
+// segment's end in the next segment if it has been pre-allocated. The goal is fixed when it
+// starts: chasing the moving write position page by page would keep a CPU busy for the few
+// pages each append adds; the appender wakes it again once half the window is used up.
 func (c *commitLog) warmAhead(stop <-chan struct{}) {
 	w := &c.warm
+	goal := c.q.maxOffset() + w.window
 	for {
 		select {
 		case <-stop:
 			return
 		default:
 		}
+		w.steps.Add(1)
 		f := c.q.lastHeld()
 		if f == nil {
 			return
 		}
 		fileEnd := f.from + int64(f.size)
 		end := f.from + f.wrote.Load()
-		goal := end + w.window
-		from := max(w.done.Load(), end) &^ (osPageSize - 1)
+		at := max(w.done.Load(), end)
+		from := at &^ (osPageSize - 1) // the page holding at may be only partly warmed
 		switch {
-		case from >= goal:
+		case at >= goal:
 			f.Release()
 			return
 		case from < fileEnd:
