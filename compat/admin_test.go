@@ -298,7 +298,7 @@ type goCmp struct {
 	sorted bool // Java's order is not reproducible (queryMsgByKey merges threads' results)
 	fuzzy  bool // rates, ratios and windowed sums move between the two runs: numbers masked
 	stdout bool // a usage error: compare our stdout (Java prints only the usage; we add the reason on stderr)
-	mut    bool // changes state: never asked again
+	mut    bool // changes state: never asked again (idempotent commands may be)
 }
 
 // javaNoise is what a Java stack trace adds around the message lines.
@@ -496,29 +496,43 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 	d.waitTotal(t, 3, 30*time.Second)
 	waitFor(t, 40*time.Second, "committed offsets", func() bool { return committedSum(t, addr, group, topic, 2) == 3 })
 
-	goRun := func(args ...string) (stdout, combined string, code int) {
-		var so, se strings.Builder
+	// goRun runs our tool; stdout and stderr share one pipe so their order is the order of the
+	// writes (two pipes would be read in any order), unless only stdout is wanted.
+	goRun := func(stdoutOnly bool, args ...string) (string, int) {
 		cmd := exec.Command(bin, append(append([]string{}, args...), "-n", ns)...)
 		cmd.Dir = t.TempDir() // consumerStatus writes a file per client here
-		var both strings.Builder
-		cmd.Stdout = io.MultiWriter(&so, &both)
-		cmd.Stderr = io.MultiWriter(&se, &both)
-		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdout = w
+		if !stdoutOnly {
+			cmd.Stderr = w
+		}
+		if err := cmd.Start(); err != nil {
 			t.Fatalf("go mqadmin %v: %v", args, err)
 		}
-		return so.String(), both.String(), code
+		w.Close()
+		out, _ := io.ReadAll(r)
+		r.Close()
+		code := 0
+		if err := cmd.Wait(); err != nil {
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else {
+				t.Fatalf("go mqadmin %v: %v", args, err)
+			}
+		}
+		return string(out), code
 	}
 	// The client's running info can fail to encode right after it started (rocketmq-client-go
 	// answers "json marshal error: ... NaN" until its stats have a sample): wait until it answers.
 	var clientID string
 	waitFor(t, 30*time.Second, "consumer running info", func() bool {
-		out, _, code := goRun("consumerStatus", "-g", group)
+		out, code := goRun(true, "consumerStatus", "-g", group)
 		if f := strings.Fields(strings.SplitN(out+"\n\n", "\n", 3)[1]); code == 0 && len(f) >= 2 && f[0] == "1" {
 			clientID = f[1]
-			_, _, code = goRun("consumerStatus", "-g", group, "-i", clientID)
+			_, code = goRun(true, "consumerStatus", "-g", group, "-i", clientID)
 			return code == 0
 		}
 		return false
@@ -565,12 +579,8 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 		}
 		javaOuts, javaCodes := runJavaBatch(t, home, cmds, alone)
 		for i, cm := range cmps {
-			stdout, combined, code := goRun(side(cm.args, "G")[:len(cm.args)]...)
-			g := combined
-			if cm.stdout {
-				g = stdout
-			}
-			g, j := norm(g, cm, "G"), norm(javaOuts[i], cm, "J")
+			out, code := goRun(cm.stdout, side(cm.args, "G")[:len(cm.args)]...)
+			g, j := norm(out, cm, "G"), norm(javaOuts[i], cm, "J")
 			if g != j && !cm.mut {
 				// The Java runs come first, as one batch; a live consumer may have committed a
 				// new queue's offset (its %RETRY% queue, every 5 s) before the Go run. Ask the
@@ -584,7 +594,7 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 			}
 			javaFailed := javaCodes[i] != 0 || strings.Contains(javaOuts[i], "SubCommandException")
 			if javaFailed != (code != 0) {
-				t.Errorf("mqadmin %s: go exit status %d, java failed: %v\n%s", name, code, javaFailed, combined)
+				t.Errorf("mqadmin %s: go exit status %d, java failed: %v\n%s", name, code, javaFailed, out)
 			}
 		}
 	}
@@ -641,14 +651,16 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 		{args: []string{"cleanExpiredCQ", "-c", "CompatCluster"}, mut: true},
 		{args: []string{"cleanUnusedTopic", "-b", addr}, mut: true},
 	})
-	// wipe/addWritePerm count the broker's topics: nothing may create or delete one meanwhile.
+	// wipe/addWritePerm count the broker's topics in the NameServer: nothing may create or
+	// delete one meanwhile, and they are idempotent, so asked again if a registration of the
+	// topics made above landed between the two runs.
 	compare([]goCmp{
-		{args: []string{"wipeWritePerm", "-b", "broker-a"}, mut: true},
+		{args: []string{"wipeWritePerm", "-b", "broker-a"}},
 		{args: []string{"updateOrderConf", "-t", obj + "{X}T2", "-m", "put", "-v", "broker-a:4"}, mut: true},
 		{args: []string{"deleteKvConfig", "-s", obj + "{X}NS", "-k", "k1"}, mut: true},
 	})
 	compare([]goCmp{
-		{args: []string{"addWritePerm", "-b", "broker-a"}, mut: true},
+		{args: []string{"addWritePerm", "-b", "broker-a"}},
 		{args: []string{"updateOrderConf", "-t", obj + "{X}T2", "-m", "get"}},
 	})
 	compare([]goCmp{
