@@ -255,11 +255,11 @@ func TestSyncFlushTimeout(t *testing.T) {
 	cfg.SyncFlushTimeout = 50
 	// The seam is set before the flusher goroutine starts and restored after it stops.
 	release := make(chan struct{})
-	fdatasync = func(fd int) error { <-release; return syscall.Fdatasync(fd) }
+	datasync = func(b []byte) error { <-release; return msyncData(b) }
 	s := mustOpen(t, cfg)
 	defer func() {
 		s.Close()
-		fdatasync = syscall.Fdatasync
+		datasync = msyncData
 	}()
 	start := time.Now()
 	r := s.PutMessage(newMsg("S", 0, "slow disk"))
