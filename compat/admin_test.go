@@ -31,8 +31,6 @@ type adminCheck struct {
 	absent []string
 }
 
-// runAdminChecks runs the checks side by side (each JVM mostly waits) and reports every
-// mismatch with the full output.
 // mqadminRunIn runs the stock mqadmin in a scratch working directory (consumerStatus writes a
 // file per client under the current directory) and returns its combined output.
 func mqadminRunIn(home, dir string, args ...string) (string, error) {
@@ -49,33 +47,15 @@ func mqadminRunIn(home, dir string, args ...string) (string, error) {
 
 var transportFailure = regexp.MustCompile(`Remoting(Connect|Timeout|SendRequest)Exception`)
 
+// runAdminChecks runs the checks in list order in one JVM (runJavaBatch) and reports every
+// mismatch with the full output.
 func runAdminChecks(t *testing.T, home, ns string, checks []adminCheck) []string {
 	t.Helper()
 	cmds := make([][]string, len(checks))
 	for i, c := range checks {
 		cmds[i] = append(append([]string{}, c.args...), "-n", ns)
 	}
-	// At most three JVMs at a time: more starve each other on two cores. A run that failed in
-	// transport (the JVM timed out connecting or waiting on a loaded machine) is run once more
-	// on its own; protocol errors are never retried.
-	outs := make([]string, len(cmds))
-	for i := 0; i < len(cmds); i += 3 {
-		var wg sync.WaitGroup
-		for j := i; j < min(i+3, len(cmds)); j++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				outs[j], _ = mqadminRunIn(home, t.TempDir(), cmds[j]...)
-			}()
-		}
-		wg.Wait()
-	}
-	for i := range cmds {
-		if transportFailure.MatchString(outs[i]) {
-			t.Logf("mqadmin %s failed in transport, running it again:\n%s", strings.Join(cmds[i], " "), outs[i])
-			outs[i], _ = mqadminRunIn(home, t.TempDir(), cmds[i]...)
-		}
-	}
+	outs, _ := runJavaBatch(t, home, cmds, make([]bool, len(cmds)), 1)
 	for i, c := range checks {
 		for _, w := range c.want {
 			if !regexp.MustCompile(`(?m)` + w).MatchString(outs[i]) {
@@ -149,6 +129,17 @@ func TestJavaMqadminAdmin(t *testing.T) {
 	d.waitTotal(t, 4, 30*time.Second)
 	// The Go client commits every 5 s; a loaded machine may need a few rounds.
 	waitFor(t, 40*time.Second, "committed offsets", func() bool { return committedSum(t, addr, group, topic, 2) == 4 })
+	if bin, err := goMqadmin(); err == nil {
+		waitRunningInfo(t, group, func(args ...string) (string, int) {
+			cmd := exec.Command(bin, append(args, "-n", ns)...)
+			cmd.Dir = t.TempDir() // consumerStatus writes a file per client there
+			out, err := cmd.Output()
+			if err != nil {
+				return string(out), 1
+			}
+			return string(out), 0
+		})
+	}
 
 	outs := runAdminChecks(t, home, ns, []adminCheck{
 		{args: []string{"topicStatus", "-t", topic},
@@ -276,6 +267,25 @@ func TestJavaMqadminAdminErrors(t *testing.T) {
 	}
 }
 
+// waitRunningInfo waits until the group's one consumer answers GET_CONSUMER_RUNNING_INFO and
+// returns its client id. rocketmq-client-go cannot encode its running info right after it
+// started (it answers "json marshal error: ... NaN" until its stats have a sample). run runs
+// our mqadmin.
+func waitRunningInfo(t *testing.T, group string, run func(args ...string) (string, int)) string {
+	t.Helper()
+	var clientID string
+	waitFor(t, 30*time.Second, "consumer running info", func() bool {
+		out, code := run("consumerStatus", "-g", group)
+		if f := strings.Fields(strings.SplitN(out+"\n\n", "\n", 3)[1]); code == 0 && len(f) >= 2 && f[0] == "1" {
+			clientID = f[1]
+			_, code = run("consumerStatus", "-g", group, "-i", clientID)
+			return code == 0
+		}
+		return false
+	})
+	return clientID
+}
+
 // buildGoMqadmin compiles cmd/mqadmin once per test binary.
 var goMqadmin = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "gomqadmin")
@@ -397,9 +407,10 @@ func mqadminBatch(home, dir string, cmds [][]string) (outs []string, ok []bool, 
 
 // runJavaBatch runs the stock tool for each argument list and returns outputs and exit codes.
 // Commands that print their usage (-h, a usage error) make mqadmin exit the JVM: they run one
-// JVM each, the rest in two shared JVMs. A run that failed in transport, or that a shared JVM
-// did not finish, runs again on its own.
-func runJavaBatch(t *testing.T, home string, cmds [][]string, alone []bool) ([]string, []int) {
+// JVM each, the rest in `shared` JVMs side by side (command i in JVM i%shared, each JVM in list
+// order). A run that failed in transport, or that a shared JVM did not finish, runs again on
+// its own.
+func runJavaBatch(t *testing.T, home string, cmds [][]string, alone []bool, shared int) ([]string, []int) {
 	t.Helper()
 	outs, codes := make([]string, len(cmds)), make([]int, len(cmds))
 	single := func(i int) {
@@ -413,16 +424,16 @@ func runJavaBatch(t *testing.T, home string, cmds [][]string, alone []bool) ([]s
 		}
 	}
 	var wg sync.WaitGroup
-	var shared [2][]int
+	jvms := make([][]int, shared)
 	for i := range cmds {
 		if alone[i] {
 			wg.Add(1)
 			go func() { defer wg.Done(); single(i) }()
 		} else {
-			shared[i%2] = append(shared[i%2], i)
+			jvms[i%shared] = append(jvms[i%shared], i)
 		}
 	}
-	for _, idx := range shared {
+	for _, idx := range jvms {
 		if len(idx) == 0 {
 			continue
 		}
@@ -525,18 +536,7 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 		}
 		return string(out), code
 	}
-	// The client's running info can fail to encode right after it started (rocketmq-client-go
-	// answers "json marshal error: ... NaN" until its stats have a sample): wait until it answers.
-	var clientID string
-	waitFor(t, 30*time.Second, "consumer running info", func() bool {
-		out, code := goRun(true, "consumerStatus", "-g", group)
-		if f := strings.Fields(strings.SplitN(out+"\n\n", "\n", 3)[1]); code == 0 && len(f) >= 2 && f[0] == "1" {
-			clientID = f[1]
-			_, code = goRun(true, "consumerStatus", "-g", group, "-i", clientID)
-			return code == 0
-		}
-		return false
-	})
+	clientID := waitRunningInfo(t, group, func(args ...string) (string, int) { return goRun(true, args...) })
 
 	decimal := regexp.MustCompile(`\d+(\.\d+)?`)
 	space := regexp.MustCompile(`[ \t]+`)
@@ -577,7 +577,7 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 			cmds[i] = side(cm.args, "J")
 			alone[i] = cm.stdout || slices.Contains(cm.args, "-h")
 		}
-		javaOuts, javaCodes := runJavaBatch(t, home, cmds, alone)
+		javaOuts, javaCodes := runJavaBatch(t, home, cmds, alone, 2)
 		for i, cm := range cmps {
 			out, code := goRun(cm.stdout, side(cm.args, "G")[:len(cm.args)]...)
 			g, j := norm(out, cm, "G"), norm(javaOuts[i], cm, "J")
@@ -585,7 +585,7 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 				// The Java runs come first, as one batch; a live consumer may have committed a
 				// new queue's offset (its %RETRY% queue, every 5 s) before the Go run. Ask the
 				// Java tool again on the state the Go tool saw: only a difference that persists counts.
-				again, codes := runJavaBatch(t, home, [][]string{cmds[i]}, []bool{true})
+				again, codes := runJavaBatch(t, home, [][]string{cmds[i]}, []bool{true}, 1)
 				j, javaCodes[i] = norm(again[0], cm, "J"), codes[0]
 			}
 			name := strings.Join(cm.args, " ")
