@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/rocketgo/rocketgo/message"
 	"github.com/rocketgo/rocketgo/remoting"
 	"github.com/rocketgo/rocketgo/remoting/protocol"
+	"github.com/sirupsen/logrus"
 )
 
 // Message commands and statsAll (admin-protocol.md §2.2, §2.4).
@@ -207,6 +209,18 @@ func (a *admin) viewMessage(offsetID string) (*message.MsgExt, error) {
 }
 
 func queryMsgByID(c *ctx) error {
+	// -g with -d pushes the message to a consumer; else -s true sends it again (and -s false
+	// does nothing, as in Java); else it is printed.
+	if !(c.has("g") && c.has("d")) && c.has("s") {
+		if strings.EqualFold(c.get("s"), "true") {
+			for _, id := range strings.Split(c.get("i"), ",") {
+				if id = strings.TrimSpace(id); id != "" {
+					resendMsg(c, id)
+				}
+			}
+		}
+		return nil
+	}
 	for _, id := range strings.Split(c.get("i"), ",") {
 		id = strings.TrimSpace(id)
 		m, err := c.adm.viewMessage(id)
@@ -390,6 +404,70 @@ func newUniqID() string {
 	return strings.ToUpper(hex.EncodeToString(b))
 }
 
+// sendTarget is one writable queue of a topic's route and its master's address.
+type sendTarget struct {
+	broker, addr string
+	qid          int32
+}
+
+// writableQueues lists the route's writable queues on masters, of one broker when broker is set.
+func writableQueues(r *protocol.TopicRouteData, broker string) []sendTarget {
+	var targets []sendTarget
+	for _, q := range r.QueueDatas {
+		if !protocol.IsWriteable(q.Perm) || (broker != "" && q.BrokerName != broker) {
+			continue
+		}
+		for i := range r.BrokerDatas {
+			if r.BrokerDatas[i].BrokerName == q.BrokerName && r.BrokerDatas[i].BrokerAddrs[0] != "" {
+				for qid := int32(0); qid < q.WriteQueueNums; qid++ {
+					targets = append(targets, sendTarget{q.BrokerName, r.BrokerDatas[i].BrokerAddrs[0], qid})
+				}
+			}
+		}
+	}
+	return targets
+}
+
+// resendMsg is QueryMsgByIdSubCommand.sendMsg: the stored message sent again to its topic as a
+// producer of group ReSendMsgById would (its properties, unique key included, kept), printing
+// Java's SendResult. A failure is printed and the next id goes on, as Java does.
+func resendMsg(c *ctx, id string) {
+	fail := func(err error) { fmt.Fprintln(c.errOut, javaException(err)) }
+	m, err := c.adm.viewMessage(id)
+	if err != nil {
+		fail(err)
+		return
+	}
+	c.printf("prepare resend msg. originalMsgId=%s", id)
+	r, err := c.adm.route(m.Topic)
+	if err != nil {
+		fail(err)
+		return
+	}
+	targets := writableQueues(r, "")
+	if len(targets) == 0 {
+		fail(&codeError{protocol.TopicNotExist, "No route info of this topic: " + m.Topic})
+		return
+	}
+	t := targets[rand.IntN(len(targets))]
+	h := protocol.SendMessageRequestHeader{ProducerGroup: "ReSendMsgById", Topic: m.Topic,
+		DefaultTopic: protocol.AutoCreateTopicKeyTopic, DefaultTopicQueueNums: 4, QueueID: t.qid, Flag: m.Flag,
+		BornTimestamp: time.Now().UnixMilli(), Properties: string(m.Properties), BrokerName: t.broker}
+	var ext remoting.ExtFields
+	h.EncodeV2(&ext)
+	resp, err := c.adm.cli.Invoke(t.addr, remoting.NewRequest(protocol.SendMessageV2, ext, m.Body), c.adm.timeout)
+	if err == nil && resp.Code != protocol.Success {
+		err = &codeError{resp.Code, resp.Remark}
+	}
+	if err != nil {
+		fail(err)
+		return
+	}
+	c.printf("SendResult [sendStatus=SEND_OK, msgId=%s, offsetMsgId=%s, messageQueue=%s, queueOffset=%s]", clientMsgID(m),
+		resp.ExtFields.Value("msgId"), mqString(protocol.MessageQueue{Topic: m.Topic, BrokerName: t.broker, QueueID: t.qid}),
+		resp.ExtFields.Value("queueOffset"))
+}
+
 func sendMessage(c *ctx) error {
 	topic := c.get("t")
 	if c.has("i") && !c.has("b") {
@@ -400,29 +478,13 @@ func sendMessage(c *ctx) error {
 	if err != nil {
 		return err
 	}
-	type target struct {
-		broker, addr string
-		qid          int32
-	}
-	var targets []target
-	for _, q := range r.QueueDatas {
-		if !protocol.IsWriteable(q.Perm) || (c.has("b") && q.BrokerName != c.get("b")) {
-			continue
-		}
-		for i := range r.BrokerDatas {
-			if r.BrokerDatas[i].BrokerName == q.BrokerName && r.BrokerDatas[i].BrokerAddrs[0] != "" {
-				for qid := int32(0); qid < q.WriteQueueNums; qid++ {
-					targets = append(targets, target{q.BrokerName, r.BrokerDatas[i].BrokerAddrs[0], qid})
-				}
-			}
-		}
-	}
+	targets := writableQueues(r, c.get("b"))
 	if c.has("i") {
 		qid, err := strconv.ParseInt(c.get("i"), 10, 32)
 		if err != nil {
 			return fmt.Errorf("option -i: %q is not a number", c.get("i"))
 		}
-		var keep []target
+		var keep []sendTarget
 		for _, t := range targets {
 			if t.qid == int32(qid) {
 				keep = append(keep, t)
@@ -446,7 +508,9 @@ func sendMessage(c *ctx) error {
 	}
 	props = message.AppendProperty(props, message.PropertyWaitStoreMsgOK, "true")
 	props = message.AppendProperty(props, message.PropertyUniqClientMessageIDKeyIdx, uniq)
-	h := protocol.SendMessageRequestHeader{ProducerGroup: strconv.FormatInt(time.Now().UnixMilli(), 10), Topic: topic,
+	start := time.Now()
+	group := strconv.FormatInt(start.UnixMilli(), 10)
+	h := protocol.SendMessageRequestHeader{ProducerGroup: group, Topic: topic,
 		DefaultTopic: protocol.AutoCreateTopicKeyTopic, DefaultTopicQueueNums: 4, QueueID: t.qid,
 		BornTimestamp: time.Now().UnixMilli(), Properties: string(props), BrokerName: t.broker}
 	var ext remoting.ExtFields
@@ -460,7 +524,69 @@ func sendMessage(c *ctx) error {
 		return err
 	}
 	c.printf("%-32s  %-4d  %-20s    %s\n", t.broker, t.qid, "SEND_OK", uniq)
+	if strings.EqualFold(c.get("m"), "true") && resp.ExtFields.Value("TRACE_ON") != "false" {
+		region := resp.ExtFields.Value(protocol.ExtMsgRegion)
+		if region == "" {
+			region = protocol.DefaultRegionID
+		}
+		orNull := func(opt string) string {
+			if c.has(opt) {
+				return c.get(opt)
+			}
+			return "null"
+		}
+		// TraceDataEncoder's Pub record, fields split by \x01, the record ended by \x02.
+		data := strings.Join([]string{"Pub", strconv.FormatInt(start.UnixMilli(), 10), region, group, topic, uniq,
+			orNull("c"), orNull("k"), t.addr, strconv.Itoa(len(c.get("p"))), strconv.FormatInt(time.Since(start).Milliseconds(), 10),
+			"0", resp.ExtFields.Value("msgId"), "true"}, "\x01") + "\x02"
+		keys := []string{uniq}
+		if c.has("k") {
+			keys = append(keys, c.get("k"))
+		}
+		sendTrace(c, data, javaSetOrder(keys), group)
+	}
 	return nil
+}
+
+// sendTrace is what the 4.9.8 producer's AsyncTraceDispatcher does with -m true: one message
+// to RMQ_SYS_TRACE_TOPIC holding the trace record, keyed by the message's ids and keys (a
+// HashSet, joined by spaces). Like Java, a failure only goes to the log.
+func sendTrace(c *ctx, data string, keys []string, group string) {
+	r, err := c.adm.route(protocol.RmqSysTraceTopic)
+	fallback := err != nil
+	if fallback {
+		// No route yet: the producer sends on the default topic's queues, at most
+		// defaultTopicQueueNums (4) of each broker, letting the broker create the topic.
+		if r, err = c.adm.route(protocol.AutoCreateTopicKeyTopic); err != nil {
+			logrus.WithError(err).WithField("topic", protocol.RmqSysTraceTopic).Warn("message trace not sent")
+			return
+		}
+	}
+	targets := writableQueues(r, "")
+	if fallback {
+		targets = slices.DeleteFunc(targets, func(t sendTarget) bool { return t.qid >= 4 })
+	}
+	if len(targets) == 0 {
+		logrus.WithField("topic", protocol.RmqSysTraceTopic).Warn("message trace not sent: no writable queue")
+		return
+	}
+	t := targets[rand.IntN(len(targets))]
+	var props []byte
+	props = message.AppendProperty(props, message.PropertyKeys, strings.Join(keys, " "))
+	props = message.AppendProperty(props, message.PropertyWaitStoreMsgOK, "true")
+	props = message.AppendProperty(props, message.PropertyUniqClientMessageIDKeyIdx, newUniqID())
+	h := protocol.SendMessageRequestHeader{ProducerGroup: "_INNER_TRACE_PRODUCER-" + group, Topic: protocol.RmqSysTraceTopic,
+		DefaultTopic: protocol.AutoCreateTopicKeyTopic, DefaultTopicQueueNums: 4, QueueID: t.qid,
+		BornTimestamp: time.Now().UnixMilli(), Properties: string(props), BrokerName: t.broker}
+	var ext remoting.ExtFields
+	h.EncodeV2(&ext)
+	resp, err := c.adm.cli.Invoke(t.addr, remoting.NewRequest(protocol.SendMessageV2, ext, []byte(data)), c.adm.timeout)
+	if err == nil && resp.Code != protocol.Success {
+		err = &codeError{resp.Code, resp.Remark}
+	}
+	if err != nil {
+		logrus.WithError(err).WithField("topic", protocol.RmqSysTraceTopic).Warn("message trace not sent")
+	}
 }
 
 // statsWindow / brokerStatsData are VIEW_BROKER_STATS_DATA's body.
