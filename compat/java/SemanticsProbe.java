@@ -30,7 +30,8 @@ import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
 
 /**
- * Plays issue 6's messaging semantics with the stock Java client (4.9.8) for
+ * Plays issue 6's messaging semantics with a stock Java client (4.9.8, or 5.3.3: the probe
+ * compiles unchanged against either, never both on one classpath) for
  * compat/java_semantics_test.go: retry and dead letters, delayed messages, transactions,
  * orderly consumption and SQL92 filters, each scenario on its own thread in this one JVM (a JVM
  * costs seconds of CPU on a 2-core box; the scenarios mostly wait). The probe only acts and
