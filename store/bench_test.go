@@ -276,7 +276,11 @@ func TestStoreBenchReport(t *testing.T) {
 
 func measureRatios(b testing.TB) map[string]float64 {
 	res := testing.Benchmark
+	// The append and its bare copy run alternately, twice each, and each keeps its faster run:
+	// on a shared machine a single run of either can land on a busy second.
 	app, bare := res(BenchmarkAppend1KAsync), res(BenchmarkBareMmapCopy1K)
+	app2, bare2 := res(BenchmarkAppend1KAsync), res(BenchmarkBareMmapCopy1K)
+	app, bare = faster(app, app2), faster(bare, bare2)
 	s1, s64, fs := res(BenchmarkSyncFlush1), res(BenchmarkSyncFlush64), res(BenchmarkBareWriteFdatasync)
 	rd := res(BenchmarkSequentialRead)
 	rec := res(BenchmarkRecoveryAfterCrash)
@@ -309,6 +313,13 @@ func measureRatios(b testing.TB) map[string]float64 {
 	return map[string]float64{"append/bare": ratio(app, bare), "append/bare thread CPU": cpuRatio(app, bare, "cpu-ns/op"),
 		"append/bare process CPU": cpuRatio(app, bare, "proc-cpu-ns/op"), "sync1/bare": ratio(s1, fs),
 		"sync64/bare": ratio(s64, fs), "recovery-s/GiB": rec.Extra["s/GiB"]}
+}
+
+func faster(x, y testing.BenchmarkResult) testing.BenchmarkResult {
+	if y.NsPerOp() < x.NsPerOp() {
+		return y
+	}
+	return x
 }
 
 // cpuRow is a CPU-time line (ns of CPU per message, from the benchmark's extra metric unit).
