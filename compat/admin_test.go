@@ -329,6 +329,9 @@ var goCmpMasks = []struct {
 	{regexp.MustCompile(`lastPullTimestamp=\d{17}`), "lastPullTimestamp=<t>"},
 	{regexp.MustCompile(`(?m)^(\S+ +)-?\d+\.\d\d +-?\d+\.\d\d +-?\d+\.\d\d +-?\d+\.\d\d +-?\d+\.\d\d +\d+$`), "${1}<rates>"},
 	{regexp.MustCompile(`(?m)^(\S+ +\d+ +SEND_OK +)[0-9A-F]{32,}$`), "${1}<msgId>"},
+	// A resent message goes to a queue picked at random: where it landed.
+	{regexp.MustCompile(`offsetMsgId=[0-9A-F]{32}, (messageQueue=MessageQueue \[topic=\S+, brokerName=\S+), queueId=\d+\], queueOffset=\d+\]`),
+		"offsetMsgId=<id>, ${1}, queueId=<q>], queueOffset=<o>]"},
 }
 
 // mqadminBatchSrc runs stock mqadmin subcommands one after another in one JVM: a line of
@@ -622,7 +625,9 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 		{args: []string{"getNamesrvConfig"}},
 		{args: []string{"consumerProgress", "-g", group}, fuzzy: true},
 		{args: []string{"consumerProgress", "-g", group, "-s", "true"}, fuzzy: true},
+		{args: []string{"consumerProgress"}, fuzzy: true},
 		{args: []string{"statsAll"}, fuzzy: true},
+		{args: []string{"statsAll", "-t", topic, "-a"}, fuzzy: true},
 		{args: []string{"clusterList"}, fuzzy: true},
 		{args: []string{"brokerStatus", "-b", addr}, fuzzy: true},
 		// Bad input: Java's failure and ours say the same, ours exits non-zero.
@@ -675,6 +680,9 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 		{args: []string{"getConsumerConfig", "-g", obj + "{X}G2"}},
 		{args: []string{"topicRoute", "-t", obj + "{X}T1"}},
 		{args: []string{"sendMessage", "-t", topic, "-p", "from-mqadmin", "-k", "kk", "-c", "tg", "-b", "broker-a", "-i", "0"}, mut: true},
+		{args: []string{"sendMessage", "-t", topic, "-p", "traced", "-m", "true", "-b", "broker-a", "-i", "1"}, mut: true},
+		{args: []string{"queryMsgById", "-i", offsetID, "-s", "true"}, mut: true},
+		{args: []string{"queryMsgById", "-i", offsetID, "-s", "false"}},
 		{args: []string{"resetOffsetByTime", "-g", group, "-t", topic, "-s", "0"}, mut: true},
 		{args: []string{"consumeMessage", "-t", topic, "-b", "broker-a", "-i", "0", "-o", "0", "-c", "1"}},
 		{args: []string{"consumeMessage", "-t", topic, "-b", "broker-a", "-i", "0", "-o", "0", "-c", "1", "-g", obj + "{X}CG"}},
