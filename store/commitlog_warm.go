@@ -169,7 +169,13 @@ func (c *commitLog) warmNext(from, n int64) {
 		return
 	}
 	path := filepath.Join(c.q.dir, fileName(from))
+	// Not while a pre-allocation runs (it may still fail and remove the file); not waiting
+	// for one either, the append path may need allocMu.
+	if !c.q.allocMu.TryLock() {
+		return
+	}
 	fd, err := os.OpenFile(path, os.O_RDWR, 0)
+	c.q.allocMu.Unlock()
 	if err != nil {
 		return
 	}
