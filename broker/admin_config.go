@@ -109,6 +109,9 @@ func (a *adminExt) updateBrokerConfig(ch remoting.Channel, req *remoting.Command
 	// Every key parsed and the whole validated on the copy: publishing it applies all of them
 	// at once, and a reader sees either the old configuration or the new one, never a mix.
 	a.b.live.Store(next)
+	if a.b.store != nil {
+		a.b.store.ApplyConfig(next.Config) // the store's live keys (retention, flushing, pull sizes)
+	}
 	a.cfgVersion.next()
 	if err := writeMetaFile(a.configFilePath(), conf.FormatProperties(conf.Properties(next))); err != nil {
 		log.WithError(err).WithField("file", a.configFilePath()).Error("persist broker config failed")

@@ -160,7 +160,8 @@ type Config struct {
 // b.cfg and takes effect on the next start, from the properties file the update rewrote:
 // ports, the store host stamped into message ids, namesrvAddr, thread pools and queue sizes,
 // brokerRole, the HA keys, scheduling periods, the Bloom filter shape, and every
-// MessageStoreConfig key the store itself uses (it keeps its own copy).
+// MessageStoreConfig key the store fixes at Open (paths, file sizes, role, flush type). The
+// store keys Java reads at each use reach the store through store.ApplyConfig.
 func (b *Broker) conf() *Config { return b.live.Load() }
 
 // DefaultConfig returns Java 4.9.8's defaults. brokerName defaults to the host name and

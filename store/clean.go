@@ -78,7 +78,7 @@ func (c *cleaner) runOnce() {
 		manual = true
 	}
 	if c.isTimeToDelete() || spaceFull || manual {
-		c.deleteCommitLogFiles(cleanAtOnce && s.cfg.CleanFileForciblyEnable)
+		c.deleteCommitLogFiles(cleanAtOnce && s.conf().CleanFileForciblyEnable)
 	}
 	c.cleanConsumeQueues()
 }
@@ -87,7 +87,7 @@ func (c *cleaner) runOnce() {
 // diskMaxUsedSpaceRatio; it also raises or clears the disk-full flag.
 func (c *cleaner) checkDisk() (cleanAtOnce, spaceFull bool) {
 	s := c.s
-	maxRatio := float64(min(max(s.cfg.DiskMaxUsedSpaceRatio, 10), 95)) / 100
+	maxRatio := float64(min(max(s.conf().DiskMaxUsedSpaceRatio, 10), 95)) / 100
 	warn := float64(s.cfg.DiskSpaceWarningLevelRatio) / 100
 	force := float64(s.cfg.DiskSpaceCleanForciblyRatio) / 100
 	for i, path := range []string{s.cfg.CommitLogDir(), s.cfg.ConsumeQueueDir()} {
@@ -120,7 +120,7 @@ func (c *cleaner) checkDisk() (cleanAtOnce, spaceFull bool) {
 // isTimeToDelete reports whether the local hour is one of deleteWhen ("04;16").
 func (c *cleaner) isTimeToDelete() bool {
 	h := c.now().Hour()
-	for _, w := range strings.Split(c.s.cfg.DeleteWhen, ";") {
+	for _, w := range strings.Split(c.s.conf().DeleteWhen, ";") {
 		if n, err := strconv.Atoi(strings.TrimSpace(w)); err == nil && n == h {
 			return true
 		}
@@ -130,7 +130,7 @@ func (c *cleaner) isTimeToDelete() bool {
 
 func (c *cleaner) deleteCommitLogFiles(cleanAtOnce bool) {
 	s := c.s
-	expire := time.Duration(s.cfg.FileReservedTime) * time.Hour
+	expire := time.Duration(s.conf().FileReservedTime) * time.Hour
 	files := s.cl.q.snapshot()
 	n := 0
 	for i := 0; i < len(files)-1 && n < deleteFilesBatchMax; i++ {

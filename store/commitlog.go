@@ -404,8 +404,9 @@ func (s *Store) flushCommitLog(leastPages int) {
 // everything every flushCommitLogThoroughInterval.
 func (s *Store) asyncFlushLoop() {
 	defer s.wg.Done()
-	interval := time.Duration(max(s.cfg.FlushIntervalCommitLog, 1)) * time.Millisecond
-	thorough := time.Duration(s.cfg.FlushCommitLogThoroughInterval) * time.Millisecond
+	// The keys are read at each round, as Java's FlushRealTimeService does, so that
+	// UPDATE_BROKER_CONFIG applies them live (ApplyConfig).
+	interval := time.Duration(max(s.conf().FlushIntervalCommitLog, 1)) * time.Millisecond
 	last := time.Now()
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -416,12 +417,17 @@ func (s *Store) asyncFlushLoop() {
 			return
 		case <-t.C:
 		case <-s.gc.wake:
-			if s.cfg.FlushCommitLogTimed {
+			if s.conf().FlushCommitLogTimed {
 				continue
 			}
 		}
-		least := s.cfg.FlushCommitLogLeastPages
-		if time.Since(last) >= thorough {
+		c := s.conf()
+		if d := time.Duration(max(c.FlushIntervalCommitLog, 1)) * time.Millisecond; d != interval {
+			interval = d
+			t.Reset(d)
+		}
+		least := c.FlushCommitLogLeastPages
+		if time.Since(last) >= time.Duration(c.FlushCommitLogThoroughInterval)*time.Millisecond {
 			least = 0
 			last = time.Now()
 		}
@@ -433,7 +439,8 @@ func (s *Store) asyncFlushLoop() {
 // the checkpoint after each thorough flush.
 func (s *Store) flushConsumeQueueLoop() {
 	defer s.wg.Done()
-	t := time.NewTicker(time.Duration(max(s.cfg.FlushIntervalConsumeQueue, 1)) * time.Millisecond)
+	interval := time.Duration(max(s.conf().FlushIntervalConsumeQueue, 1)) * time.Millisecond
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	last := time.Now()
 	for {
@@ -442,8 +449,13 @@ func (s *Store) flushConsumeQueueLoop() {
 			return
 		case <-t.C:
 		}
-		least := s.cfg.FlushConsumeQueueLeastPages
-		thorough := time.Since(last) >= time.Duration(s.cfg.FlushConsumeQueueThoroughInterval)*time.Millisecond
+		c := s.conf() // live keys, as Java's FlushConsumeQueueService reads them
+		if d := time.Duration(max(c.FlushIntervalConsumeQueue, 1)) * time.Millisecond; d != interval {
+			interval = d
+			t.Reset(d)
+		}
+		least := c.FlushConsumeQueueLeastPages
+		thorough := time.Since(last) >= time.Duration(c.FlushConsumeQueueThoroughInterval)*time.Millisecond
 		if thorough {
 			least = 0
 			last = time.Now()

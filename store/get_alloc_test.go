@@ -41,7 +41,9 @@ func TestGetMessageAllocs(t *testing.T) {
 		}
 	}
 	// A configuration that allows larger pulls still sizes the result once (three slices).
-	s.cfg.MaxTransferCountOnMessageInMemory = 64
+	larger := s.Config()
+	larger.MaxTransferCountOnMessageInMemory = 64
+	s.ApplyConfig(larger)
 	n := testing.AllocsPerRun(100, func() { s.GetMessage("g", "A", 0, 0, 64, 0, nil).Release() })
 	if n > 4 {
 		t.Errorf("64-message pull: %.1f allocations, want at most 4", n)

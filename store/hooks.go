@@ -69,7 +69,7 @@ func (s *Store) IsOSPageCacheBusy() bool {
 	}
 	diff := time.Now().UnixMilli() - begin
 	// Java's bound on diff also discards a begin time from a clock that stepped far back.
-	return diff < 10000000 && diff > int64(s.cfg.OSPageCacheBusyTimeOutMills)
+	return diff < 10000000 && diff > int64(s.conf().OSPageCacheBusyTimeOutMills)
 }
 
 // CheckInDiskByConsumeOffset is Java's DefaultMessageStore.checkInDiskByConsumeOffset: whether
@@ -92,7 +92,7 @@ func (s *Store) CheckInDiskByConsumeOffset(topic string, queueID int32, consumeO
 // inDisk is Java's checkInDiskByCommitOffset. Without a known memory size nothing counts as on
 // disk, which keeps pulls on the larger in-memory transfer limits.
 func (s *Store) inDisk(maxPhy, phys int64) bool {
-	return s.memory > 0 && maxPhy-phys > s.memory*int64(s.cfg.AccessMessageInMemoryMaxRatio)/100
+	return s.memory > 0 && maxPhy-phys > s.memory*int64(s.conf().AccessMessageInMemoryMaxRatio)/100
 }
 
 // MaxDelayLevel is the number of levels in messageDelayLevel: a broker that routes delayed

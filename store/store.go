@@ -19,7 +19,8 @@ import (
 
 // Store is the message store of one broker. All methods are safe for concurrent use.
 type Store struct {
-	cfg         Config
+	cfg         Config                 // as opened: paths, sizes, role, flush type
+	live        atomic.Pointer[Config] // in force: cfg plus what ApplyConfig published (conf)
 	lock        *storeLock
 	cp          *checkpoint
 	cl          commitLog
@@ -96,6 +97,7 @@ func Open(cfg Config, opts ...Option) (*Store, error) {
 		stop:        make(chan struct{}),
 		delayLevels: parseDelayLevels(cfg.MessageDelayLevel),
 	}
+	s.live.Store(&cfg)
 	for _, o := range opts {
 		o(s)
 	}
@@ -391,7 +393,7 @@ func (s *Store) afterAppend(res PutResult, wait bool) PutResult {
 	switch {
 	case s.cfg.FlushDiskType == SyncFlush && wait:
 		res.Status = s.waitFlushed(res.WroteOffset + int64(res.WroteBytes))
-	case s.cfg.FlushDiskType == SyncFlush || !s.cfg.FlushCommitLogTimed:
+	case s.cfg.FlushDiskType == SyncFlush || !s.conf().FlushCommitLogTimed:
 		// Java wakes the flusher here; with flushCommitLogTimed (the default) the async
 		// flusher runs on its clock and a wake-up per put would only cost a context switch.
 		s.gc.kick()
@@ -504,7 +506,8 @@ func (s *Store) GetMessage(group, topic string, queueID int32, offset int64, max
 	defer uf.Release()
 	// A pull returns at most this many messages: its result is sized once (one allocation for
 	// the default limit of 32).
-	n := max(1, min(int(maxMsgNums), max(s.cfg.MaxTransferCountOnMessageInMemory, s.cfg.MaxTransferCountOnMessageInDisk)))
+	c := s.conf() // one set of limits for the whole pull
+	n := max(1, min(int(maxMsgNums), max(c.MaxTransferCountOnMessageInMemory, c.MaxTransferCountOnMessageInDisk)))
 	r := head.withRoom(n)
 	r.Status = NoMatchedMessage
 	const noSkip = int64(-1 << 63)
@@ -521,8 +524,8 @@ func (s *Store) GetMessage(group, topic string, queueID int32, offset int64, max
 		if size == blankUnitSize {
 			continue
 		}
-		inDisk := s.memory > 0 && maxPhy-phys > s.memory*int64(s.cfg.AccessMessageInMemoryMaxRatio)/100
-		if s.batchFull(size, maxMsgNums, maxBytes, r.BufferTotalSize, r.MsgCount, inDisk) {
+		inDisk := s.memory > 0 && maxPhy-phys > s.memory*int64(c.AccessMessageInMemoryMaxRatio)/100
+		if batchFull(c, size, maxMsgNums, maxBytes, r.BufferTotalSize, r.MsgCount, inDisk) {
 			break
 		}
 		if filter != nil && !filter.MatchTagsCode(tags) {
@@ -556,7 +559,7 @@ func (s *Store) GetMessage(group, topic string, queueID int32, offset int64, max
 	}
 	r.NextBeginOffset = offset + int64(i/cqUnitSize) // Java applies no slave correction here
 	if s.memory > 0 {
-		r.SuggestPullingFromSlave = maxPhy-maxPhyPulling > s.memory*int64(s.cfg.AccessMessageInMemoryMaxRatio)/100
+		r.SuggestPullingFromSlave = maxPhy-maxPhyPulling > s.memory*int64(c.AccessMessageInMemoryMaxRatio)/100
 	}
 	if r.Status == Found {
 		s.stats.getFound.Add(int64(r.MsgCount))
@@ -567,14 +570,14 @@ func (s *Store) GetMessage(group, topic string, queueID int32, offset int64, max
 // correct is Java's nextOffsetCorrection: a slave without offsetCheckInSlave keeps the
 // requested offset.
 func (s *Store) correct(old, corrected int64) int64 {
-	if s.cfg.BrokerRole != Slave || s.cfg.OffsetCheckInSlave {
+	if s.cfg.BrokerRole != Slave || s.conf().OffsetCheckInSlave {
 		return corrected
 	}
 	return old
 }
 
 // batchFull is Java's isTheBatchFull plus the caller's byte limit.
-func (s *Store) batchFull(size, maxMsgNums, maxBytes, total, count int32, inDisk bool) bool {
+func batchFull(c *Config, size, maxMsgNums, maxBytes, total, count int32, inDisk bool) bool {
 	if total == 0 || count == 0 {
 		return false
 	}
@@ -585,9 +588,9 @@ func (s *Store) batchFull(size, maxMsgNums, maxBytes, total, count int32, inDisk
 		return true
 	}
 	if inDisk {
-		return int(total+size) > s.cfg.MaxTransferBytesOnMessageInDisk || int(count) > s.cfg.MaxTransferCountOnMessageInDisk-1
+		return int(total+size) > c.MaxTransferBytesOnMessageInDisk || int(count) > c.MaxTransferCountOnMessageInDisk-1
 	}
-	return int(total+size) > s.cfg.MaxTransferBytesOnMessageInMemory || int(count) > s.cfg.MaxTransferCountOnMessageInMemory-1
+	return int(total+size) > c.MaxTransferBytesOnMessageInMemory || int(count) > c.MaxTransferCountOnMessageInMemory-1
 }
 
 // MaxOffsetInQueue is the next logical offset to be written (0 for an unknown queue).
@@ -744,8 +747,8 @@ func (s *Store) QueryMessage(topic, key string, maxNum int, begin, end int64) *Q
 	if !ok || s.index == nil {
 		return out
 	}
-	if maxNum <= 0 || maxNum > s.cfg.MaxMsgsNumBatch {
-		maxNum = s.cfg.MaxMsgsNumBatch
+	if limit := s.conf().MaxMsgsNumBatch; maxNum <= 0 || maxNum > limit {
+		maxNum = limit
 	}
 	for _, off := range iq.QueryOffsets(topic, key, maxNum, begin, end) {
 		rec, f := s.cl.selectWhole(off)
@@ -862,8 +865,45 @@ func (s *Store) Stats() Stats {
 	}
 }
 
-// Config returns the configuration the store was opened with.
-func (s *Store) Config() Config { return s.cfg }
+// Config returns the configuration in force: the one the store was opened with and the live
+// keys ApplyConfig changed since.
+func (s *Store) Config() Config { return *s.conf() }
+
+// conf is the configuration in force, for the keys Java's store reads at each use.
+func (s *Store) conf() *Config { return s.live.Load() }
+
+// ApplyConfig takes the keys that Java's MessageStoreConfig lets an UPDATE_BROKER_CONFIG
+// change on a running store, because its services read them at each use: retention
+// (deleteWhen, fileReservedTime, diskMaxUsedSpaceRatio, cleanFileForciblyEnable),
+// flushing (the commitlog's and consume queues' intervals,
+// least pages and thorough intervals, flushCommitLogTimed), pull sizes (maxTransfer*,
+// accessMessageInMemoryMaxRatio), maxMsgsNumBatch, osPageCacheBusyTimeOutMills and
+// offsetCheckInSlave. Every other key keeps its value from Open (paths, file sizes, role,
+// flush type, index shape): those take effect on the next start. The keys are published
+// together, so a reader sees the old set or the new one.
+func (s *Store) ApplyConfig(c Config) {
+	next := *s.conf()
+	next.DeleteWhen = c.DeleteWhen
+	next.FileReservedTime = c.FileReservedTime
+	next.DiskMaxUsedSpaceRatio = c.DiskMaxUsedSpaceRatio
+	next.CleanFileForciblyEnable = c.CleanFileForciblyEnable
+	next.FlushIntervalCommitLog = c.FlushIntervalCommitLog
+	next.FlushCommitLogTimed = c.FlushCommitLogTimed
+	next.FlushCommitLogLeastPages = c.FlushCommitLogLeastPages
+	next.FlushCommitLogThoroughInterval = c.FlushCommitLogThoroughInterval
+	next.FlushIntervalConsumeQueue = c.FlushIntervalConsumeQueue
+	next.FlushConsumeQueueLeastPages = c.FlushConsumeQueueLeastPages
+	next.FlushConsumeQueueThoroughInterval = c.FlushConsumeQueueThoroughInterval
+	next.MaxTransferBytesOnMessageInMemory = c.MaxTransferBytesOnMessageInMemory
+	next.MaxTransferCountOnMessageInMemory = c.MaxTransferCountOnMessageInMemory
+	next.MaxTransferBytesOnMessageInDisk = c.MaxTransferBytesOnMessageInDisk
+	next.MaxTransferCountOnMessageInDisk = c.MaxTransferCountOnMessageInDisk
+	next.AccessMessageInMemoryMaxRatio = c.AccessMessageInMemoryMaxRatio
+	next.MaxMsgsNumBatch = c.MaxMsgsNumBatch
+	next.OSPageCacheBusyTimeOutMills = c.OSPageCacheBusyTimeOutMills
+	next.OffsetCheckInSlave = c.OffsetCheckInSlave
+	s.live.Store(&next)
+}
 
 // SetIndexMsgTimestamp records the end time of an index file that filled up (the index
 // service calls it on roll); it is written with the next checkpoint.
