@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,6 +69,7 @@ type semEvent struct {
 	Body        string            `json:"body"`
 	Topic       string            `json:"topic"`
 	MsgID       string            `json:"msgId"`
+	OffsetMsgID string            `json:"offsetMsgId"`
 	Keys        string            `json:"keys"`
 	Tags        string            `json:"tags"`
 	Reconsume   int               `json:"reconsume"`
@@ -343,6 +345,14 @@ func semCheckRetry(t *testing.T, c *cluster, run *semRun, prefix string) {
 				t.Errorf("%s delivery %d: msgId %s (sent %s) keys %q tags %q topic %q color %q", body, k, d.MsgID,
 					sent[body].MsgID, d.Keys, d.Tags, d.Topic, d.Props["color"])
 			}
+			want := semBaseProps(body, "TagR", sent[body].MsgID)
+			if k > 0 {
+				// A retry is the stored copy in %RETRY%<group>: the original topic and offset id
+				// kept, the level the broker picked (clamped), the retry queue as the real one.
+				maps.Copy(want, map[string]string{"RETRY_TOPIC": topic, "ORIGIN_MESSAGE_ID": sent[body].OffsetMsgID,
+					"DELAY": strconv.Itoa(min(3+k-1, 3)), "REAL_TOPIC": "%RETRY%" + group, "REAL_QID": "0", "WAIT": "false"})
+			}
+			semCheckProps(t, fmt.Sprintf("%s delivery %d", body, k), d.Props, want)
 			if k > 0 {
 				// Sent back with level 0, so the broker picks 3 + reconsumeTimes (clamped);
 				// the send-back follows the failed delivery at once.
@@ -373,6 +383,9 @@ func semCheckRetry(t *testing.T, c *cluster, run *semRun, prefix string) {
 	}
 	for _, d := range run.of("retry", "dlq") {
 		body := strings.TrimPrefix(d.Who, "K")
+		semCheckProps(t, "dead letter of "+body, d.Props, semBaseProps(body, "TagR", sent[body].MsgID,
+			"RETRY_TOPIC", topic, "ORIGIN_MESSAGE_ID", sent[body].OffsetMsgID, "DELAY", "0",
+			"REAL_TOPIC", "%RETRY%"+group, "REAL_QID", "0", "WAIT", "false"))
 		// The dead letter is the last retry moved on: reconsumeTimes counts the failed
 		// deliveries (3), the original topic and id are kept in properties.
 		if d.Topic != dlqTopic || d.Body != body || d.Keys != d.Who || d.Props["color"] != "c-"+body ||
@@ -427,6 +440,10 @@ func semCheckDelay(t *testing.T, run *semRun, prefix string) {
 			t.Errorf("%s (level %d) put back %d ms and arrived %d ms after its delay was due (send returned + %d ms), "+
 				"want within %d and %d", s.Body, s.Level, putBack, late, delay, semPutBackSlack, semArrivalSlack)
 		}
+		// Put back from SCHEDULE_TOPIC_XXXX with the stored property string: the real topic
+		// and queue and the (clamped) level stay.
+		semCheckProps(t, s.Body, d.Props, semBaseProps(s.Body, "TagD", s.MsgID, "DELAY", strconv.Itoa(min(s.Level, 3)),
+			"REAL_TOPIC", topic, "REAL_QID", "0", "WAIT", "true"))
 		if d.Topic != topic || d.Keys != "K"+s.Body || d.Tags != "TagD" || d.Props["color"] != "c-"+s.Body || d.MsgID != s.MsgID {
 			t.Errorf("%s: topic %q keys %q tags %q color %q msgId %s (sent %s)", s.Body, d.Topic, d.Keys, d.Tags,
 				d.Props["color"], d.MsgID, s.MsgID)
@@ -495,6 +512,9 @@ func semCheckTx(t *testing.T, run *semRun, prefix string) {
 				t.Errorf("%s checked again %d ms after the previous check, within one pass interval (%d ms)", body,
 					ch.T-checked[k-1].T, interval)
 			}
+			semCheckProps(t, fmt.Sprintf("%s check-back %d", body, k+1), ch.Props, semBaseProps(body, "TagT",
+				sent[body].MsgID, "PGROUP", prefix+"_PGtx", "TRAN_MSG", "true", "REAL_TOPIC", topic,
+				"REAL_QID", strconv.Itoa(ch.QueueID), "TRANSACTION_CHECK_TIMES", strconv.Itoa(k+1), "WAIT", "false"))
 			// The check-back carries the half message as stored (its msgId is the offset id);
 			// the client's id travels as UNIQ_KEY, which the producer takes as transactionId.
 			if ch.Props["UNIQ_KEY"] != sent[body].MsgID || ch.Props["TRAN_MSG"] != "true" || ch.Topic != topic ||
@@ -515,6 +535,16 @@ func semCheckTx(t *testing.T, run *semRun, prefix string) {
 			t.Errorf("%s delivered %d times, want %d: %v", body, len(got), want, semSummary(got))
 		}
 		for _, d := range got {
+			// The committed copy keeps the half's properties; one committed after a check also
+			// the check count of the copy the answer named.
+			want := semBaseProps(body, "TagT", sent[body].MsgID, "PGROUP", prefix+"_PGtx", "TRAN_MSG", "true",
+				"REAL_TOPIC", topic, "REAL_QID", strconv.Itoa(d.QueueID), "WAIT", "true")
+			if len(checked) == 1 {
+				want["TRANSACTION_CHECK_TIMES"] = "1"
+			} else if len(checked) > 1 {
+				want["TRANSACTION_CHECK_TIMES"] = "*"
+			}
+			semCheckProps(t, body+" delivered", d.Props, want)
 			if d.Topic != topic || d.MsgID != sent[body].MsgID || d.Keys != "K"+body || d.Tags != "TagT" ||
 				d.Props["color"] != "c-"+body || d.Props["TRAN_MSG"] != "true" {
 				t.Errorf("%s: topic %q msgId %s (sent %s) keys %q tags %q properties %v", body, d.Topic, d.MsgID,
@@ -572,6 +602,7 @@ func semCheckOrder(t *testing.T, run *semRun, prefix string) {
 		seqs[k] = append(seqs[k], s)
 		count[e.Body]++
 		byWho[e.Who]++
+		semCheckProps(t, e.Body, e.Props, semBaseProps(e.Body, "TagO", sent[e.Body].MsgID))
 		if e.MsgID != sent[e.Body].MsgID || e.Keys != "K"+e.Body || e.Props["color"] != "c-"+e.Body {
 			t.Errorf("%s: msgId %s (sent %s) keys %q color %q", e.Body, e.MsgID, sent[e.Body].MsgID, e.Keys, e.Props["color"])
 		}
@@ -605,8 +636,9 @@ func semCheckOrder(t *testing.T, run *semRun, prefix string) {
 // once; an expression that does not compile makes the consumer's start fail with the broker's
 // SUBSCRIPTION_PARSE_FAILED (23) and a remark, and it receives nothing.
 func semCheckSQL(t *testing.T, run *semRun, prefix string) {
-	if n := len(run.sentBy(t, "sql")); n != 12 {
-		t.Errorf("%d sends, want 12", n)
+	sent := run.sentBy(t, "sql")
+	if len(sent) != 12 {
+		t.Errorf("%d sends, want 12", len(sent))
 	}
 	got := map[string]map[string]int{}
 	for _, e := range run.of("sql", "recv") {
@@ -614,6 +646,15 @@ func semCheckSQL(t *testing.T, run *semRun, prefix string) {
 			got[e.Who] = map[string]int{}
 		}
 		got[e.Who][e.Body]++
+		// The filter leaves the message untouched: the user properties it was matched on arrive.
+		if a, err := strconv.Atoi(strings.TrimPrefix(e.Body, "s")); err == nil {
+			want := semBaseProps(e.Body, "TagS", sent[e.Body].MsgID, "a", strconv.Itoa(a),
+				"color", []string{"red", "green", "blue"}[a%3])
+			if a%2 == 0 {
+				want["b"] = "x" + strconv.Itoa(a)
+			}
+			semCheckProps(t, e.Who+" "+e.Body, e.Props, want)
+		}
 	}
 	fails := map[string]semEvent{}
 	for _, e := range run.of("sql", "startfail") {
@@ -649,6 +690,43 @@ func semCheckSQL(t *testing.T, run *semRun, prefix string) {
 			}
 		}
 	}
+}
+
+// semClientProps are what the Java consumer itself adds to a pulled message (the queue's offset
+// range, the consume start time); they tell nothing of the broker and are left out.
+var semClientProps = map[string]bool{"MIN_OFFSET": true, "MAX_OFFSET": true, "CONSUME_START_TIME": true}
+
+// semCheckProps asserts a message's properties, apart from semClientProps, are exactly want
+// ("*" for any non-empty value): on each path the set a 4.9.8 broker leaves (checked with
+// COMPAT_TARGET=java), so a property the broker adds, keeps or drops otherwise is found here.
+func semCheckProps(t *testing.T, what string, got map[string]string, want map[string]string) {
+	t.Helper()
+	var bad []string
+	for k, w := range want {
+		if v, ok := got[k]; !ok || (w == "*" && v == "") || (w != "*" && v != w) {
+			bad = append(bad, fmt.Sprintf("%s=%q (want %q)", k, v, w))
+		}
+	}
+	for k, v := range got {
+		if _, ok := want[k]; !ok && !semClientProps[k] {
+			bad = append(bad, fmt.Sprintf("%s=%q (unexpected)", k, v))
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		t.Errorf("%s: properties differ from Java's: %s", what, strings.Join(bad, ", "))
+	}
+}
+
+// semBaseProps are the properties every message of the probe carries from its send: the
+// producer's KEYS, TAGS, UNIQ_KEY (the client's msgId) and user property, and the cluster the
+// broker adds.
+func semBaseProps(body, tag, msgID string, extra ...string) map[string]string {
+	m := map[string]string{"CLUSTER": "CompatCluster", "KEYS": "K" + body, "TAGS": tag, "UNIQ_KEY": msgID, "color": "c-" + body}
+	for i := 0; i+1 < len(extra); i += 2 {
+		m[extra[i]] = extra[i+1]
+	}
+	return m
 }
 
 // semSummary is a delivery list in short: reconsumeTimes@time per delivery.

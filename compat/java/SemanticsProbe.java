@@ -111,7 +111,8 @@ public class SemanticsProbe {
 
     static void sent(String sc, String body, long t0, SendResult r, Object... extra) {
         Map<String, Object> m = ev("sent", sc, "body", body, "t0", t0, "status", r.getSendStatus().toString(),
-            "msgId", r.getMsgId(), "queueId", r.getMessageQueue().getQueueId(), "queueOffset", r.getQueueOffset());
+            "msgId", r.getMsgId(), "offsetMsgId", r.getOffsetMsgId(), "queueId", r.getMessageQueue().getQueueId(),
+            "queueOffset", r.getQueueOffset());
         for (int i = 0; i + 1 < extra.length; i += 2) m.put((String) extra[i], extra[i + 1]);
         emit(m);
     }
