@@ -125,7 +125,7 @@ func clusterListOnce(c *ctx) error {
 	for cl := range ci.ClusterAddrTable {
 		clusters = append(clusters, cl)
 	}
-	sort.Strings(clusters)
+	clusters = javaHashOrder(clusters) // the clusterAddrTable HashMap
 	more := c.has("m")
 	if more {
 		c.printf("%-16s  %-32s %14s %14s %14s %14s\n", "#Cluster Name", "#Broker Name", "#InTotalYest", "#OutTotalYest", "#InTotalToday", "#OutTotalToday")
@@ -261,30 +261,17 @@ func getBrokerConfig(c *ctx) error {
 	case c.has("b"):
 		return print("============"+c.get("b")+"============\n", c.get("b"))
 	case c.has("c"):
-		ci, err := c.adm.clusterInfo()
+		masters, slaves, err := c.adm.mastersAndSlaves(c.get("c"))
 		if err != nil {
 			return err
 		}
-		names, ok := ci.ClusterAddrTable[c.get("c")]
-		if !ok {
-			return fmt.Errorf("Make sure the specified clusterName exists or the name server connected to is correct.")
-		}
-		names = append([]string(nil), names...)
-		sort.Strings(names)
-		for _, n := range names {
-			bd := ci.BrokerAddrTable[n]
-			if bd == nil || bd.BrokerAddrs[0] == "" {
-				continue
-			}
-			master := bd.BrokerAddrs[0]
+		for _, master := range masters {
 			if err := print("============Master: "+master+"============\n", master); err != nil {
 				return err
 			}
-			for id, slave := range bd.BrokerAddrs {
-				if id != 0 {
-					if err := print("============My Master: "+master+"=====Slave: "+slave+"============\n", slave); err != nil {
-						return err
-					}
+			for _, slave := range slaves[master] {
+				if err := print("============My Master: "+master+"=====Slave: "+slave+"============\n", slave); err != nil {
+					return err
 				}
 			}
 		}

@@ -403,42 +403,49 @@ func getConsumerConfig(c *ctx) error {
 	if err != nil {
 		return err
 	}
-	clusters := make([]string, 0, len(ci.ClusterAddrTable))
-	for cl := range ci.ClusterAddrTable {
-		clusters = append(clusters, cl)
+	// Java walks the broker table (a HashMap by broker name), names each broker's cluster,
+	// asks its master for the group's config, and prints only when every broker answered.
+	names := make([]string, 0, len(ci.BrokerAddrTable))
+	for n := range ci.BrokerAddrTable {
+		names = append(names, n)
 	}
-	sort.Strings(clusters)
-	for _, cl := range clusters {
-		names := append([]string(nil), ci.ClusterAddrTable[cl]...)
-		sort.Strings(names)
-		for _, n := range names {
-			bd := ci.BrokerAddrTable[n]
-			if bd == nil {
-				continue
+	type found struct {
+		cluster, broker string
+		g               *protocol.SubscriptionGroupConfig
+	}
+	var all []found
+	for _, n := range javaHashOrder(names) {
+		cluster := "null"
+		for cl, members := range ci.ClusterAddrTable {
+			if slices.Contains(members, n) {
+				cluster = cl
 			}
-			resp, err := c.adm.call(selectAddr(bd), protocol.GetAllSubscriptiongroupConfig, nil, nil)
-			if err != nil {
-				return err
-			}
-			var w protocol.SubscriptionGroupWrapper
-			if err := w.Unmarshal(resp.Body); err != nil {
-				return err
-			}
-			g := w.SubscriptionGroupTable[group]
-			if g == nil {
-				continue
-			}
-			c.printf("=============================%s:%s=============================\n", cl, n)
-			for _, f := range []struct {
-				k string
-				v any
-			}{{"groupName", g.GroupName}, {"consumeEnable", g.ConsumeEnable}, {"consumeFromMinEnable", g.ConsumeFromMinEnable},
-				{"consumeBroadcastEnable", g.ConsumeBroadcastEnable}, {"retryQueueNums", g.RetryQueueNums},
-				{"retryMaxTimes", g.RetryMaxTimes}, {"brokerId", g.BrokerID},
-				{"whichBrokerWhenConsumeSlowly", g.WhichBrokerWhenConsumeSlowly},
-				{"notifyConsumerIdsChangedEnable", g.NotifyConsumerIdsChangedEnable}} {
-				c.printf("%s%-40s=  %v\n", "", f.k, f.v)
-			}
+		}
+		resp, err := c.adm.call(selectAddr(ci.BrokerAddrTable[n]), protocol.GetAllSubscriptiongroupConfig, nil, nil)
+		if err != nil {
+			return err
+		}
+		var w protocol.SubscriptionGroupWrapper
+		if err := w.Unmarshal(resp.Body); err != nil {
+			return err
+		}
+		if g := w.SubscriptionGroupTable[group]; g != nil {
+			all = append(all, found{cluster, n, g})
+		}
+	}
+	for _, f := range all {
+		g := f.g
+		c.printf("=============================%s:%s=============================\n", f.cluster, f.broker)
+		// SubscriptionGroupConfig's declared fields, in declaration order.
+		for _, kv := range []struct {
+			k string
+			v any
+		}{{"groupName", g.GroupName}, {"consumeEnable", g.ConsumeEnable}, {"consumeFromMinEnable", g.ConsumeFromMinEnable},
+			{"consumeBroadcastEnable", g.ConsumeBroadcastEnable}, {"retryQueueNums", g.RetryQueueNums},
+			{"retryMaxTimes", g.RetryMaxTimes}, {"brokerId", g.BrokerID},
+			{"whichBrokerWhenConsumeSlowly", g.WhichBrokerWhenConsumeSlowly},
+			{"notifyConsumerIdsChangedEnable", g.NotifyConsumerIdsChangedEnable}} {
+			c.printf("%-40s=  %v\n", kv.k, kv.v)
 		}
 	}
 	return nil

@@ -546,8 +546,9 @@ func (a *admin) masterAddrs(cluster string) ([]string, error) {
 	return javaSetOrder(out), nil
 }
 
-// allAddrs is every address (masters and slaves) of a cluster, or of every cluster when
-// cluster is empty.
+// allAddrs is every address (masters and slaves) of a cluster in the order of Java's
+// CommandUtil.fetchMasterAndSlaveAddrByClusterName HashSet, or of every cluster when cluster
+// is empty (sorted: Java's callers then only print the last answer).
 func (a *admin) allAddrs(cluster string) ([]string, error) {
 	ci, err := a.clusterInfo()
 	if err != nil {
@@ -558,16 +559,69 @@ func (a *admin) allAddrs(cluster string) ([]string, error) {
 		if cluster != "" && c != cluster {
 			continue
 		}
-		for _, n := range names {
+		for _, n := range javaSetOrder(names) {
 			if bd := ci.BrokerAddrTable[n]; bd != nil {
-				for _, addr := range bd.BrokerAddrs {
-					out = append(out, addr)
+				ids := make([]int64, 0, len(bd.BrokerAddrs))
+				for id := range bd.BrokerAddrs {
+					ids = append(ids, id)
+				}
+				slices.Sort(ids) // a HashMap<Long,…> of small ids iterates in id order
+				for _, id := range ids {
+					out = append(out, bd.BrokerAddrs[id])
 				}
 			}
 		}
 	}
-	sort.Strings(out)
-	return out, nil
+	if cluster == "" {
+		sort.Strings(out)
+		return out, nil
+	}
+	return javaSetOrder(out), nil
+}
+
+// mastersAndSlaves is CommandUtil.fetchMasterAndSlaveDistinguish: the cluster's masters in
+// the order of its HashMap (created for 4 entries) and each one's slaves in id order.
+func (a *admin) mastersAndSlaves(cluster string) ([]string, map[string][]string, error) {
+	ci, err := a.clusterInfo()
+	if err != nil {
+		return nil, nil, err
+	}
+	names, ok := ci.ClusterAddrTable[cluster]
+	if !ok {
+		return nil, nil, fmt.Errorf("Make sure the specified clusterName exists or the name server connected to is correct.")
+	}
+	var masters []string
+	slaves := map[string][]string{}
+	for _, n := range javaSetOrder(names) {
+		bd := ci.BrokerAddrTable[n]
+		if bd == nil {
+			continue
+		}
+		m := bd.BrokerAddrs[0]
+		if _, seen := slaves[m]; !seen {
+			masters = append(masters, m)
+		}
+		slaves[m] = nil
+		ids := make([]int64, 0, len(bd.BrokerAddrs))
+		for id := range bd.BrokerAddrs {
+			if id != 0 {
+				ids = append(ids, id)
+			}
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			slaves[m] = append(slaves[m], bd.BrokerAddrs[id])
+		}
+	}
+	bins := uint32(4)
+	for uint32(len(masters)) > bins*3/4 {
+		bins <<= 1
+	}
+	ordered := make([]string, len(masters))
+	for i, j := range javaHashSetPerm(len(masters), func(i int) int32 { return protocol.JavaHashCode(masters[i]) }, bins) {
+		ordered[i] = masters[j]
+	}
+	return ordered, slaves, nil
 }
 
 // timeHuman2 is UtilAll.timeMillisToHumanString2: local yyyy-MM-dd HH:mm:ss,SSS.
