@@ -46,6 +46,9 @@ var semBrokerProps = map[string]string{
 // above the last is clamped to it (as the broker stores it).
 func semLevelDelay(t *testing.T, level int) int64 {
 	t.Helper()
+	if level <= 0 {
+		return 0 // not delayed at all
+	}
 	levels := strings.Fields(semBrokerProps["messageDelayLevel"])
 	d, err := time.ParseDuration(levels[min(level, len(levels))-1])
 	if err != nil {
@@ -158,6 +161,7 @@ func runSemanticsProbe(t *testing.T, cl semClient, args ...string) *semRun {
 	run := &semRun{by: map[string][]semEvent{}}
 	var all strings.Builder
 	ended := false
+	var doneAt []string // scenario and when it finished, for a run that took unusually long
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -171,6 +175,7 @@ func runSemanticsProbe(t *testing.T, cl semClient, args ...string) *semRun {
 		case "error":
 			t.Errorf("probe %s: %s", ev.Sc, ev.Msg)
 		case "done":
+			doneAt = append(doneAt, fmt.Sprintf("%s %.1fs", ev.Sc, float64(ev.T-t0.UnixMilli())/1000))
 			if !ev.OK {
 				t.Errorf("probe scenario %s gave up waiting (see the assertions below for what was missing)", ev.Sc)
 			}
@@ -181,7 +186,7 @@ func runSemanticsProbe(t *testing.T, cl semClient, args ...string) *semRun {
 	}
 	err = cmd.Wait()
 	run.out = all.String()
-	t.Logf("SemanticsProbe ran %v", time.Since(t0).Round(time.Millisecond))
+	t.Logf("SemanticsProbe ran %v; scenarios done after: %s", time.Since(t0).Round(time.Millisecond), strings.Join(doneAt, ", "))
 	if os.Getenv("COMPAT_VERBOSE") != "" {
 		t.Logf("SemanticsProbe output:\n%s", all.String())
 	}
@@ -406,13 +411,14 @@ func semCheckRetry(t *testing.T, c *cluster, run *semRun, prefix string) {
 // semCheckDelay: each delayed message arrives once; the broker puts it back into its topic no
 // earlier than its level's delay after the send began and within semPutBackSlack of the send's
 // return plus the delay, and it arrives within a second of that due time (level 9 is clamped
-// to the last level, 3 s); messages of one level arrive in the order they were sent.
+// to the last level, 3 s; 0 and -1 are not delayed); messages of one level arrive in the order
+// they were sent.
 func semCheckDelay(t *testing.T, run *semRun, prefix string) {
 	topic := prefix + "_delay"
 	sent := run.of("delay", "sent")
 	recv := run.recvBy("delay")
-	if len(sent) != 10 {
-		t.Errorf("%d sends, want 10", len(sent))
+	if len(sent) != 12 {
+		t.Errorf("%d sends, want 12", len(sent))
 	}
 	perDelay := map[int64][]string{} // bodies in send order, by effective delay
 	var worst int64 = -1 << 62
@@ -442,8 +448,14 @@ func semCheckDelay(t *testing.T, run *semRun, prefix string) {
 		}
 		// Put back from SCHEDULE_TOPIC_XXXX with the stored property string: the real topic
 		// and queue and the (clamped) level stay.
-		semCheckProps(t, s.Body, d.Props, semBaseProps(s.Body, "TagD", s.MsgID, "DELAY", strconv.Itoa(min(s.Level, 3)),
-			"REAL_TOPIC", topic, "REAL_QID", "0", "WAIT", "true"))
+		want := semBaseProps(s.Body, "TagD", s.MsgID, "DELAY", strconv.Itoa(min(s.Level, 3)),
+			"REAL_TOPIC", topic, "REAL_QID", "0", "WAIT", "true")
+		if s.Level <= 0 {
+			// Stored at once as sent: the level the producer set stays, nothing else is added
+			// (the producer's WAIT=true is not stored).
+			want = semBaseProps(s.Body, "TagD", s.MsgID, "DELAY", strconv.Itoa(s.Level))
+		}
+		semCheckProps(t, s.Body, d.Props, want)
 		if d.Topic != topic || d.Keys != "K"+s.Body || d.Tags != "TagD" || d.Props["color"] != "c-"+s.Body || d.MsgID != s.MsgID {
 			t.Errorf("%s: topic %q keys %q tags %q color %q msgId %s (sent %s)", s.Body, d.Topic, d.Keys, d.Tags,
 				d.Props["color"], d.MsgID, s.MsgID)

@@ -232,12 +232,13 @@ public class SemanticsProbe {
     }
 
     /**
-     * Delayed messages: levels 1..3 (and 9, above the last level) sent while the consumer
+     * Delayed messages: levels 1..3 (and 9, above the last level, 0 and -1) sent while the consumer
      * long-polls a one-queue topic; one consume thread, so arrival order is delivery order.
      */
     static boolean delay() throws Exception {
         String sc = "delay", topic = prefix + "_delay";
-        int[] levels = {3, 1, 2, 1, 3, 2, 1, 9, 2, 3};
+        // 9 is above the last level (clamped); 0 and -1 are no delay.
+        int[] levels = {3, 1, 2, 1, 3, 2, 1, 9, 2, 3, 0, -1};
         CountDownLatch all = new CountDownLatch(levels.length);
         DefaultMQPushConsumer c = consumer(prefix + "_CGdelay", topic);
         c.setConsumeThreadMin(1);
