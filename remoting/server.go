@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -19,7 +20,18 @@ import (
 type ServerConfig struct {
 	// Addr is host:port to listen on; port 0 picks a free port (see Server.Addr).
 	Addr string
-	// Multicore runs one event loop per CPU (NumEventLoop overrides the count).
+	// Multicore runs several event loops: half as many as GOMAXPROCS, at least one
+	// (NumEventLoop, when set, overrides the count).
+	//
+	// Why not one per CPU: a gnet loop is a goroutine that waits in epoll_wait as a plain
+	// system call and, under load, runs without parking; loops that hold every P leave none
+	// for the rest of the process (workers, the Go network poller that wakes client and
+	// HA connections, timers), which then run only when a loop sleeps, is preempted (10 ms)
+	// or the runtime's monitor steps in. Half the Ps keep the others free; one loop still decodes
+	// several hundred thousand SEND-sized frames a second (about 1 µs each), and a single
+	// connection is served by one loop anyway. Raising GOMAXPROCS by the number of loops instead was measured too: it costs
+	// 30-60 % more CPU per request at one request in flight (more spinning threads). The
+	// figures are in docs/BENCHMARKS.md ("Event loops and GOMAXPROCS").
 	Multicore    bool
 	NumEventLoop int
 	// MaxFrameSize bounds 4+L of incoming frames; 0 means DefaultMaxFrameSize.
@@ -183,9 +195,13 @@ func (s *Server) Start() error {
 	go s.dispatchEvents()
 
 	h := &serverHandler{s: s, booted: make(chan struct{})}
+	loops := s.cfg.NumEventLoop
+	if loops <= 0 && s.cfg.Multicore {
+		loops = max(1, runtime.GOMAXPROCS(0)/2)
+	}
 	opts := []gnet.Option{
 		gnet.WithMulticore(s.cfg.Multicore),
-		gnet.WithNumEventLoop(s.cfg.NumEventLoop),
+		gnet.WithNumEventLoop(loops),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithReuseAddr(true),
 		gnet.WithTicker(s.cfg.IdleTimeout > 0),
