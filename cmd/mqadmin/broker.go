@@ -246,11 +246,11 @@ func propertiesOrder(props []conf.Property) []conf.Property {
 
 func getBrokerConfig(c *ctx) error {
 	print := func(title, addr string) error {
+		c.printf("%s", title) // before asking, as Java
 		props, err := c.adm.brokerConfig(addr)
 		if err != nil {
 			return err
 		}
-		c.printf("%s", title)
 		for _, p := range props {
 			c.printf("%-50s=  %s\n", p.Key, p.Value)
 		}

@@ -82,7 +82,7 @@ func (a *admin) pull(addr, group, topic string, qid int32, offset int64, n int32
 	case protocol.PullOffsetMoved:
 		p.status = "OFFSET_ILLEGAL"
 	default:
-		return nil, &codeError{resp.Code, resp.Remark}
+		return nil, &codeError{code: resp.Code, remark: resp.Remark}
 	}
 	return p, nil
 }
@@ -156,7 +156,8 @@ func consumeMessage(c *ctx) error {
 	}
 	r, err := c.adm.route(topic)
 	if err != nil {
-		return err
+		// fetchSubscribeMessageQueues' wording (Java prints it as a stack trace and exits 0).
+		return errors.New("Can not find Message Queue for this topic, " + topic)
 	}
 	var queues []consumeQueue
 	for _, q := range r.QueueDatas {
@@ -218,7 +219,7 @@ func consumeMessage(c *ctx) error {
 	}
 	qid, err := strconv.ParseInt(c.get("i"), 10, 32)
 	if err != nil {
-		return fmt.Errorf("option -i: %q is not a number", c.get("i"))
+		return numberError(c.get("i"))
 	}
 	var q *consumeQueue
 	for i := range queues {

@@ -80,7 +80,7 @@ func i64Opt(c *ctx, short string, def int64) (int64, error) {
 	}
 	v, err := strconv.ParseInt(c.get(short), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("option -%s: %q is not a number", short, c.get(short))
+		return 0, numberError(c.get(short))
 	}
 	return v, nil
 }
@@ -203,8 +203,7 @@ func (a *admin) consumeStats(group, topic string) (*protocol.ConsumeStats, error
 		all.ConsumeTps += cs.ConsumeTps
 	}
 	if len(all.OffsetTable) == 0 {
-		return nil, &codeError{protocol.ConsumerNotOnline,
-			"Not found the consumer group consume stats, because return offset table is empty, maybe the consumer not consume any message"}
+		return nil, &codeError{code: protocol.ConsumerNotOnline, remark: "Not found the consumer group consume stats, because return offset table is empty, maybe the consumer not consume any message"}
 	}
 	return all, nil
 }
@@ -218,7 +217,7 @@ func (a *admin) consumerConnection(group, addr string) (*protocol.ConsumerConnec
 			return nil, err
 		}
 		if len(r.BrokerDatas) == 0 {
-			return nil, &codeError{protocol.ConsumerNotOnline, "Not found the consumer group connection"}
+			return nil, &codeError{code: protocol.ConsumerNotOnline, remark: "Not found the consumer group connection"}
 		}
 		addr = selectAddr(&r.BrokerDatas[rand.IntN(len(r.BrokerDatas))])
 	}
@@ -231,7 +230,7 @@ func (a *admin) consumerConnection(group, addr string) (*protocol.ConsumerConnec
 		return nil, err
 	}
 	if len(cc.ConnectionSet) == 0 {
-		return nil, &codeError{protocol.ConsumerNotOnline, "Not found the consumer group connection"}
+		return nil, &codeError{code: protocol.ConsumerNotOnline, remark: "Not found the consumer group connection"}
 	}
 	return &cc, nil
 }
@@ -540,7 +539,7 @@ func resetOffsetByTime(c *ctx) error {
 			break
 		}
 		if resp.Code != protocol.Success {
-			return &codeError{resp.Code, resp.Remark}
+			return &codeError{code: resp.Code, remark: resp.Remark}
 		}
 		var body protocol.ResetOffsetBody
 		if err := body.Unmarshal(resp.Body); err != nil {

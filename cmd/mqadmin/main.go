@@ -430,13 +430,34 @@ func newAdmin(nsList string) *admin {
 
 func (a *admin) close() { _ = a.cli.Close() }
 
-// codeError is a non-zero answer, worded as Java's MQClientException/MQBrokerException.
+// codeError is a non-zero answer, worded as Java's MQClientException/MQBrokerException; the
+// calls whose MQBrokerException names the broker add " BROKER: <addr>".
 type codeError struct {
 	code   int32
 	remark string
+	broker string
 }
 
-func (e *codeError) Error() string { return fmt.Sprintf("CODE: %d  DESC: %s", e.code, e.remark) }
+func (e *codeError) Error() string {
+	if e.broker != "" {
+		return fmt.Sprintf("CODE: %d  DESC: %s BROKER: %s", e.code, e.remark, e.broker)
+	}
+	return fmt.Sprintf("CODE: %d  DESC: %s", e.code, e.remark)
+}
+
+// brokerNamed are the request codes whose refusal the 4.9.8 client throws as
+// MQBrokerException(code, remark, addr) (MQClientAPIImpl); the rest leave the address out.
+var brokerNamed = map[int32]bool{
+	protocol.GetAllProducerInfo: true, protocol.GetAllSubscriptiongroupConfig: true, protocol.GetAllTopicConfig: true,
+	protocol.GetBrokerConfig: true, protocol.GetBrokerRuntimeInfo: true, protocol.GetConsumeStats: true,
+	protocol.GetConsumerConnectionList: true, protocol.GetConsumerListByGroup: true, protocol.GetEarliestMsgStoretime: true,
+	protocol.GetMaxOffset: true, protocol.GetMinOffset: true, protocol.GetProducerConnectionList: true,
+	protocol.GetTopicStatsInfo: true, protocol.LockBatchMq: true, protocol.UnlockBatchMq: true,
+	protocol.QueryConsumeTimeSpan: true, protocol.QueryConsumerOffset: true, protocol.QueryTopicConsumeByWho: true,
+	protocol.SearchOffsetByTimestamp: true, protocol.HeartBeat: true, protocol.UnregisterClient: true,
+	protocol.UpdateBrokerConfig: true, protocol.UpdateConsumerOffset: true, protocol.ViewMessageById: true,
+	protocol.ConsumerSendMsgBack: true,
+}
 
 func isCode(err error, code int32) bool {
 	var ce *codeError
@@ -452,10 +473,14 @@ func (a *admin) callTimeout(addr string, code int32, ext remoting.ExtFields, bod
 	req := remoting.NewRequest(code, ext, body)
 	resp, err := a.cli.Invoke(addr, req, d)
 	if err != nil {
-		return nil, fmt.Errorf("%s to %s: %w", protocol.RequestName(code), addr, err)
+		return nil, transportError(code, addr, d, err)
 	}
 	if resp.Code != protocol.Success {
-		return resp, &codeError{resp.Code, resp.Remark}
+		ce := &codeError{code: resp.Code, remark: resp.Remark}
+		if brokerNamed[code] {
+			ce.broker = addr
+		}
+		return resp, ce
 	}
 	return resp, nil
 }
@@ -638,4 +663,20 @@ func trunc(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// numberError is Java's NumberFormatException message for an option that is not a number:
+// the command fails with "<Class> command failed: For input string: "abc"", as Java's does.
+func numberError(s string) error { return errors.New(`For input string: "` + s + `"`) }
+
+// transportError words a failed call as the Java client's remoting exceptions do; other
+// failures keep the request name and the cause.
+func transportError(code int32, addr string, d time.Duration, err error) error {
+	switch {
+	case errors.Is(err, remoting.ErrConnect):
+		return fmt.Errorf("connect to %s failed", addr)
+	case errors.Is(err, remoting.ErrTimeout):
+		return fmt.Errorf("wait response on the channel <%s> timeout, %d(ms)", addr, d.Milliseconds())
+	}
+	return fmt.Errorf("%s to %s: %w", protocol.RequestName(code), addr, err)
 }

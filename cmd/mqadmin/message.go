@@ -199,7 +199,7 @@ func (a *admin) consumed(m *message.MsgExt, group string) bool {
 func (a *admin) viewMessage(offsetID string) (*message.MsgExt, error) {
 	host, offset, err := message.ParseOffsetMsgID(offsetID)
 	if err != nil {
-		return nil, &codeError{protocol.NoMessage, "query message by id finished, but no message."}
+		return nil, &codeError{code: protocol.NoMessage, remark: "query message by id finished, but no message."}
 	}
 	resp, err := a.call(host.String(), protocol.ViewMessageById, kv("offset", strconv.FormatInt(offset, 10)), nil)
 	if err != nil {
@@ -307,7 +307,7 @@ func queryMsgByKey(c *ctx) error {
 		}
 	}
 	if len(found) == 0 {
-		return &codeError{protocol.NoMessage, "query message by key finished, but no message."}
+		return &codeError{code: protocol.NoMessage, remark: "query message by key finished, but no message."}
 	}
 	c.printf("%-50s %4s %40s\n", "#Message ID", "#QID", "#Offset")
 	for _, m := range found {
@@ -329,7 +329,7 @@ func queryMsgByUniqueKey(c *ctx) error {
 		}
 	}
 	if best == nil {
-		return &codeError{protocol.NoMessage, "query message by id finished, but no message."}
+		return &codeError{code: protocol.NoMessage, remark: "query message by id finished, but no message."}
 	}
 	if c.has("g") && c.has("d") {
 		return consumeDirectly(c, best, best.MsgID())
@@ -343,11 +343,11 @@ func queryMsgByOffset(c *ctx) error {
 	topic, brokerName := c.get("t"), c.get("b")
 	qid, err := strconv.ParseInt(c.get("i"), 10, 32)
 	if err != nil {
-		return fmt.Errorf("option -i: %q is not a number", c.get("i"))
+		return numberError(c.get("i"))
 	}
 	off, err := strconv.ParseInt(c.get("o"), 10, 64)
 	if err != nil {
-		return fmt.Errorf("option -o: %q is not a number", c.get("o"))
+		return numberError(c.get("o"))
 	}
 	r, err := c.adm.route(topic)
 	if err != nil {
@@ -446,7 +446,7 @@ func resendMsg(c *ctx, id string) {
 	}
 	targets := writableQueues(r, "")
 	if len(targets) == 0 {
-		fail(&codeError{protocol.TopicNotExist, "No route info of this topic: " + m.Topic})
+		fail(&codeError{code: protocol.TopicNotExist, remark: "No route info of this topic: " + m.Topic})
 		return
 	}
 	t := targets[rand.IntN(len(targets))]
@@ -457,7 +457,7 @@ func resendMsg(c *ctx, id string) {
 	h.EncodeV2(&ext)
 	resp, err := c.adm.cli.Invoke(t.addr, remoting.NewRequest(protocol.SendMessageV2, ext, m.Body), c.adm.timeout)
 	if err == nil && resp.Code != protocol.Success {
-		err = &codeError{resp.Code, resp.Remark}
+		err = &codeError{code: resp.Code, remark: resp.Remark}
 	}
 	if err != nil {
 		fail(err)
@@ -482,7 +482,7 @@ func sendMessage(c *ctx) error {
 	if c.has("i") {
 		qid, err := strconv.ParseInt(c.get("i"), 10, 32)
 		if err != nil {
-			return fmt.Errorf("option -i: %q is not a number", c.get("i"))
+			return numberError(c.get("i"))
 		}
 		var keep []sendTarget
 		for _, t := range targets {
@@ -519,7 +519,7 @@ func sendMessage(c *ctx) error {
 	if err != nil || resp.Code != protocol.Success {
 		c.printf("%-32s  %-4s  %-20s    %s\n", "Unknown", "Unknown", "Failed", "None")
 		if err == nil {
-			err = &codeError{resp.Code, resp.Remark}
+			err = &codeError{code: resp.Code, remark: resp.Remark}
 		}
 		return err
 	}
@@ -582,7 +582,7 @@ func sendTrace(c *ctx, data string, keys []string, group string) {
 	h.EncodeV2(&ext)
 	resp, err := c.adm.cli.Invoke(t.addr, remoting.NewRequest(protocol.SendMessageV2, ext, []byte(data)), c.adm.timeout)
 	if err == nil && resp.Code != protocol.Success {
-		err = &codeError{resp.Code, resp.Remark}
+		err = &codeError{code: resp.Code, remark: resp.Remark}
 	}
 	if err != nil {
 		logrus.WithError(err).WithField("topic", protocol.RmqSysTraceTopic).Warn("message trace not sent")

@@ -55,7 +55,7 @@ func skipAccumulated(c *ctx) error {
 			return resetOfflineTable(c, r, group, topic, -1, force)
 		}
 		if resp.Code != protocol.Success {
-			return &codeError{resp.Code, resp.Remark}
+			return &codeError{code: resp.Code, remark: resp.Remark}
 		}
 		var body protocol.ResetOffsetBody
 		if err := body.Unmarshal(resp.Body); err != nil {
@@ -148,7 +148,7 @@ func updateTopicPerm(c *ctx) error {
 		return err
 	}
 	if len(r.QueueDatas) == 0 {
-		return &codeError{protocol.TopicNotExist, "no queue data for topic " + topic}
+		return &codeError{code: protocol.TopicNotExist, remark: "no queue data for topic " + topic}
 	}
 	q := r.QueueDatas[0]
 	tc := protocol.TopicConfig{TopicName: topic, ReadQueueNums: q.ReadQueueNums, WriteQueueNums: q.WriteQueueNums,

@@ -358,7 +358,7 @@ func (a *admin) runningInfo(group, clientID string, jstack bool) (*runningInfo, 
 			return nil, err
 		}
 		if len(resp.Body) == 0 {
-			return nil, &codeError{resp.Code, resp.Remark}
+			return nil, &codeError{code: resp.Code, remark: resp.Remark}
 		}
 		return parseRunningInfo(resp.Body)
 	}
@@ -431,7 +431,10 @@ func consumerStatus(c *ctx) error {
 
 // javaException is the first line Java's printStackTrace writes for err.
 func javaException(err error) string {
-	if _, ok := err.(*codeError); ok {
+	if ce, ok := err.(*codeError); ok {
+		if ce.broker != "" {
+			return "org.apache.rocketmq.client.exception.MQBrokerException: " + err.Error()
+		}
 		return "org.apache.rocketmq.client.exception.MQClientException: " + err.Error()
 	}
 	return err.Error()

@@ -63,7 +63,7 @@ func atoi32(c *ctx, short string, def int32) (int32, error) {
 	}
 	v, err := strconv.ParseInt(c.get(short), 10, 32)
 	if err != nil {
-		return 0, fmt.Errorf("option -%s: %q is not a number", short, c.get(short))
+		return 0, numberError(c.get(short))
 	}
 	return int32(v), nil
 }
