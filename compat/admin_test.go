@@ -636,6 +636,11 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 		{args: []string{"updateOrderConf", "-t", "NoSuchTopicCmp", "-m", "get"}},
 		{args: []string{"resetOffsetByTime", "-g", "NoSuchGroupCmp", "-t", topic, "-s", "now"}},
 		{args: []string{"getConsumerConfig", "-g", "NoSuchGroupCmp"}},
+		{args: []string{"producerConnection", "-g", "NoSuchGroupCmp", "-t", topic}},
+		{args: []string{"brokerStatus", "-b", "127.0.0.1:1"}},
+		{args: []string{"getBrokerConfig", "-b", "127.0.0.1:1"}},
+		{args: []string{"updateBrokerConfig", "-b", addr, "-k", "noSuchKeyCmp", "-v", "1"}},
+		{args: []string{"updateSubGroup", "-b", addr, "-g", "NoSuchGroupCmp", "-r", "abc"}},
 		// Help and usage errors (Java checks the required options before -h).
 		{args: []string{"consumerStatus", "-g", group, "-h"}},
 		{args: []string{"updateTopic", "-h"}, stdout: true},
