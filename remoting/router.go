@@ -41,7 +41,7 @@ type Rejecter interface {
 // returned: neither the *Command nor any string, ExtFields slice or Body of it (they copy what
 // they store, e.g. with strings.Clone), and they do not answer it later. The server then
 // reuses the request's memory for a later frame of the connection's event loop, which spares
-// the one allocation per frame and about 1.5 KB of garbage per SEND-sized request; at high
+// the one allocation per frame and about 1.4 KB of garbage per SEND-sized request; at high
 // request rates that garbage is what sets the pace of the collector, and a collection stalls
 // the event loops that allocate. A processor that keeps a request (long polling, an answer
 // sent later) or a string of it (a table key) must not be Transient.

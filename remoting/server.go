@@ -25,13 +25,14 @@ type ServerConfig struct {
 	//
 	// Why not one per CPU: a gnet loop is a goroutine that waits in epoll_wait as a plain
 	// system call and, under load, runs without parking; loops that hold every P leave none
-	// for the rest of the process (workers, the Go network poller that wakes client and
-	// HA connections, timers), which then run only when a loop sleeps, is preempted (10 ms)
-	// or the runtime's monitor steps in. Half the Ps keep the others free; one loop still decodes
-	// several hundred thousand SEND-sized frames a second (about 1 µs each), and a single
-	// connection is served by one loop anyway. Raising GOMAXPROCS by the number of loops instead was measured too: it costs
-	// 30-60 % more CPU per request at one request in flight (more spinning threads). The
-	// figures are in docs/BENCHMARKS.md ("Event loops and GOMAXPROCS").
+	// for the rest of the process (workers, the Go network poller that wakes client and HA
+	// connections, timers), which then run only when a loop sleeps, is preempted (10 ms) or
+	// the runtime's monitor steps in. Half the Ps keep the others free; one loop still
+	// decodes several hundred thousand SEND-sized frames a second (about 1 µs each), and a
+	// single connection is served by one loop anyway. Raising GOMAXPROCS by the number of
+	// loops instead was measured too: it costs 30-60 % more CPU per request at one request
+	// in flight (more spinning threads). The figures are in docs/BENCHMARKS.md ("Event
+	// loops and GOMAXPROCS").
 	Multicore    bool
 	NumEventLoop int
 	// MaxFrameSize bounds 4+L of incoming frames; 0 means DefaultMaxFrameSize.
