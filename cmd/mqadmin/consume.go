@@ -133,7 +133,7 @@ func consumeMessage(c *ctx) error {
 	now := time.Now().UnixMilli()
 	var begin, end int64
 	if c.has("s") {
-		if begin, err = parseTimestamp(c.get("s")); err != nil {
+		if begin, err = consumeTimestamp(c.get("s")); err != nil {
 			return err
 		}
 		if begin > now {
@@ -142,7 +142,7 @@ func consumeMessage(c *ctx) error {
 		}
 	}
 	if c.has("e") {
-		if end, err = parseTimestamp(c.get("e")); err != nil {
+		if end, err = consumeTimestamp(c.get("e")); err != nil {
 			return err
 		}
 		if end > now {
@@ -273,4 +273,17 @@ func pullRange(c *ctx, group, topic string, q consumeQueue, lo, hi int64) error 
 		}
 	}
 	return nil
+}
+
+// consumeTimestamp is ConsumeMessageCommand.timestampFormat: milliseconds or
+// yyyy-MM-dd#HH:mm:ss:SSS in local time; unlike resetOffsetByTime, no "now".
+func consumeTimestamp(s string) (int64, error) {
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02#15:04:05:000", s, time.Local)
+	if err != nil {
+		return 0, fmt.Errorf("bad timestamp %q: use milliseconds or yyyy-MM-dd#HH:mm:ss:SSS", s)
+	}
+	return t.UnixMilli(), nil
 }

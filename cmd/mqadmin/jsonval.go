@@ -234,7 +234,7 @@ func (v jval) has(key string) bool {
 
 // str is the value as Java's toString of what fastjson decoded would print it.
 func (v jval) str() string {
-	if v.kind == 'z' {
+	if v.kind == 'z' || v.kind == 0 { // null, or absent: Java prints a null String as "null"
 		return "null"
 	}
 	return v.text

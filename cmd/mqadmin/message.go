@@ -243,20 +243,23 @@ func consumeDirectly(c *ctx, m *message.MsgExt, offsetID string) error {
 	if err != nil {
 		return err
 	}
-	var r struct {
-		Order          bool    `json:"order"`
-		AutoCommit     bool    `json:"autoCommit"`
-		ConsumeResult  string  `json:"consumeResult"`
-		Remark         *string `json:"remark"`
-		SpentTimeMills int64   `json:"spentTimeMills"`
+	// fastjson reads consumeResult as CMResult's name or its ordinal (rocketmq-client-go sends
+	// the number).
+	v, err := parseJSON(resp.Body)
+	if err != nil {
+		return fmt.Errorf("consume message directly result: %w", err)
 	}
-	if err := json.Unmarshal(resp.Body, &r); err != nil {
-		return err
+	result := v.field("consumeResult").str()
+	cmResults := []string{"CR_SUCCESS", "CR_LATER", "CR_ROLLBACK", "CR_COMMIT", "CR_THROW_EXCEPTION", "CR_RETURN_NULL"}
+	if n := v.field("consumeResult"); n.kind == 'n' && n.i64() >= 0 && n.i64() < int64(len(cmResults)) {
+		result = cmResults[n.i64()]
 	}
-	remark := "null"
-	if r.Remark != nil {
-		remark = *r.Remark
-	}
+	r := struct {
+		Order, AutoCommit bool
+		ConsumeResult     string
+		SpentTimeMills    int64
+	}{v.field("order").boolean(), v.field("autoCommit").boolean(), result, v.field("spentTimeMills").i64()}
+	remark := v.field("remark").str() // "null" when absent or null, as Java's string concatenation
 	c.printf("ConsumeMessageDirectlyResult [order=%t, autoCommit=%t, consumeResult=%s, remark=%s, spentTimeMills=%d]",
 		r.Order, r.AutoCommit, r.ConsumeResult, remark, r.SpentTimeMills)
 	return nil
