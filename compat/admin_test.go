@@ -329,6 +329,7 @@ var goCmpMasks = []struct {
 	{regexp.MustCompile(`lastPullTimestamp=\d{17}`), "lastPullTimestamp=<t>"},
 	{regexp.MustCompile(`(?m)^(\S+ +)-?\d+\.\d\d +-?\d+\.\d\d +-?\d+\.\d\d +-?\d+\.\d\d +-?\d+\.\d\d +\d+$`), "${1}<rates>"},
 	{regexp.MustCompile(`(?m)^(\S+ +\d+ +SEND_OK +)[0-9A-F]{32,}$`), "${1}<msgId>"},
+	{regexp.MustCompile(`^(ConsumeMessageDirectlyResult \[.*, spentTimeMills=)\d+\]$`), "${1}<ms>]"},
 	// A resent message goes to a queue picked at random: where it landed.
 	{regexp.MustCompile(`offsetMsgId=[0-9A-F]{32}, (messageQueue=MessageQueue \[topic=\S+, brokerName=\S+), queueId=\d+\], queueOffset=\d+\]`),
 		"offsetMsgId=<id>, ${1}, queueId=<q>], queueOffset=<o>]"},
@@ -617,6 +618,7 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 		{args: []string{"queryMsgById", "-i", offsetID}},
 		{args: []string{"queryMsgByUniqueKey", "-i", uniqKey, "-t", topic}},
 		{args: []string{"queryMsgByOffset", "-t", topic, "-b", "broker-a", "-i", q, "-o", "0"}},
+		{args: []string{"queryMsgById", "-i", offsetID, "-g", group, "-d", clientID}},
 		{args: []string{"brokerConsumeStats", "-b", addr}},
 		{args: []string{"allocateMQ", "-t", topic, "-i", "10.0.0.1,10.0.0.2,10.0.0.3"}},
 		{args: []string{"topicList"}},
