@@ -8,9 +8,16 @@
 //	mqadmin <cmd> -n ns ─GET_BROKER_CLUSTER_INFO / GET_ROUTEINFO_BY_TOPIC / KV…─▶ NameServer
 //	                   ─admin codes (17, 26, 28, 202, 208, …)──────────────────▶ brokers
 //
+// Output is Java's byte for byte for the same state, maps included: where Java prints a
+// HashMap/HashSet/Properties it decoded, the rows come in that map's iteration order
+// (javaSetOrder, javaCHMOrder, hashOrderMQs). compat's TestGoMqadminMatchesJava holds every
+// subcommand of issue 7 to that against the stock 4.9.8 tool.
+//
 // Differences from Java, on purpose: an error exits with status 1 and one line on stderr
 // ("<Class> command failed: CODE: 17  DESC: …", Java's exception message and its cause's)
-// instead of a stack trace and status 0.
+// instead of a stack trace and status 0; a usage error adds its reason on stderr to the usage
+// Java prints; an unknown -c cluster fails instead of printing "[error] …" and going on as if
+// the cluster had no brokers.
 package main
 
 import (
