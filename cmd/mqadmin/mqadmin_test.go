@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rocketgo/rocketgo/broker"
+	"github.com/rocketgo/rocketgo/conf"
 	"github.com/rocketgo/rocketgo/namesrv"
 	"github.com/rocketgo/rocketgo/remoting/protocol"
 )
@@ -451,5 +453,37 @@ func TestJavaHashOrder(t *testing.T) {
 	got := strings.Join(javaHashOrder([]string{"%RETRY%G", "%RETRY%please_rename_unique_group_name_4", "T", "TopicTest"}), " ")
 	if want := "T %RETRY%please_rename_unique_group_name_4 TopicTest %RETRY%G"; got != want {
 		t.Fatalf("javaHashOrder = %s, want %s", got, want)
+	}
+}
+
+// TestPropertiesOrderMatchesJava: getBrokerConfig's 180-odd keys in the order the Java 4.9.8
+// tool printed them for the same GET_BROKER_CONFIG body (a Properties whose ConcurrentHashMap
+// doubled four times while it was loaded).
+func TestPropertiesOrderMatchesJava(t *testing.T) {
+	body, err := os.ReadFile("testdata/brokerConfig-body.properties")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("testdata/getBrokerConfig-java-4.9.8.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	props, err := conf.ParseProperties(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	sb.WriteString("============127.0.0.1:20911============\n")
+	for _, p := range propertiesOrder(props) {
+		fmt.Fprintf(&sb, "%-50s=  %s\n", p.Key, p.Value)
+	}
+	sb.WriteString("\n")
+	if sb.String() != string(want) {
+		t.Fatalf("got\n%s\nwant\n%s", sb.String(), want)
+	}
+	// A repeated key keeps its first place and the last value, as Properties.load does.
+	got := javaCHMOrder([][2]string{{"a", "1"}, {"b", "2"}, {"a", "3"}})
+	if len(got) != 2 || got[0] != [2]string{"a", "3"} || got[1] != [2]string{"b", "2"} {
+		t.Fatalf("repeated key: %v", got)
 	}
 }

@@ -137,7 +137,7 @@ func mqString(mq protocol.MessageQueue) string {
 // doubled whenever the count reaches three quarters of the bins; a new key goes to the end of
 // its bin, and a doubling splits each bin keeping the tail run that moves together in order
 // and putting the nodes before it in front, reversed (ConcurrentHashMap.transfer). Iteration
-// walks the bins in index order. A repeated key keeps its first place.
+// walks the bins in index order. A repeated key keeps its first place and its last value.
 func javaCHMOrder(kvs [][2]string) [][2]string {
 	type node struct {
 		hash uint32
@@ -186,10 +186,15 @@ func javaCHMOrder(kvs [][2]string) [][2]string {
 			bins, n = next, 2*n
 		}
 	}
+	last := make(map[string]string, len(kvs))
+	for _, e := range kvs {
+		last[e[0]] = e[1]
+	}
 	out := make([][2]string, 0, count)
 	for _, bin := range bins {
 		for _, nd := range bin {
-			out = append(out, kvs[nd.i])
+			k := kvs[nd.i][0]
+			out = append(out, [2]string{k, last[k]})
 		}
 	}
 	return out
