@@ -50,12 +50,15 @@ func semLevelDelay(t *testing.T, level int) int64 {
 		return 0 // not delayed at all
 	}
 	levels := strings.Fields(semBrokerProps["messageDelayLevel"])
-	d, err := time.ParseDuration(levels[min(level, len(levels))-1])
+	d, err := time.ParseDuration(levels[min(level, semMaxLevel())-1])
 	if err != nil {
 		t.Fatalf("messageDelayLevel %q: %v", semBrokerProps["messageDelayLevel"], err)
 	}
 	return d.Milliseconds()
 }
+
+// semMaxLevel is the last level of semBrokerProps' messageDelayLevel.
+func semMaxLevel() int { return len(strings.Fields(semBrokerProps["messageDelayLevel"])) }
 
 // How late a due message may be: the broker's put-back (its store time) within semPutBackSlack
 // of the due time, the consumer's arrival within semArrivalSlack (the issue's "within a
@@ -323,13 +326,14 @@ func TestJavaSemantics(t *testing.T) {
 // semCheckRetry: with maxReconsumeTimes 2, a message failing its first n deliveries (n <= 2)
 // is delivered n+1 times with reconsumeTimes 0..n, each retry put back the delay of level
 // 3 + reconsumeTimes (clamped to the last level: 3 s) after the failed delivery and arriving
-// within a second of that, with the same msgId, keys, tags, body
-// and user property; one failing every time is delivered 3 times and then lies in
-// %DLQ%<group>, once; the rest are delivered once.
+// within a second of that, with the same msgId, keys, tags, body and user property; one
+// failing every time is delivered 3 times and then lies in %DLQ%<group>, once; the rest are
+// delivered once.
 func semCheckRetry(t *testing.T, c *cluster, run *semRun, prefix string) {
 	topic, group := prefix+"_retry", prefix+"_CGretry"
 	sent := run.sentBy(t, "retry")
 	recv := run.recvBy("retry")
+	// How many deliveries each message fails; dead-* fail every one (3 > maxReconsumeTimes).
 	fails := map[string]int{"ok-0": 0, "ok-1": 0, "ok-2": 0, "fail1-0": 1, "fail2-0": 2, "fail2-1": 2, "dead-0": 3, "dead-1": 3}
 	if len(sent) != len(fails) {
 		t.Errorf("%d sends, want %d", len(sent), len(fails))
@@ -362,7 +366,7 @@ func semCheckRetry(t *testing.T, c *cluster, run *semRun, prefix string) {
 				// A retry is the stored copy in %RETRY%<group>: the original topic and offset id
 				// kept, the level the broker picked (clamped), the retry queue as the real one.
 				maps.Copy(want, map[string]string{"RETRY_TOPIC": topic, "ORIGIN_MESSAGE_ID": sent[body].OffsetMsgID,
-					"DELAY": strconv.Itoa(min(3+k-1, 3)), "REAL_TOPIC": "%RETRY%" + group, "REAL_QID": "0", "WAIT": "false"})
+					"DELAY": strconv.Itoa(min(3+k-1, semMaxLevel())), "REAL_TOPIC": "%RETRY%" + group, "REAL_QID": "0", "WAIT": "false"})
 			}
 			semCheckProps(t, fmt.Sprintf("%s delivery %d", body, k), d.Props, want)
 			if k > 0 {
@@ -455,7 +459,7 @@ func semCheckDelay(t *testing.T, run *semRun, prefix string) {
 		}
 		// Put back from SCHEDULE_TOPIC_XXXX with the stored property string: the real topic
 		// and queue and the (clamped) level stay.
-		want := semBaseProps(s.Body, "TagD", s.MsgID, "DELAY", strconv.Itoa(min(s.Level, 3)),
+		want := semBaseProps(s.Body, "TagD", s.MsgID, "DELAY", strconv.Itoa(min(s.Level, semMaxLevel())),
 			"REAL_TOPIC", topic, "REAL_QID", "0", "WAIT", "true")
 		if s.Level <= 0 {
 			// Stored at once as sent: the level the producer set stays, nothing else is added
