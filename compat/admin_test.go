@@ -472,6 +472,102 @@ func runJavaBatch(t *testing.T, home string, cmds [][]string, alone []bool, shar
 	return outs, codes
 }
 
+// mqadminComparer returns compare, which runs each command with the stock tool (as one batch)
+// and then with ours on the NameServer ns and reports every difference, and goRun, which
+// runs our tool alone.
+func mqadminComparer(t *testing.T, home, bin, ns string) (compare func([]goCmp), goRun func(stdoutOnly bool, args ...string) (string, int)) {
+	// goRun runs our tool; stdout and stderr share one pipe so their order is the order of the
+	// writes (two pipes would be read in any order), unless only stdout is wanted.
+	goRun = func(stdoutOnly bool, args ...string) (string, int) {
+		cmd := exec.Command(bin, append(append([]string{}, args...), "-n", ns)...)
+		cmd.Dir = t.TempDir() // consumerStatus writes a file per client here
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdout = w
+		if !stdoutOnly {
+			cmd.Stderr = w
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("go mqadmin %v: %v", args, err)
+		}
+		w.Close()
+		out, _ := io.ReadAll(r)
+		r.Close()
+		code := 0
+		if err := cmd.Wait(); err != nil {
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else {
+				t.Fatalf("go mqadmin %v: %v", args, err)
+			}
+		}
+		return string(out), code
+	}
+	decimal := regexp.MustCompile(`\d+(\.\d+)?`)
+	space := regexp.MustCompile(`[ \t]+`)
+	norm := func(s string, cm goCmp, side string) string {
+		s = strings.ReplaceAll(s, "\r", "")
+		for _, a := range cm.args {
+			if strings.Contains(a, "{X}") {
+				s = strings.ReplaceAll(s, strings.ReplaceAll(a, "{X}", side), a)
+			}
+		}
+		s = javaNoise.ReplaceAllString(s, "")
+		s = javaFailure.ReplaceAllString(s, "$1: $2")
+		for _, m := range goCmpMasks {
+			s = m.re.ReplaceAllString(s, m.repl)
+		}
+		s = strings.TrimRight(s, "\n")
+		if cm.fuzzy {
+			s = space.ReplaceAllString(decimal.ReplaceAllString(s, "F"), " ")
+		}
+		if cm.sorted {
+			lines := strings.Split(s, "\n")
+			sort.Strings(lines)
+			s = strings.Join(lines, "\n")
+		}
+		return s
+	}
+	side := func(args []string, x string) []string {
+		out := make([]string, 0, len(args)+2)
+		for _, a := range args {
+			out = append(out, strings.ReplaceAll(a, "{X}", x))
+		}
+		return append(out, "-n", ns)
+	}
+	compare = func(cmps []goCmp) {
+		cmds := make([][]string, len(cmps))
+		alone := make([]bool, len(cmps))
+		for i, cm := range cmps {
+			cmds[i] = side(cm.args, "J")
+			alone[i] = cm.stdout || slices.Contains(cm.args, "-h")
+		}
+		javaOuts, javaCodes := runJavaBatch(t, home, cmds, alone, 2)
+		for i, cm := range cmps {
+			out, code := goRun(cm.stdout, side(cm.args, "G")[:len(cm.args)]...)
+			g, j := norm(out, cm, "G"), norm(javaOuts[i], cm, "J")
+			if g != j && !cm.mut {
+				// The Java runs come first, as one batch; a live consumer may have committed a
+				// new queue's offset (its %RETRY% queue, every 5 s) before the Go run. Ask the
+				// Java tool again on the state the Go tool saw: only a difference that persists counts.
+				again, codes := runJavaBatch(t, home, [][]string{cmds[i]}, []bool{true}, 1)
+				j, javaCodes[i] = norm(again[0], cm, "J"), codes[0]
+			}
+			name := strings.Join(cm.args, " ")
+			if g != j {
+				t.Errorf("mqadmin %s differs\n--- java ---\n%s\n--- go ---\n%s", name, j, g)
+			}
+			javaFailed := javaCodes[i] != 0 || strings.Contains(javaOuts[i], "SubCommandException")
+			if javaFailed != (code != 0) {
+				t.Errorf("mqadmin %s: go exit status %d, java failed: %v\n%s", name, code, javaFailed, out)
+			}
+		}
+	}
+	return compare, goRun
+}
+
 // TestGoMqadminMatchesJava runs our Go mqadmin and the stock Java one on the same state, for
 // every subcommand of issue 7 point 1 (mutating ones on equivalent objects), a few -h and
 // usage errors and a few bad inputs, and compares what they print: byte for byte after the
@@ -511,97 +607,9 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 	d.waitTotal(t, 3, 30*time.Second)
 	waitFor(t, 40*time.Second, "committed offsets", func() bool { return committedSum(t, addr, group, topic, 2) == 3 })
 
-	// goRun runs our tool; stdout and stderr share one pipe so their order is the order of the
-	// writes (two pipes would be read in any order), unless only stdout is wanted.
-	goRun := func(stdoutOnly bool, args ...string) (string, int) {
-		cmd := exec.Command(bin, append(append([]string{}, args...), "-n", ns)...)
-		cmd.Dir = t.TempDir() // consumerStatus writes a file per client here
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stdout = w
-		if !stdoutOnly {
-			cmd.Stderr = w
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("go mqadmin %v: %v", args, err)
-		}
-		w.Close()
-		out, _ := io.ReadAll(r)
-		r.Close()
-		code := 0
-		if err := cmd.Wait(); err != nil {
-			if ee, ok := err.(*exec.ExitError); ok {
-				code = ee.ExitCode()
-			} else {
-				t.Fatalf("go mqadmin %v: %v", args, err)
-			}
-		}
-		return string(out), code
-	}
+	compare, goRun := mqadminComparer(t, home, bin, ns)
 	clientID := waitRunningInfo(t, group, func(args ...string) (string, int) { return goRun(true, args...) })
 
-	decimal := regexp.MustCompile(`\d+(\.\d+)?`)
-	space := regexp.MustCompile(`[ \t]+`)
-	norm := func(s string, cm goCmp, side string) string {
-		s = strings.ReplaceAll(s, "\r", "")
-		for _, a := range cm.args {
-			if strings.Contains(a, "{X}") {
-				s = strings.ReplaceAll(s, strings.ReplaceAll(a, "{X}", side), a)
-			}
-		}
-		s = javaNoise.ReplaceAllString(s, "")
-		s = javaFailure.ReplaceAllString(s, "$1: $2")
-		for _, m := range goCmpMasks {
-			s = m.re.ReplaceAllString(s, m.repl)
-		}
-		s = strings.TrimRight(s, "\n")
-		if cm.fuzzy {
-			s = space.ReplaceAllString(decimal.ReplaceAllString(s, "F"), " ")
-		}
-		if cm.sorted {
-			lines := strings.Split(s, "\n")
-			sort.Strings(lines)
-			s = strings.Join(lines, "\n")
-		}
-		return s
-	}
-	side := func(args []string, x string) []string {
-		out := make([]string, 0, len(args)+2)
-		for _, a := range args {
-			out = append(out, strings.ReplaceAll(a, "{X}", x))
-		}
-		return append(out, "-n", ns)
-	}
-	compare := func(cmps []goCmp) {
-		cmds := make([][]string, len(cmps))
-		alone := make([]bool, len(cmps))
-		for i, cm := range cmps {
-			cmds[i] = side(cm.args, "J")
-			alone[i] = cm.stdout || slices.Contains(cm.args, "-h")
-		}
-		javaOuts, javaCodes := runJavaBatch(t, home, cmds, alone, 2)
-		for i, cm := range cmps {
-			out, code := goRun(cm.stdout, side(cm.args, "G")[:len(cm.args)]...)
-			g, j := norm(out, cm, "G"), norm(javaOuts[i], cm, "J")
-			if g != j && !cm.mut {
-				// The Java runs come first, as one batch; a live consumer may have committed a
-				// new queue's offset (its %RETRY% queue, every 5 s) before the Go run. Ask the
-				// Java tool again on the state the Go tool saw: only a difference that persists counts.
-				again, codes := runJavaBatch(t, home, [][]string{cmds[i]}, []bool{true}, 1)
-				j, javaCodes[i] = norm(again[0], cm, "J"), codes[0]
-			}
-			name := strings.Join(cm.args, " ")
-			if g != j {
-				t.Errorf("mqadmin %s differs\n--- java ---\n%s\n--- go ---\n%s", name, j, g)
-			}
-			javaFailed := javaCodes[i] != 0 || strings.Contains(javaOuts[i], "SubCommandException")
-			if javaFailed != (code != 0) {
-				t.Errorf("mqadmin %s: go exit status %d, java failed: %v\n%s", name, code, javaFailed, out)
-			}
-		}
-	}
 	q := strconv.Itoa(qid)
 	obj := uniq("CmpM") // objects the mutating commands make: CmpM…JT1 by Java, CmpM…GT1 by ours
 	compare([]goCmp{
@@ -693,5 +701,68 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 		{args: []string{"resetOffsetByTime", "-g", group, "-t", topic, "-s", "0"}, mut: true},
 		{args: []string{"consumeMessage", "-t", topic, "-b", "broker-a", "-i", "0", "-o", "0", "-c", "1"}},
 		{args: []string{"consumeMessage", "-t", topic, "-b", "broker-a", "-i", "0", "-o", "0", "-c", "1", "-g", obj + "{X}CG"}},
+	})
+}
+
+// TestGoMqadminMatchesJavaTwoBrokers compares both tools on a cluster of two broker groups,
+// where Java's output follows the iteration order of the maps and sets it merges the brokers'
+// answers into (masters of a cluster, the broker table, putAll of two offset tables, order
+// confs of two brokers).
+func TestGoMqadminMatchesJavaTwoBrokers(t *testing.T) {
+	t.Parallel()
+	home := requireJava(t)
+	bin, err := goMqadmin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCluster(t, 2, nil)
+	ns := c.NamesrvAddr()
+	topic, group, pgroup := uniq("Cmp2T"), uniq("Cmp2G"), uniq("Cmp2P")
+	c.createTopic(topic, 2)
+	c.waitRoute(topic)
+	p := startProducer(t, c, producer.WithGroupName(pgroup))
+	for i := 0; i < 8; i++ {
+		if _, err := p.SendSync(context.Background(), primitive.NewMessage(topic, []byte("cmp2"))); err != nil {
+			t.Fatalf("send: %v", err)
+		}
+	}
+	d := newDeliveries()
+	startPush(t, c, pushSpec{group: group, topic: topic, from: consumer.ConsumeFromFirstOffset}, d, nil)
+	d.waitTotal(t, 8, 30*time.Second)
+	waitFor(t, 40*time.Second, "committed offsets", func() bool {
+		return committedSum(t, c.brokers[0].Addr(), group, topic, 2)+committedSum(t, c.brokers[1].Addr(), group, topic, 2) == 8
+	})
+	compare, goRun := mqadminComparer(t, home, bin, ns)
+	waitRunningInfo(t, group, func(args ...string) (string, int) { return goRun(true, args...) })
+
+	obj := uniq("Cmp2M")
+	compare([]goCmp{
+		{args: []string{"clusterList"}, fuzzy: true},
+		{args: []string{"topicRoute", "-t", topic}},
+		{args: []string{"topicStatus", "-t", topic}},
+		{args: []string{"allocateMQ", "-t", topic, "-i", "a,b,c"}},
+		{args: []string{"getConsumerConfig", "-g", group}},
+		{args: []string{"consumerConnection", "-g", group}},
+		{args: []string{"consumerStatus", "-g", group}},
+		{args: []string{"consumerProgress", "-g", group}, fuzzy: true},
+		{args: []string{"getBrokerConfig", "-c", "CompatCluster"}},
+		{args: []string{"brokerStatus", "-c", "CompatCluster"}, fuzzy: true},
+		{args: []string{"topicList", "-c"}},
+		{args: []string{"statsAll"}, fuzzy: true},
+		{args: []string{"updateTopic", "-c", "CompatCluster", "-t", obj + "{X}T", "-r", "2", "-w", "2"}, mut: true},
+		{args: []string{"updateTopic", "-c", "CompatCluster", "-t", obj + "{X}O", "-o", "true"}, mut: true},
+		{args: []string{"updateSubGroup", "-c", "CompatCluster", "-g", obj + "{X}G"}, mut: true},
+		{args: []string{"updateBrokerConfig", "-c", "CompatCluster", "-k", "flushConsumerOffsetInterval", "-v", "5000"}, mut: true},
+		{args: []string{"cleanExpiredCQ", "-c", "CompatCluster"}, mut: true},
+	})
+	compare([]goCmp{
+		{args: []string{"getConsumerConfig", "-g", obj + "{X}G"}},
+		{args: []string{"topicRoute", "-t", obj + "{X}T"}},
+		{args: []string{"updateOrderConf", "-t", obj + "{X}O", "-m", "get"}},
+	})
+	compare([]goCmp{
+		{args: []string{"deleteTopic", "-c", "CompatCluster", "-t", obj + "{X}T"}, mut: true},
+		{args: []string{"deleteSubGroup", "-c", "CompatCluster", "-g", obj + "{X}G"}, mut: true},
+		{args: []string{"resetOffsetByTime", "-g", group, "-t", topic, "-s", "0"}, mut: true},
 	})
 }
