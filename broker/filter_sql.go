@@ -2,7 +2,6 @@ package broker
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -118,15 +117,15 @@ type sqlExpr struct {
 	root *sqlNode
 }
 
-// SQLSyntaxError is why an expression does not compile.
+// SQLSyntaxError is why an expression does not compile. Msg is what the stock broker puts in
+// the refusal's remark: the Java exception behind its MQFilterException, class name first
+// (a JavaCC ParseException or TokenMgrError, or a factory's RuntimeException).
 type SQLSyntaxError struct {
 	Pos int // byte offset in the expression
 	Msg string
 }
 
-func (e *SQLSyntaxError) Error() string {
-	return fmt.Sprintf("Invalid MessageSelector. %s (at offset %d)", e.Msg, e.Pos)
-}
+func (e *SQLSyntaxError) Error() string { return e.Msg }
 
 // maxSQLDepth bounds nesting; Java's recursive-descent parser would hit a StackOverflowError,
 // which it reports as an invalid selector too.
@@ -134,7 +133,7 @@ const maxSQLDepth = 512
 
 // compileSQL92 parses expr into an evaluable selector.
 func compileSQL92(expr string) (*sqlExpr, error) {
-	p := &sqlParser{lx: sqlLexer{src: expr}}
+	p := newSQLParser(expr)
 	root, err := p.parse()
 	if err != nil {
 		return nil, err
