@@ -97,6 +97,7 @@ type semEvent struct {
 	OK          bool              `json:"ok"`
 	O1          []int             `json:"o1"`
 	O2          []int             `json:"o2"`
+	O3          []int             `json:"o3"`
 }
 
 // semRun is the probe's events, by scenario, in output order.
@@ -585,11 +586,19 @@ func semCheckTx(t *testing.T, run *semRun, prefix string) {
 	}
 }
 
-// semCheckOrder: two orderly instances split the queues; every key's messages arrive once, in
-// send order; after o1 shuts down, nothing more reaches it and o2 takes over all queues,
-// continuing each key where o1 stopped.
+// semCheckOrder: two orderly instances split the queues; every key's messages of phases 1 and
+// 2 arrive once, in send order; after o1 shuts down (at a quiet point) nothing more reaches it
+// and o2 takes over all queues, continuing each key where o1 stopped.
+//
+// Phase 3 hands queues over mid-stream: o3 joins at a quiet point and takes half the queues,
+// then o2 leaves with messages buffered and in flight. There
+// Java promises order, not exactly-once: the leaving instance persists its offsets while a
+// message may still be in flight, so the next holder may get a suffix again. So per key:
+// nothing lost; each instance's deliveries strictly consecutive; the instances one after the
+// other, o2 then o3, never interleaved (one holder per queue at a time); the taker starting no
+// later than right after the giver's last, and duplicates only as that overlap.
 func semCheckOrder(t *testing.T, run *semRun, prefix string) {
-	const keys, total = 6, 25
+	const keys, upTo2, total = 6, 25, 45
 	sent := run.sentBy(t, "order")
 	if len(sent) != keys*total {
 		t.Errorf("%d sends, want %d", len(sent), keys*total)
@@ -600,38 +609,53 @@ func semCheckOrder(t *testing.T, run *semRun, prefix string) {
 			t.Errorf("%s went to queue %d, the selector picks %d", body, s.QueueID, k%4)
 		}
 	}
-	var locked, left semEvent
-	if l := run.of("order", "locked"); len(l) == 1 {
-		locked = l[0]
+	locked := run.of("order", "locked")
+	if len(locked) != 2 {
+		t.Fatalf("order scenario events: locked %v", locked)
 	}
-	if l := run.of("order", "left"); len(l) == 1 {
-		left = l[0]
+	if len(locked[0].O1) == 0 || len(locked[0].O2) == 0 || len(locked[0].O1)+len(locked[0].O2) != 4 {
+		t.Errorf("before phase 1, o1 held %v and o2 %v; want the 4 queues split between both", locked[0].O1, locked[0].O2)
 	}
-	if len(locked.O1) == 0 || len(locked.O2) == 0 || len(locked.O1)+len(locked.O2) != 4 {
-		t.Errorf("before sending, o1 held %v and o2 %v; want the 4 queues split between both", locked.O1, locked.O2)
+	if len(locked[1].O2) == 0 || len(locked[1].O3) == 0 || len(locked[1].O2)+len(locked[1].O3) != 4 {
+		t.Errorf("before phase 3, o2 held %v and o3 %v; want the 4 queues split between both", locked[1].O2, locked[1].O3)
 	}
-	if a := run.of("order", "assigned"); len(a) != 1 || !slices.Equal(a[0].O2, []int{0, 1, 2, 3}) {
-		t.Errorf("after o1 left, o2 holds %v, want all 4 queues", a)
+	left := run.of("order", "left")
+	assigned := run.of("order", "assigned")
+	if len(left) != 2 || left[0].Who != "o1" || left[1].Who != "o2" || len(assigned) != 2 {
+		t.Fatalf("order scenario events: left %v assigned %v", left, assigned)
 	}
-	seqs := map[int][]int{}
+	if !slices.Equal(assigned[0].O2, []int{0, 1, 2, 3}) || !slices.Equal(assigned[1].O3, []int{0, 1, 2, 3}) {
+		t.Errorf("after o1 left, o2 held %v; after o2 left, o3 held %v; want all 4 queues each", assigned[0].O2, assigned[1].O3)
+	}
+
+	seqs := map[int][]int{} // phases 1 and 2, by key, in delivery order
 	count := map[string]int{}
 	byWho := map[string]int{}
+	type delivery struct {
+		who string
+		seq int
+	}
+	late := map[int][]delivery{}                // phase 3, by key, in delivery order
 	for _, e := range run.of("order", "recv") { // output order is delivery order
 		var k, s int
-		if _, err := fmt.Sscanf(e.Body, "k%d#%d", &k, &s); err != nil {
+		if _, err := fmt.Sscanf(e.Body, "k%d#%d", &k, &s); err != nil || k < 0 || k >= keys || s < 0 || s >= total {
 			t.Errorf("unexpected delivery of %q", e.Body)
+			continue
+		}
+		semCheckProps(t, e.Body, e.Props, semBaseProps(e.Body, "TagO", sent[e.Body].MsgID))
+		if e.MsgID != sent[e.Body].MsgID || e.Keys != "K"+e.Body || e.Props["color"] != "c-"+e.Body {
+			t.Errorf("%s: msgId %s (sent %s) keys %q color %q", e.Body, e.MsgID, sent[e.Body].MsgID, e.Keys, e.Props["color"])
+		}
+		if e.Who == "o1" && e.T > left[0].T+500 {
+			t.Errorf("%s reached o1 %d ms after it began shutting down", e.Body, e.T-left[0].T)
+		}
+		if s >= upTo2 {
+			late[k] = append(late[k], delivery{e.Who, s})
 			continue
 		}
 		seqs[k] = append(seqs[k], s)
 		count[e.Body]++
 		byWho[e.Who]++
-		semCheckProps(t, e.Body, e.Props, semBaseProps(e.Body, "TagO", sent[e.Body].MsgID))
-		if e.MsgID != sent[e.Body].MsgID || e.Keys != "K"+e.Body || e.Props["color"] != "c-"+e.Body {
-			t.Errorf("%s: msgId %s (sent %s) keys %q color %q", e.Body, e.MsgID, sent[e.Body].MsgID, e.Keys, e.Props["color"])
-		}
-		if e.Who == "o1" && left.T != 0 && e.T > left.T+500 {
-			t.Errorf("%s reached o1 %d ms after it began shutting down", e.Body, e.T-left.T)
-		}
 		if s >= 15 && e.Who != "o2" {
 			t.Errorf("phase-2 message %s consumed by %s, want o2", e.Body, e.Who)
 		}
@@ -641,17 +665,65 @@ func semCheckOrder(t *testing.T, run *semRun, prefix string) {
 			t.Errorf("%s delivered %d times", body, n)
 		}
 	}
+	want := make([]int, upTo2)
+	for i := range want {
+		want[i] = i
+	}
 	for k := 0; k < keys; k++ {
-		want := make([]int, total)
-		for i := range want {
-			want[i] = i
-		}
 		if !slices.Equal(seqs[k], want) {
-			t.Errorf("key k%d arrived as %v, want 0..%d in order once each", k, seqs[k], total-1)
+			t.Errorf("key k%d arrived as %v, want 0..%d in order once each", k, seqs[k], upTo2-1)
 		}
 	}
 	if byWho["o1"] == 0 || byWho["o2"] == 0 {
-		t.Errorf("deliveries per instance %v; both must have taken part", byWho)
+		t.Errorf("phase-1/2 deliveries per instance %v; both must have taken part", byWho)
+	}
+
+	handoffs, dups := 0, 0
+	for k := 0; k < keys; k++ {
+		// Runs of consecutive deliveries by one instance.
+		type runOf struct {
+			who         string
+			first, last int
+		}
+		var runs []runOf
+		ok := true
+		for _, d := range late[k] {
+			if n := len(runs); n > 0 && runs[n-1].who == d.who {
+				if d.seq != runs[n-1].last+1 {
+					ok = false
+				}
+				runs[n-1].last = d.seq
+				continue
+			}
+			runs = append(runs, runOf{d.who, d.seq, d.seq})
+		}
+		giver := "o2" // who held the key's queue when phase 3 began
+		if slices.Contains(locked[1].O3, k%4) {
+			giver = "o3"
+		}
+		switch {
+		case len(runs) == 0:
+			ok = false
+		case len(runs) == 1:
+			ok = ok && runs[0].first == upTo2 && runs[0].last == total-1 && runs[0].who == giver
+		case len(runs) == 2:
+			ok = ok && giver == "o2" && runs[0].who == "o2" && runs[1].who == "o3" && runs[0].first == upTo2 && runs[1].last == total-1 &&
+				runs[1].first <= runs[0].last+1 && runs[1].first > upTo2
+			handoffs++
+			dups += max(0, runs[0].last-runs[1].first+1)
+		default:
+			ok = false
+		}
+		if !ok {
+			t.Errorf("key k%d (queue %d, held by %s) in phase 3 arrived as %v; want %d..%d by its holder, and "+
+				"when that was o2, then by o3 (each consecutive, the taker starting no later than right after the "+
+				"giver's last)", k, k%4, giver, late[k], upTo2, total-1)
+		}
+	}
+	t.Logf("phase 3: %d of %d keys handed from o2 to o3 mid-stream, %d messages delivered again at a hand-over",
+		handoffs, keys, dups)
+	if handoffs == 0 {
+		t.Errorf("no key was handed over mid-stream; phase 3 did not test a hand-over")
 	}
 }
 

@@ -329,37 +329,55 @@ public class SemanticsProbe {
 
     /**
      * Orderly: two instances (o1, o2) of one group split 4 queues; 6 sharding keys are sent
-     * through a MessageQueueSelector (key i to queue i % 4); once phase 1 is consumed o1 shuts
-     * down and phase 2 is sent at once, so o2 takes o1's queues over while messages wait there.
+     * through a MessageQueueSelector (key i to queue i % 4). Phase 1 (seq 0..14) is consumed by
+     * both; at a quiet point o1 shuts down and phase 2 (15..24) is sent at once, so o2 takes o1's
+     * queues over while messages wait there. Phase 3 (25..44) hands queues over mid-stream: o3
+     * joins and takes half the queues, every listener is slowed to 50 ms a message, and once o2
+     * has consumed a few, it shuts down with messages buffered and in flight.
      */
     static boolean order() throws Exception {
         String sc = "order", topic = prefix + "_order", group = prefix + "_CGorder";
-        int keys = 6, phase1 = 15, phase2 = 10;
+        int keys = 6, phase1 = 15, phase2 = 10, phase3 = 20;
         AtomicInteger got = new AtomicInteger();
-        DefaultMQPushConsumer[] cs = new DefaultMQPushConsumer[2];
-        for (int i = 0; i < 2; i++) {
-            String who = "o" + (i + 1);
-            DefaultMQPushConsumer c = consumer(group, topic);
-            c.setInstanceName(prefix + "-" + who);
-            c.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
-                for (MessageExt m : msgs) {
-                    emit(msg("recv", sc, who, m));
-                    got.incrementAndGet();
-                }
-                return ConsumeOrderlyStatus.SUCCESS;
-            });
-            cs[i] = c;
-        }
-        for (DefaultMQPushConsumer c : cs) c.start();
+        java.util.Set<String> distinct = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean slow = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> byWho = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.function.Function<String, DefaultMQPushConsumer> make = who -> {
+            try {
+                DefaultMQPushConsumer c = consumer(group, topic);
+                c.setInstanceName(prefix + "-" + who);
+                c.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
+                    for (MessageExt m : msgs) {
+                        emit(msg("recv", sc, who, m));
+                        distinct.add(new String(m.getBody(), StandardCharsets.UTF_8));
+                        got.incrementAndGet();
+                        byWho.computeIfAbsent(who, x -> new AtomicInteger()).incrementAndGet();
+                        if (slow.get()) {
+                            try {
+                                Thread.sleep(50);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }
+                    return ConsumeOrderlyStatus.SUCCESS;
+                });
+                return c;
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        };
+        DefaultMQPushConsumer o1 = make.apply("o1"), o2 = make.apply("o2");
+        o1.start();
+        o2.start();
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {
-            int l1 = queued(cs[0], topic, true), l2 = queued(cs[1], topic, true);
-            if (l1 > 0 && l2 > 0 && l1 + l2 == 4 && queued(cs[0], topic, false) + queued(cs[1], topic, false) == 4) break;
+            int l1 = queued(o1, topic, true), l2 = queued(o2, topic, true);
+            if (l1 > 0 && l2 > 0 && l1 + l2 == 4 && queued(o1, topic, false) + queued(o2, topic, false) == 4) break;
             Thread.sleep(100);
         }
-        emit(ev("locked", sc, "o1", queueIds(cs[0], topic), "o2", queueIds(cs[1], topic)));
+        emit(ev("locked", sc, "o1", queueIds(o1, topic), "o2", queueIds(o2, topic)));
         DefaultMQProducer p = producer(prefix + "_PGorder");
-        int[] sentCount = {0};
         java.util.function.BiConsumer<Integer, Integer> send = (from, to) -> {
             for (int s = from; s < to; s++) {
                 for (int k = 0; k < keys; k++) {
@@ -369,7 +387,6 @@ public class SemanticsProbe {
                         long t0 = System.currentTimeMillis();
                         SendResult r = p.send(m, (mqs, msg, arg) -> mqs.get((Integer) arg % mqs.size()), k);
                         sent(sc, body, t0, r);
-                        sentCount[0]++;
                     } catch (Exception e) {
                         emit(ev("error", sc, "msg", "send " + body + ": " + e));
                     }
@@ -380,16 +397,46 @@ public class SemanticsProbe {
         deadline = System.currentTimeMillis() + 30_000;
         while (got.get() < keys * phase1 && System.currentTimeMillis() < deadline) Thread.sleep(50);
         Thread.sleep(1000);
-        emit(ev("left", sc, "who", "o1", "o1", queueIds(cs[0], topic), "o2", queueIds(cs[1], topic)));
-        cs[0].shutdown();
+        emit(ev("left", sc, "who", "o1", "o1", queueIds(o1, topic), "o2", queueIds(o2, topic)));
+        o1.shutdown();
         send.accept(phase1, phase1 + phase2);
+        int upTo2 = keys * (phase1 + phase2);
         deadline = System.currentTimeMillis() + 40_000;
-        while (got.get() < keys * (phase1 + phase2) && System.currentTimeMillis() < deadline) Thread.sleep(50);
+        while (distinct.size() < upTo2 && System.currentTimeMillis() < deadline) Thread.sleep(50);
         Thread.sleep(1500);
-        emit(ev("assigned", sc, "o2", queueIds(cs[1], topic)));
-        cs[1].shutdown();
+        emit(ev("assigned", sc, "o2", queueIds(o2, topic)));
+
+        // o3 joins at a quiet point: a client drops a queue whose buffer is not empty only after
+        // 20 s (unlockDelay), which would stall the join, not test the broker.
+        emit(ev("joined", sc, "who", "o3"));
+        DefaultMQPushConsumer o3 = make.apply("o3");
+        o3.start();
+        deadline = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < deadline) {
+            int l2 = queued(o2, topic, true), l3 = queued(o3, topic, true);
+            if (l2 > 0 && l3 > 0 && l2 + l3 == 4 && queued(o2, topic, false) + queued(o3, topic, false) == 4) break;
+            Thread.sleep(50);
+        }
+        emit(ev("locked", sc, "o2", queueIds(o2, topic), "o3", queueIds(o3, topic)));
+        slow.set(true);
+        AtomicInteger o2Got = byWho.computeIfAbsent("o2", x -> new AtomicInteger());
+        int o2Before = o2Got.get();
+        send.accept(phase1 + phase2, phase1 + phase2 + phase3);
+        // Take o2 away mid-stream: a few of its phase-3 messages consumed, the rest buffered or
+        // in flight.
+        deadline = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < deadline && o2Got.get() < o2Before + 6) Thread.sleep(10);
+        emit(ev("left", sc, "who", "o2", "o2", queueIds(o2, topic), "o3", queueIds(o3, topic),
+            "phase3Consumed", o2Got.get() - o2Before));
+        o2.shutdown();
+        int all = keys * (phase1 + phase2 + phase3);
+        deadline = System.currentTimeMillis() + 40_000;
+        while (distinct.size() < all && System.currentTimeMillis() < deadline) Thread.sleep(50);
+        Thread.sleep(1500);
+        emit(ev("assigned", sc, "o3", queueIds(o3, topic)));
+        o3.shutdown();
         p.shutdown();
-        return got.get() >= keys * (phase1 + phase2);
+        return distinct.size() >= all;
     }
 
     /**
