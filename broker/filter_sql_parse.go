@@ -393,19 +393,19 @@ func kinds(ks ...sqlTok) sqlKindSet {
 // in the generated parser), and the tokens each one's non-default branches start with: the
 // tokens a parse failing right there could have continued with.
 const (
-	laOrLoop       = iota // ( OR andExpression )*
-	laAndLoop             // ( AND equalityExpression )*
-	laEqLoop              // ( "=" | "<>" | IS ... )*
-	laEqChoice            // "=" | "<>" | (IS NULL | IS NOT NULL)
-	laIsNotNull           // IS NOT NULL after IS NULL's look-ahead failed
-	laCmpLoop             // ( ">" | ">=" | "<" | "<=" | BETWEEN | NOT BETWEEN | IN | NOT IN )*
-	laInList              // ( "," string )* of IN
-	laNotInList           // ( "," string )* of NOT IN
-	laCmpChoice           // the relational operators and BETWEEN
-	laIn                  // IN after NOT BETWEEN's look-ahead failed
-	laUnary               // "-" | NOT | primaryExpr (after "+" unaryExpr's look-ahead failed)
-	laPrimary             // literal | ID | "(" orExpression ")"
-	laLiteral             // the literals
+	laOrLoop    = iota // ( OR andExpression )*
+	laAndLoop          // ( AND equalityExpression )*
+	laEqLoop           // ( "=" | "<>" | IS ... )*
+	laEqChoice         // "=" | "<>" | (IS NULL | IS NOT NULL)
+	laIsNotNull        // IS NOT NULL after IS NULL's look-ahead failed
+	laCmpLoop          // ( ">" | ">=" | "<" | "<=" | BETWEEN | NOT BETWEEN | IN | NOT IN )*
+	laInList           // ( "," string )* of IN
+	laNotInList        // ( "," string )* of NOT IN
+	laCmpChoice        // the relational operators and BETWEEN
+	laIn               // IN after NOT BETWEEN's look-ahead failed
+	laUnary            // "-" | NOT | primaryExpr (after "+" unaryExpr's look-ahead failed)
+	laPrimary          // literal | ID | "(" orExpression ")"
+	laLiteral          // the literals
 	numLA
 )
 
@@ -1109,7 +1109,7 @@ func (p *sqlParser) between(value *sqlNode, not bool, pos int) (*sqlNode, error)
 		}
 		c, err := javaCompare(high.val, low.val)
 		if err != nil {
-			return nil, semErr(pos, "Illegal values of between")
+			return nil, semErr(pos, betweenCompareError(high.val, low.val))
 		}
 		if c < 0 {
 			return nil, runtimeErr(pos, "Illegal values of between, left value("+low.val.javaString()+
@@ -1125,6 +1125,29 @@ func (p *sqlParser) between(value *sqlNode, not bool, pos int) (*sqlNode, error)
 		return nil, err
 	}
 	return &sqlNode{op: opAnd, l: ge, r: le}, nil
+}
+
+// betweenCompareError is what Java's __compare(high, low) throws when it cannot compare two
+// BETWEEN bounds: the cast of a Boolean high bound to String, or the NumberFormatException of
+// converting the string bound to the other bound's number type, wrapped in a RuntimeException.
+func betweenCompareError(high, low sqlValue) string {
+	if high.k == sqlBool {
+		return "java.lang.ClassCastException: class java.lang.Boolean cannot be cast to class java.lang.String " +
+			"(java.lang.Boolean and java.lang.String are in module java.base of loader 'bootstrap')"
+	}
+	str, num := high, low
+	if low.k == sqlString {
+		str, num = low, high
+	}
+	msg := `For input string: "` + str.s + `"`
+	if num.k == sqlDouble { // Double.valueOf trims first and words an empty string differently
+		t := strings.TrimFunc(str.s, func(r rune) bool { return r <= ' ' })
+		msg = `For input string: "` + t + `"`
+		if t == "" {
+			msg = "empty String"
+		}
+	}
+	return javaRuntimeExc + "java.lang.NumberFormatException: " + msg
 }
 
 // in parses "( 'a', 'b' ... )" after [NOT] IN; the left side must be a property.
