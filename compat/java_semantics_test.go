@@ -224,12 +224,21 @@ var semSQLCases = []semSQLCase{
 	{"bad-operator", "a === 1", nil},
 }
 
-// semSQLRefusedToken is what the remark of a refused case must name: the token the parser
-// stopped at. Java's remark is its JavaCC ParseException ("...ParseException: Encountered
-// "<EOF>" at line 1, column 17.\nWas expecting one of: ..."); ours is worded otherwise
-// ("Invalid MessageSelector. Encountered "<EOF>", was expecting ... (at offset 17)"), so only
-// the code and the token are compared (/work/notes/s2/request-j6.md).
-var semSQLRefusedToken = map[string]string{"bad-dangling": `"<EOF>"`, "bad-operator": `"="`}
+// semSQLRefusedToken is the remark a refused case must carry, whole: the stock 4.9.8 broker's,
+// JavaCC's ParseException message naming the token the parser stopped at, its 1-based line and
+// column, and the tokens the parser state expected ("+" is not among them: JavaCC takes that
+// branch by syntactic look-ahead). Our broker writes the same text (broker/filter_sql_parse.go,
+// golden table broker/testdata/java-4.9.8-sql92-refusals.jsonl).
+var semSQLRefusedToken = map[string]string{
+	"bad-dangling": "org.apache.rocketmq.filter.parser.ParseException: Encountered \"<EOF>\" at line 1, column 17.\n" +
+		"Was expecting one of:\n    \"NOT\" ...\n    \"TRUE\" ...\n    \"FALSE\" ...\n    \"NULL\" ...\n" +
+		"    <DECIMAL_LITERAL> ...\n    <FLOATING_POINT_LITERAL> ...\n    <STRING_LITERAL> ...\n    <ID> ...\n" +
+		"    \"(\" ...\n    \"-\" ...\n    ",
+	"bad-operator": "org.apache.rocketmq.filter.parser.ParseException: Encountered \" \"=\" \"= \"\" at line 1, column 4.\n" +
+		"Was expecting one of:\n    \"NOT\" ...\n    \"TRUE\" ...\n    \"FALSE\" ...\n    \"NULL\" ...\n" +
+		"    <DECIMAL_LITERAL> ...\n    <FLOATING_POINT_LITERAL> ...\n    <STRING_LITERAL> ...\n    <ID> ...\n" +
+		"    \"(\" ...\n    \"-\" ...\n    ",
+}
 
 // semSQLWant is the bodies case selects.
 func semSQLWant(c semSQLCase) []string {
