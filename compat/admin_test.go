@@ -249,17 +249,11 @@ func TestJavaMqadminAdminErrors(t *testing.T) {
 		}
 		cases = kept
 	}
-	outs := make([]string, len(cases))
-	done := make(chan int, len(cases))
+	cmds := make([][]string, len(cases))
 	for i, cs := range cases {
-		go func() {
-			outs[i], _ = mqadminRun(home, t.TempDir(), append(cs.args, "-n", ns)...)
-			done <- i
-		}()
+		cmds[i] = append(append([]string{}, cs.args...), "-n", ns)
 	}
-	for range cases {
-		<-done
-	}
+	outs, _ := runJavaBatch(t, home, cmds, make([]bool, len(cmds)), 1)
 	for i, cs := range cases {
 		if !strings.Contains(outs[i], cs.want) {
 			t.Errorf("mqadmin %s: output lacks %q:\n%s", strings.Join(cs.args, " "), cs.want, outs[i])
@@ -464,7 +458,8 @@ func runJavaBatch(t *testing.T, home string, cmds [][]string, alone []bool, shar
 	}
 	wg.Wait()
 	for i := range cmds {
-		if transportFailure.MatchString(outs[i]) {
+		// 127.0.0.1:1 is the comparison's deliberately unreachable broker.
+		if transportFailure.MatchString(outs[i]) && !strings.Contains(outs[i], "connect to 127.0.0.1:1 failed") {
 			t.Logf("mqadmin %s failed in transport, running it again:\n%s", strings.Join(cmds[i], " "), outs[i])
 			single(i)
 		}
