@@ -487,3 +487,21 @@ func TestPropertiesOrderMatchesJava(t *testing.T) {
 		t.Fatalf("repeated key: %v", got)
 	}
 }
+
+// FuzzParseRunningInfo: whatever a client answers, decoding and formatting never panic.
+func FuzzParseRunningInfo(f *testing.F) {
+	if body, err := os.ReadFile("testdata/runningInfo-goclient.json"); err == nil {
+		f.Add(body)
+	}
+	f.Add([]byte(`{"mqTable":{{"topic":"T","brokerName":"b","queueId":1}:{"cachedMsgCount":"x"}},"jstack":null}`))
+	f.Add([]byte(`{"properties":{1:2},"subscriptionSet":[{"topic":"\ud83d\ude00"}],"statusTable":{"T":[]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ri, err := parseRunningInfo(body)
+		if err != nil {
+			return
+		}
+		_ = ri.formatString()
+		_ = processQueueWarnings("c", ri, time.Now())
+		_ = sameSubscription([]string{"c"}, map[string]*runningInfo{"c": ri}, time.Now())
+	})
+}

@@ -279,7 +279,7 @@ func javaF2(f float64) string {
 	return out
 }
 
-// consumerPush is the PROP_CONSUME_TYPE test both analyses start with.
+// prop is one of the client's properties.
 func (ri *runningInfo) prop(key string) (string, bool) {
 	for _, p := range ri.props {
 		if p[0] == key {
@@ -289,6 +289,7 @@ func (ri *runningInfo) prop(key string) (string, bool) {
 	return "", false
 }
 
+// push is the PROP_CONSUME_TYPE test both analyses start with.
 func (ri *runningInfo) push() bool {
 	v, _ := ri.prop("PROP_CONSUME_TYPE")
 	return v == "CONSUME_PASSIVELY"
