@@ -68,10 +68,10 @@ func init() {
 		c.printf("delete kv config from namespace success.\n")
 		return nil
 	}})
-	register(&command{name: "wipeWritePerm", desc: "Wipe write perm of broker in all name server", opts: []option{
+	register(&command{name: "wipeWritePerm", desc: "Wipe write perm of broker in all name server you defined in the -n param", opts: []option{
 		{short: "b", long: "brokerName", hasArg: true, required: true, desc: "broker name"},
 	}, run: func(c *ctx) error { return writePerm(c, true) }})
-	register(&command{name: "addWritePerm", desc: "Add write perm of broker in all name server", opts: []option{
+	register(&command{name: "addWritePerm", desc: "Add write perm of broker in all name server you defined in the -n param", opts: []option{
 		{short: "b", long: "brokerName", hasArg: true, required: true, desc: "broker name"},
 	}, run: func(c *ctx) error { return writePerm(c, false) }})
 	register(&command{name: "getNamesrvConfig", desc: "Get configs of name server.", run: getNamesrvConfig})

@@ -38,7 +38,7 @@ func init() {
 	register(&command{name: "topicStatus", desc: "Examine topic Status info", opts: []option{
 		{short: "t", long: "topic", hasArg: true, required: true, desc: "topic name"},
 	}, run: topicStatus})
-	register(&command{name: "topicClusterList", desc: "Get cluster info for topic", opts: []option{
+	register(&command{name: "topicClusterList", desc: "get cluster info for topic", opts: []option{
 		{short: "t", long: "topic", hasArg: true, required: true, desc: "topic name"},
 	}, run: topicClusterList})
 	register(&command{name: "topicList", desc: "Fetch all topic list from name server", opts: []option{
