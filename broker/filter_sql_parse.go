@@ -1339,11 +1339,44 @@ func (n *sqlNode) javaString() string {
 		if n.not {
 			sym = " NOT IN ( "
 		}
-		// Java keeps five or more values in a HashSet; their order is not reproduced here.
-		return n.l.javaString() + sym + strings.Join(n.list, ", ") + " )"
+		list := n.list
+		if len(list) >= 5 { // Java keeps five or more values in a HashSet
+			list = javaHashSetOrder(list)
+		}
+		return n.l.javaString() + sym + strings.Join(list, ", ") + " )"
 	}
 	sym := map[sqlOp]string{opEq: "==", opGt: ">", opGe: ">=", opLt: "<", opLe: "<=", opAnd: "&&", opOr: "||"}[n.op]
 	return "(" + n.l.javaString() + " " + sym + " " + n.r.javaString() + ")"
+}
+
+// javaHashSetOrder is the iteration order of new HashSet<String>(list): duplicates dropped,
+// values by bucket (String.hashCode spread by HashMap.hash over a table sized for the list),
+// each bucket in insertion order.
+func javaHashSetOrder(list []string) []string {
+	want := max(int(float32(len(list))/0.75)+1, 16)
+	size := 1
+	for size < want {
+		size <<= 1
+	}
+	buckets := make([][]string, size)
+	seen := make(map[string]bool, len(list))
+	for _, s := range list {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		var h uint32
+		for _, c := range javaChars(s) {
+			h = 31*h + uint32(c)
+		}
+		h ^= h >> 16
+		buckets[h&uint32(size-1)] = append(buckets[h&uint32(size-1)], s)
+	}
+	out := make([]string, 0, len(seen))
+	for _, b := range buckets {
+		out = append(out, b...)
+	}
+	return out
 }
 
 // javaString is String.valueOf of the value's Java object.
