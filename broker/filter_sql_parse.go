@@ -465,8 +465,10 @@ type sqlParser struct {
 	la1   [numLA]int
 	want  int // kind a failed consume wanted, -1 for none
 	calls [numLook][]lookCall
-	depth int
-	err   error // set when a scan aborts
+	// callBuf backs calls until a look-ahead needs a third live record.
+	callBuf [numLook][2]lookCall
+	depth   int
+	err     error // set when a scan aborts
 
 	// look-ahead state
 	la, scanPos, lastPos int
@@ -484,7 +486,7 @@ func newSQLParser(expr string) *sqlParser {
 		p.la1[i] = -1
 	}
 	for i := range p.calls {
-		p.calls[i] = []lookCall{{}}
+		p.calls[i] = p.callBuf[i][:1]
 	}
 	return p
 }
@@ -773,10 +775,23 @@ func (p *sqlParser) star(f func() scanRes) scanRes {
 
 func (p *sqlParser) tk(k sqlTok) func() scanRes { return func() scanRes { return p.scanTok(k) } }
 
-func (p *sqlParser) scanIsNull() scanRes { return seq(p.tk(tIs), p.tk(tNull)) }
+// The four look-aheads the parser runs are spelt out: they run on every operand, IS and NOT.
+
+func (p *sqlParser) scanIsNull() scanRes {
+	if r := p.scanTok(tIs); r != scanOK {
+		return r
+	}
+	return p.scanTok(tNull)
+}
 
 func (p *sqlParser) scanNotBetween() scanRes {
-	return seq(p.tk(tNot), p.tk(tBetween), p.scanUnary, p.tk(tAnd), p.scanUnary)
+	if r := p.scanTok(tNot); r != scanOK {
+		return r
+	}
+	if r := p.scanTok(tBetween); r != scanOK {
+		return r
+	}
+	return seq(p.scanUnary, p.tk(tAnd), p.scanUnary)
 }
 
 func (p *sqlParser) scanInList() scanRes {
@@ -785,9 +800,22 @@ func (p *sqlParser) scanInList() scanRes {
 	}, p.tk(tRParen))
 }
 
-func (p *sqlParser) scanNotIn() scanRes { return seq(p.tk(tNot), p.tk(tIn), p.scanInList) }
+func (p *sqlParser) scanNotIn() scanRes {
+	if r := p.scanTok(tNot); r != scanOK {
+		return r
+	}
+	if r := p.scanTok(tIn); r != scanOK {
+		return r
+	}
+	return p.scanInList()
+}
 
-func (p *sqlParser) scanPlus() scanRes { return seq(p.tk(tPlus), p.scanUnary) }
+func (p *sqlParser) scanPlus() scanRes {
+	if r := p.scanTok(tPlus); r != scanOK {
+		return r
+	}
+	return p.scanUnary()
+}
 
 func (p *sqlParser) scanUnary() scanRes {
 	// Java would overflow its stack somewhere around here as well.

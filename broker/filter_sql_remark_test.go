@@ -114,3 +114,14 @@ func BenchmarkSQL92CompileRefused(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSQL92Compile is the accepting path with the look-aheads JavaCC would run (every
+// operand tries "+" first, NOT and IS try their two-token forms).
+func BenchmarkSQL92Compile(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := compileSQL92("a BETWEEN 1 AND 10 AND b NOT IN ('x', 'y') AND c IS NOT NULL OR +d > -2.5"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
