@@ -333,9 +333,8 @@ func checkFilterExpression(typ, expr string) error {
 	if typ != exprSQL92 {
 		return fmt.Errorf("unknown filter expression type %q (supported: TAG, SQL92)", typ)
 	}
-	if expr == "" {
-		return fmt.Errorf("Expression can't be null! %s", typ)
-	}
+	// An empty expression is compiled too: Java's CHECK_CLIENT_CONFIG answers the parser's
+	// own "Encountered "<EOF>" at line 0, column 0" text for it.
 	_, err := compileSQL92Cached(expr)
 	return err
 }

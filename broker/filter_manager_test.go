@@ -145,12 +145,15 @@ func TestCheckClientConfigSQL92(t *testing.T) {
 	cases := []struct {
 		typ, expr string
 		code      int32
+		remark    string // Java's, from the 4.9.8 jars; "" = any non-empty remark
 	}{
-		{"SQL92", "a > 1 AND b IN ('x')", protocol.Success},
-		{"TAG", "whatever ||", protocol.Success},
-		{"SQL92", "a >", protocol.SubscriptionParseFailed},
-		{"SQL92", "a = 'open", protocol.SubscriptionParseFailed},
-		{"XPATH", "/a", protocol.SubscriptionParseFailed},
+		{"SQL92", "a > 1 AND b IN ('x')", protocol.Success, ""},
+		{"TAG", "whatever ||", protocol.Success, ""},
+		{"SQL92", "a >", protocol.SubscriptionParseFailed, ""},
+		{"SQL92", "a = 'open", protocol.SubscriptionParseFailed, ""},
+		{"XPATH", "/a", protocol.SubscriptionParseFailed, ""},
+		// Java compiles an empty expression as well and answers the parser's text.
+		{"SQL92", "", protocol.SubscriptionParseFailed, sqlEmptyRemark},
 	}
 	for _, c := range cases {
 		body, _ := json.Marshal(map[string]any{"clientId": "c@1", "group": "G", "subscriptionData": map[string]any{
@@ -162,6 +165,9 @@ func TestCheckClientConfigSQL92(t *testing.T) {
 		}
 		if c.code != protocol.Success && r.Remark == "" {
 			t.Errorf("%s %q: refusal without a remark", c.typ, c.expr)
+		}
+		if c.remark != "" && r.Remark != c.remark {
+			t.Errorf("%s %q: remark %q, want Java's %q", c.typ, c.expr, r.Remark, c.remark)
 		}
 	}
 }
@@ -340,3 +346,9 @@ func TestPullRetryFilter(t *testing.T) {
 		}
 	}
 }
+
+// sqlEmptyRemark is the 4.9.8 broker's answer to an empty SQL92 expression (the JavaCC
+// parser's ParseException, as in testdata/java-4.9.8-sql92-refusals.jsonl).
+const sqlEmptyRemark = "org.apache.rocketmq.filter.parser.ParseException: Encountered \"<EOF>\" at line 0, column 0.\n" +
+	"Was expecting one of:\n    \"NOT\" ...\n    \"TRUE\" ...\n    \"FALSE\" ...\n    \"NULL\" ...\n    <DECIMAL_LITERAL> ...\n" +
+	"    <FLOATING_POINT_LITERAL> ...\n    <STRING_LITERAL> ...\n    <ID> ...\n    \"(\" ...\n    \"-\" ...\n    "
