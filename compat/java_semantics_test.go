@@ -224,12 +224,12 @@ var semSQLCases = []semSQLCase{
 	{"bad-operator", "a === 1", nil},
 }
 
-// semSQLRefusedToken is the remark a refused case must carry, whole: the stock 4.9.8 broker's,
+// semSQLRefusedRemark is the remark a refused case must carry, whole: the stock 4.9.8 broker's,
 // JavaCC's ParseException message naming the token the parser stopped at, its 1-based line and
 // column, and the tokens the parser state expected ("+" is not among them: JavaCC takes that
 // branch by syntactic look-ahead). Our broker writes the same text (broker/filter_sql_parse.go,
 // golden table broker/testdata/java-4.9.8-sql92-refusals.jsonl).
-var semSQLRefusedToken = map[string]string{
+var semSQLRefusedRemark = map[string]string{
 	"bad-dangling": "org.apache.rocketmq.filter.parser.ParseException: Encountered \"<EOF>\" at line 1, column 17.\n" +
 		"Was expecting one of:\n    \"NOT\" ...\n    \"TRUE\" ...\n    \"FALSE\" ...\n    \"NULL\" ...\n" +
 		"    <DECIMAL_LITERAL> ...\n    <FLOATING_POINT_LITERAL> ...\n    <STRING_LITERAL> ...\n    <ID> ...\n" +
@@ -767,7 +767,7 @@ func semCheckSQL(t *testing.T, run *semRun, prefix string) {
 	for _, c := range semSQLCases {
 		if c.match == nil {
 			f, ok := fails[c.name]
-			if remark := semSQLRefusedToken[c.name]; !ok || f.Code != 23 || f.Msg != remark {
+			if remark := semSQLRefusedRemark[c.name]; !ok || f.Code != 23 || f.Msg != remark {
 				t.Errorf("%s %q: start failed %v with code %d %q, want code 23 with remark %q", c.name, c.expr, ok,
 					f.Code, f.Msg, remark)
 			}
