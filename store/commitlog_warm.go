@@ -13,7 +13,7 @@ import (
 
 // The first write to each page of a fresh segment costs a page fault that allocates and zeroes
 // a page-cache page (ext4 reads a fallocated, unwritten extent as zeros) and reserves its block:
-// about as much as the copy of the record itself, and all of it under the append lock. The
+// more than the copy of the records written into it, and all of it under the append lock. The
 // warmer takes that work off the append path: a goroutine keeps a window ahead of the write
 // position faulted in, including the start of the pre-allocated next segment when the window
 // reaches past the end of the current one.
@@ -22,8 +22,9 @@ import (
 // without touching their contents, and the fallback reads one word per page, so it cannot race
 // with the appender's writes. Unlike Java's warmMapedFileEnable, which writes zeros over the
 // whole file at creation (and, with flushDiskType SYNC_FLUSH, syncs them), only the window is
-// touched, so memory and the flusher's extra work stay bounded by the window: a zero page made
-// dirty ahead of the records is written back only if a flush runs before the appender fills it.
+// touched, so the extra memory stays bounded by the window. The pages come in dirty, but the
+// flusher syncs only the range written (MappedFile.sync), so a zero page ahead of the records
+// goes to disk only if it stays dirty past the kernel's own writeback age before it is filled.
 
 // DefaultWarmWindow is how far ahead of the write position the commitlog keeps pages faulted in.
 // At several hundred MB/s of appends it is some tens of milliseconds of writing, enough slack
@@ -43,11 +44,8 @@ func WithWarmWindow(n int) Option {
 	}
 }
 
-// Linux madvise advice values (not in package syscall).
-const (
-	madvPopulateRead  = 22
-	madvPopulateWrite = 23
-)
+// madvPopulateWrite is Linux's MADV_POPULATE_WRITE (not in package syscall).
+const madvPopulateWrite = 23
 
 // warmer is the commitlog's page warmer state. window is fixed before Open starts the goroutine.
 type warmer struct {
