@@ -342,6 +342,13 @@ func (q *mappedFileQueue) preallocate(from int64) {
 	path := filepath.Join(q.dir, fileName(from))
 	q.allocMu.Lock()
 	defer q.allocMu.Unlock()
+	// Only while from is still the segment after the last one: a pre-allocation that runs
+	// late (the appender created from itself, filled it, and retention deleted it) must not
+	// bring a deleted segment back. A stale blank segment before the live one would make the
+	// next start stop its scan there and cut off every record after it.
+	if l := q.last(); l == nil || l.from+int64(q.fileSize) != from {
+		return
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return
