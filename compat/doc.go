@@ -8,7 +8,7 @@
 // user's clients would.
 //
 //	stock Go client ─┐
-//	stock Java client (CompatProbe, a JVM per run) ─┼─▶ NameServer ◀─ REGISTER ─ Broker(s), store in t.TempDir()
+//	stock Java client (CompatProbe, SemanticsProbe) ─┼─▶ NameServer ◀─ REGISTER ─ Broker(s), store in t.TempDir()
 //	stock mqadmin ───┤                                   (namesrv.New)            (broker.New, restartable)
 //	rawConn (our own minimal JSON-frame client) ─┘
 //
@@ -27,6 +27,16 @@
 //   - raw_test.go, traps_test.go: a client independent of our remoting package, and the
 //     client-visible traps of remoting-protocol.md §11.
 //   - goclient_test.go, java_test.go (+ java/CompatProbe.java): the stock clients.
+//   - semantics_test.go, filter_query_test.go (Go client) and java_semantics_test.go
+//     (+ java/SemanticsProbe.java, run with the 4.9.8 and the 5.3.3 Java client): retry and
+//     dead letters, delay, transactions, orderly, SQL92 and queries, each asserting exact
+//     delivery and the properties the broker leaves on each path.
+//   - differential_test.go: the same scenarios against our servers and the stock Java broker
+//     side by side, compared observation by observation.
+//   - admin_test.go: the stock mqadmin against our servers, and our cmd/mqadmin's output
+//     compared with the stock tool's for the same state.
+//   - ha_test.go, crash_test.go, child_test.go, bench_test.go: master/slave replication,
+//     killed processes, and the end-to-end load run of `make bench`.
 //
 // Environment: COMPAT_TARGET=java (run against the stock servers), COMPAT_VERBOSE=1 (keep the
 // servers' info logs). The Java tests skip, saying why, without `java` or ../shared/java.
