@@ -317,7 +317,11 @@ func (r *registrar) apply(resp *remoting.Command, checkOrderConfig bool) {
 		if r.b.conf().BrokerID != 0 && h.MasterAddr != "" {
 			r.log.WithFields(logrus.Fields{"master": h.MasterAddr, "haMaster": h.HaServerAddr}).Info("master address learned from name server")
 		}
+		learned := h.MasterAddr != "" && h.MasterAddr != r.masterAddr
 		r.masterAddr, r.haMaster = h.MasterAddr, h.HaServerAddr
+		if learned && r.b.conf().BrokerID != 0 {
+			r.b.requestSlaveSync()
+		}
 	}
 	if checkOrderConfig {
 		r.b.topics.updateOrderTopicConfig(decodeKVTable(resp.Body))

@@ -33,6 +33,9 @@ type haState struct {
 	client *ha.Client  // slave
 	stop   chan struct{}
 	wg     sync.WaitGroup
+	// syncNow asks the slave's sync loop for a round at once: registration sends on it when it
+	// learns a new master address (made before registration starts, never closed).
+	syncNow chan struct{}
 }
 
 func (b *Broker) haConfig() ha.Config {
@@ -52,6 +55,7 @@ func (b *Broker) startHA() error {
 	b.ha.stop = make(chan struct{})
 	hc := b.haConfig()
 	if b.cfg.BrokerRole == store.Slave {
+		b.ha.syncNow = make(chan struct{}, 1)
 		b.ha.client = ha.NewClient(b.store, hc, b.haMasterAddr)
 		b.ha.client.Start()
 		b.ha.wg.Add(1)
@@ -118,6 +122,10 @@ func (b *Broker) haMasterAddr() string {
 	return b.HAMasterAddr()
 }
 
+// slaveSyncLoop runs SyncFromMaster 3 s after start and every 10 s, as Java does, and also as
+// soon as registration names a new master. Java waits for its timer; until the first round a
+// slave does not know the master's topics and refuses pulls of them, so a master lost within
+// those seconds would leave its acknowledged messages unreadable on the slave.
 func (b *Broker) slaveSyncLoop() {
 	defer b.ha.wg.Done()
 	t := time.NewTimer(slaveSyncFirst)
@@ -126,10 +134,22 @@ func (b *Broker) slaveSyncLoop() {
 		select {
 		case <-b.ha.stop:
 			return
+		case <-b.ha.syncNow:
 		case <-t.C:
-			b.SyncFromMaster()
-			t.Reset(slaveSyncPeriod)
 		}
+		b.SyncFromMaster()
+		t.Reset(slaveSyncPeriod)
+	}
+}
+
+// requestSlaveSync wakes the slave's sync loop (no-op on a master or when a round is pending).
+func (b *Broker) requestSlaveSync() {
+	if b.ha.syncNow == nil {
+		return
+	}
+	select {
+	case b.ha.syncNow <- struct{}{}:
+	default:
 	}
 }
 

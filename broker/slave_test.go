@@ -176,3 +176,20 @@ func TestSuggestSlaveWhenBacklogOutOfMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestSlaveSyncsOnLearningMaster: a slave syncs the master's metadata as soon as registration
+// names its master, not only on its 3 s/10 s timer (Java waits for the timer, so a master lost
+// in those seconds left its acknowledged messages unreadable on the slave: the slave refused
+// pulls of a topic it did not know yet). The timer is pushed out of reach here, so only the
+// registration trigger can deliver the topic.
+func TestSlaveSyncsOnLearningMaster(t *testing.T) {
+	first, period := slaveSyncFirst, slaveSyncPeriod
+	slaveSyncFirst, slaveSyncPeriod = time.Hour, time.Hour
+	t.Cleanup(func() { slaveSyncFirst, slaveSyncPeriod = first, period })
+	master := startTestBroker(t, func(c *Config) { c.BrokerRole = store.SyncMaster })
+	mustCode(t, master.call(protocol.UpdateAndCreateTopic, ext(createTopicExt("EarlyTopic", "4", "6")...), nil), protocol.Success)
+	s := startSlave(t, master, 1)
+	eventually(t, "slave knows the master's topic", 10*time.Second, func() bool {
+		return s.Topics().SelectTopicConfig("EarlyTopic") != nil
+	})
+}
