@@ -264,7 +264,10 @@ func TestHAMasterLossUnderLoad(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		var r *primitive.SendResult
 		var err error
-		for try := 0; try < 50; try++ { // the producer's route may still lack the master
+		// The producer's route may lack the master: if the Go client's route poll (every 30 s,
+		// pollNameServerInterval) fell between the kill and the master's new registration, the
+		// client has no writable queue until its next poll.
+		for deadline := time.Now().Add(45 * time.Second); time.Now().Before(deadline); {
 			if r, err = p.SendSync(context.Background(), newMsg(topic, fmt.Sprint("after-", i))); err == nil && r.Status == primitive.SendOK {
 				break
 			}
