@@ -88,18 +88,7 @@ func (c *serverConn) Write(cmd *Command) error {
 
 // WriteParts is Write with the body gathered from parts (PartsWriter).
 func (c *serverConn) WriteParts(cmd *Command, parts [][]byte) error {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return fmt.Errorf("%w: %s", ErrConnClosed, c.remote)
-	}
-	if c.out == nil {
-		c.out = outPool.Get()
-	}
-	b, err := AppendFrameParts(c.out.B, cmd, parts)
-	c.out.B = b
-	c.mu.Unlock()
-	if err != nil {
+	if err := c.addFrame(cmd, nil, parts); err != nil {
 		return err
 	}
 	return c.push()
@@ -107,13 +96,16 @@ func (c *serverConn) WriteParts(cmd *Command, parts [][]byte) error {
 
 // add encodes cmd behind the pending output without sending it; push sends. A worker adds
 // every response of its task and pushes once, so that they leave in one syscall.
-func (c *serverConn) add(cmd *Command) error {
+func (c *serverConn) add(cmd *Command) error { return c.addFrame(cmd, cmd.Body, nil) }
+
+// addFrame is add for a frame whose body is body followed by parts (appendFrame).
+func (c *serverConn) addFrame(cmd *Command, body []byte, parts [][]byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return fmt.Errorf("%w: %s", ErrConnClosed, c.remote)
 	}
-	return c.appendLocked(cmd)
+	return c.appendLocked(cmd, body, parts)
 }
 
 // push sends the pending output from the calling goroutine when it can (writeDirectLocked),
@@ -181,11 +173,11 @@ func (c *serverConn) writeDirectLocked() bool {
 	return false
 }
 
-func (c *serverConn) appendLocked(cmd *Command) error {
+func (c *serverConn) appendLocked(cmd *Command, body []byte, parts [][]byte) error {
 	if c.out == nil {
 		c.out = outPool.Get()
 	}
-	b, err := AppendFrame(c.out.B, cmd)
+	b, err := appendFrame(c.out.B, cmd, body, parts)
 	c.out.B = b
 	return err
 }
@@ -196,7 +188,7 @@ func (c *serverConn) queueLocal(cmd *Command) {
 	c.mu.Lock()
 	var err error
 	if !c.closed {
-		err = c.appendLocked(cmd)
+		err = c.appendLocked(cmd, cmd.Body, nil)
 	}
 	c.mu.Unlock()
 	if err != nil {
