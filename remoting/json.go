@@ -391,12 +391,10 @@ func (d *jsonDecoder) number() ([]byte, error) {
 	}
 	digits := d.i
 	for d.i < len(d.b) {
-		ch := d.b[d.i]
-		if (ch >= '0' && ch <= '9') || ch == '.' || ch == 'e' || ch == 'E' || ch == '+' || ch == '-' {
-			d.i++
-			continue
+		if !numberByte[d.b[d.i]] {
+			break
 		}
-		break
+		d.i++
 	}
 	if d.i == digits {
 		return nil, jsonErr(d, "expected value")
