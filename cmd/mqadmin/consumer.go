@@ -520,46 +520,59 @@ func resetOffsetByTime(c *ctx) error {
 	if err != nil {
 		return err
 	}
-	all := map[protocol.MessageQueue]int64{}
-	var batches []int
-	offline := false
-	for i := range r.BrokerDatas {
-		addr := selectAddr(&r.BrokerDatas[i])
-		req := remoting.NewRequest(protocol.InvokeBrokerToResetOffset,
-			kv("topic", topic, "group", group, "timestamp", strconv.FormatInt(ts, 10), "isForce", strconv.FormatBool(force)), nil)
-		if c.has("c") {
-			req.Language = remoting.LangCPP
-		}
-		resp, err := c.adm.cli.Invoke(addr, req, c.adm.timeout)
-		if err != nil {
-			return err
-		}
-		if resp.Code == protocol.ConsumerNotOnline {
-			offline = true
-			break
-		}
-		if resp.Code != protocol.Success {
-			return &codeError{code: resp.Code, remark: resp.Remark}
-		}
-		var body protocol.ResetOffsetBody
-		if err := body.Unmarshal(resp.Body); err != nil {
-			return err
-		}
-		for mq, off := range body.OffsetTable {
-			all[mq] = off
-		}
-		batches = append(batches, len(body.OffsetTable))
+	all, batches, offline, err := resetOnline(c, r, group, topic, ts, force, c.has("c"))
+	if err != nil {
+		return err
 	}
 	if offline {
 		return resetOffline(c, r, group, topic, tsText, ts, force)
 	}
 	c.printf("rollback consumer offset by specified group[%s], topic[%s], force[%t], timestamp(string)[%s], timestamp(long)[%d]\n",
 		group, topic, force, tsText, ts)
+	printResetTable(c, all, batches)
+	return nil
+}
+
+// resetOnline is resetOffsetByTimestamp: each broker of the route has the group's live clients
+// reset to ts (222) and answers the offsets it set. offline reports a broker that found no
+// client online, where Java falls back to writing the offsets itself; cpp asks as a C++ client.
+func resetOnline(c *ctx, r *protocol.TopicRouteData, group, topic string, ts int64, force, cpp bool) (
+	all map[protocol.MessageQueue]int64, batches []int, offline bool, err error) {
+	all = map[protocol.MessageQueue]int64{}
+	for i := range r.BrokerDatas {
+		req := remoting.NewRequest(protocol.InvokeBrokerToResetOffset,
+			kv("topic", topic, "group", group, "timestamp", strconv.FormatInt(ts, 10), "isForce", strconv.FormatBool(force)), nil)
+		if cpp {
+			req.Language = remoting.LangCPP
+		}
+		resp, err := c.adm.cli.Invoke(selectAddr(&r.BrokerDatas[i]), req, c.adm.timeout)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if resp.Code == protocol.ConsumerNotOnline {
+			return nil, nil, true, nil
+		}
+		if resp.Code != protocol.Success {
+			return nil, nil, false, &codeError{code: resp.Code, remark: resp.Remark}
+		}
+		var body protocol.ResetOffsetBody
+		if err := body.Unmarshal(resp.Body); err != nil {
+			return nil, nil, false, err
+		}
+		for mq, off := range body.OffsetTable {
+			all[mq] = off
+		}
+		batches = append(batches, len(body.OffsetTable))
+	}
+	return all, batches, false, nil
+}
+
+// printResetTable prints what resetOnline gathered in the order Java's HashMap iterates it.
+func printResetTable(c *ctx, all map[protocol.MessageQueue]int64, batches []int) {
 	c.printf("%-40s  %-40s  %-40s\n", "#brokerName", "#queueId", "#offset")
-	for _, mq := range hashOrderMQs(all, batches) { // resetOffsetByTimestamp's HashMap
+	for _, mq := range hashOrderMQs(all, batches) {
 		c.printf("%-40s  %-40d  %-40d\n", trunc(mq.BrokerName, 32), mq.QueueID, all[mq])
 	}
-	return nil
 }
 
 // resetOffline is resetOffsetByTimestampOld: with no live consumer, write the offsets.

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/rocketgo/rocketgo/remoting"
 	"github.com/rocketgo/rocketgo/remoting/protocol"
 )
 
@@ -42,34 +41,14 @@ func skipAccumulated(c *ctx) error {
 	if err != nil {
 		return err
 	}
-	all := map[protocol.MessageQueue]int64{}
-	var batches []int
-	for i := range r.BrokerDatas {
-		addr := selectAddr(&r.BrokerDatas[i])
-		resp, err := c.adm.cli.Invoke(addr, remoting.NewRequest(protocol.InvokeBrokerToResetOffset,
-			kv("topic", topic, "group", group, "timestamp", "-1", "isForce", strconv.FormatBool(force)), nil), c.adm.timeout)
-		if err != nil {
-			return err
-		}
-		if resp.Code == protocol.ConsumerNotOnline {
-			return resetOfflineTable(c, r, group, topic, -1, force)
-		}
-		if resp.Code != protocol.Success {
-			return &codeError{code: resp.Code, remark: resp.Remark}
-		}
-		var body protocol.ResetOffsetBody
-		if err := body.Unmarshal(resp.Body); err != nil {
-			return err
-		}
-		for mq, off := range body.OffsetTable {
-			all[mq] = off
-		}
-		batches = append(batches, len(body.OffsetTable))
+	all, batches, offline, err := resetOnline(c, r, group, topic, -1, force, false)
+	if err != nil {
+		return err
 	}
-	c.printf("%-40s  %-40s  %-40s\n", "#brokerName", "#queueId", "#offset")
-	for _, mq := range hashOrderMQs(all, batches) { // resetOffsetByTimestamp's HashMap
-		c.printf("%-40s  %-40d  %-40d\n", trunc(mq.BrokerName, 32), mq.QueueID, all[mq])
+	if offline {
+		return resetOfflineTable(c, r, group, topic, -1, force)
 	}
+	printResetTable(c, all, batches)
 	return nil
 }
 
