@@ -99,18 +99,13 @@ func (s *Store) warmLoop() {
 	}
 }
 
-// lastHeld returns the last segment, held (nil if none or going away).
+// lastHeld returns the last segment, held (nil if none or going away): tail needs no lock,
+// and Hold refuses a segment that was destroyed after it was read.
 func (q *mappedFileQueue) lastHeld() *MappedFile {
-	q.mu.RLock()
-	defer q.mu.RUnlock()
-	if len(q.files) == 0 {
-		return nil
+	if f := q.last(); f != nil && f.Hold() {
+		return f
 	}
-	f := q.files[len(q.files)-1]
-	if !f.Hold() {
-		return nil
-	}
-	return f
+	return nil
 }
 
 // warmChunk is how much warmAhead faults in per system call. Between chunks it looks at the

@@ -356,8 +356,7 @@ func (q *mappedFileQueue) preallocate(from int64) {
 	defer f.Close()
 	if err := allocate(f, int64(q.fileSize)); err != nil {
 		logrus.WithError(err).WithField("file", path).Warn("store: pre-allocating the next commitlog file failed")
-		f.Close()
-		os.Remove(path)
+		os.Remove(path) // the deferred Close follows; unlinking an open file is fine
 	}
 }
 
