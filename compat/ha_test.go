@@ -209,36 +209,17 @@ func TestHAMasterLossUnderLoad(t *testing.T) {
 	p := startProducer(t, c)
 	var mu sync.Mutex
 	var acked []string
-	var sent atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				body := fmt.Sprintf("k%d-%05d", w, i)
-				r, err := p.SendSync(context.Background(), newMsg(topic, body))
-				sent.Add(1)
-				if err == nil && r.Status == primitive.SendOK {
-					mu.Lock()
-					acked = append(acked, body)
-					mu.Unlock()
-				}
-			}
-		}(w)
-	}
+	load := startSendLoad(p, topic, "k", func(body string, _ *primitive.SendResult) {
+		mu.Lock()
+		acked = append(acked, body)
+		mu.Unlock()
+	})
+	sent := &load.sent
 	waitFor(t, 30*time.Second, "some load", func() bool { return sent.Load() > 300 })
 	waitFor(t, 40*time.Second, "consumer reading", func() bool { return d.Total() > 0 })
 	m.Kill() // SIGKILL mid-stream: nothing unregistered, flushed or checkpointed
 	time.Sleep(500 * time.Millisecond)
-	close(stop)
-	wg.Wait()
+	load.stop()
 	mu.Lock()
 	want := append([]string(nil), acked...)
 	mu.Unlock()
@@ -347,30 +328,12 @@ func TestHATwoGroupsTwoNameServers(t *testing.T) {
 	t.Cleanup(func() { p.Shutdown() })
 	var mu sync.Mutex
 	acked := map[string]string{} // body -> broker name
-	var sent atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				body := fmt.Sprintf("g%d-%05d", w, i)
-				r, err := p.SendSync(context.Background(), newMsg(topic, body))
-				sent.Add(1)
-				if err == nil && r.Status == primitive.SendOK {
-					mu.Lock()
-					acked[body] = r.MessageQueue.BrokerName
-					mu.Unlock()
-				}
-			}
-		}(w)
-	}
+	load := startSendLoad(p, topic, "g", func(body string, r *primitive.SendResult) {
+		mu.Lock()
+		acked[body] = r.MessageQueue.BrokerName
+		mu.Unlock()
+	})
+	sent := &load.sent
 	waitFor(t, 30*time.Second, "some load", func() bool { return sent.Load() > 300 })
 	// "Carry on" needs a consumer that is already reading broker-a (its route can lag a
 	// NameServer by up to the client's 30 s refresh).
@@ -389,8 +352,7 @@ func TestHATwoGroupsTwoNameServers(t *testing.T) {
 	ma.Kill()
 	n0 := sent.Load()
 	waitFor(t, 30*time.Second, "load after the kill", func() bool { return sent.Load() > n0+300 })
-	close(stop)
-	wg.Wait()
+	load.stop()
 	mu.Lock()
 	perBroker := map[string]int{}
 	for _, bn := range acked {
@@ -510,4 +472,42 @@ func TestHABench(t *testing.T) {
 		fmt.Fprintf(&sb, "| %s | %.1fk | %.0f µs | %.0f µs | %d | %s | %s |\n", mode, float64(r.sent)/r.secs/1000, r.p50, r.p99, r.failed, lag, maxl)
 	}
 	t.Log("\n" + sb.String())
+}
+
+// sendLoad is four goroutines sending "<prefix><worker>-<n>" bodies synchronously until
+// stopped; onAck sees every SEND_OK (from several goroutines at once).
+type sendLoad struct {
+	sent atomic.Int64
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+func startSendLoad(p rocketmq.Producer, topic, prefix string, onAck func(body string, r *primitive.SendResult)) *sendLoad {
+	l := &sendLoad{done: make(chan struct{})}
+	for w := 0; w < 4; w++ {
+		l.wg.Add(1)
+		go func(w int) {
+			defer l.wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-l.done:
+					return
+				default:
+				}
+				body := fmt.Sprintf("%s%d-%05d", prefix, w, i)
+				r, err := p.SendSync(context.Background(), newMsg(topic, body))
+				l.sent.Add(1)
+				if err == nil && r.Status == primitive.SendOK {
+					onAck(body, r)
+				}
+			}
+		}(w)
+	}
+	return l
+}
+
+// stop ends the load and waits for the senders' last calls.
+func (l *sendLoad) stop() {
+	close(l.done)
+	l.wg.Wait()
 }
