@@ -215,13 +215,12 @@ func (c *serverConn) flushLocal() {
 	c.out = nil
 	c.scheduled = false
 	if c.closed || buf == nil {
+		// A closed connection has no output (markClosed gave it back and nothing is added
+		// after). With nothing to send, the loop still notes whether gnet has drained.
 		if !c.closed {
 			c.gnetIdle = c.gc.OutboundBuffered() == 0
 		}
 		c.mu.Unlock()
-		if buf != nil {
-			outPool.Put(buf)
-		}
 		return
 	}
 	c.loopWriting = true
