@@ -410,7 +410,7 @@ func (s *Server) submit(c *serverConn) {
 			}
 		}
 		s.queued.Add(-int64(n))
-		if now := time.Now().Unix(); s.lastBusyLog.Swap(now) != now {
+		if oncePerSecond(&s.lastBusyLog) {
 			s.log.WithFields(logrus.Fields{"remote": c.remote, "code": items[0].cmd.Code, "queue": s.cfg.QueueLimit}).
 				Warn("worker pool full, answering SYSTEM_BUSY")
 		}
@@ -467,7 +467,7 @@ func (s *Server) handle(c *serverConn, cmd *Command) {
 	rt, ok := s.lookup(cmd.Code)
 	if !ok {
 		// Logged at most once a second: the loop must not spend its time writing logs.
-		if now := time.Now().Unix(); s.lastUnknownLog.Swap(now) != now {
+		if oncePerSecond(&s.lastUnknownLog) {
 			s.log.WithFields(logrus.Fields{"remote": c.remote, "code": cmd.Code}).Warn("request code not supported")
 		}
 		// Java answers this even for oneway requests.
@@ -488,6 +488,13 @@ func (s *Server) handle(c *serverConn, cmd *Command) {
 		return
 	}
 	c.batch = append(c.batch, taskItem{cmd: cmd, p: rt.p, transient: rt.transient})
+}
+
+// oncePerSecond reports whether a rate-limited log line may be written: true for the first
+// call in each second, recorded in last.
+func oncePerSecond(last *atomic.Int64) bool {
+	now := time.Now().Unix()
+	return last.Swap(now) != now
 }
 
 func (s *Server) busyOr(req *Command, code int32, remark string) *Command {
