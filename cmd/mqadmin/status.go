@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -102,7 +101,7 @@ func parseRunningInfo(body []byte) (*runningInfo, error) {
 		e.lastLock, e.lastPull, e.lastConsume = v.field("lastLockTimestamp").i64(), v.field("lastPullTimestamp").i64(), v.field("lastConsumeTimestamp").i64()
 		ri.mqs = append(ri.mqs, e)
 	}
-	slices.SortFunc(ri.mqs, func(a, b runningMQ) int { return compareMQ(a.mq, b.mq) })
+	slices.SortFunc(ri.mqs, func(a, b runningMQ) int { return a.mq.Compare(b.mq) })
 	for _, m := range root.field("statusTable").obj {
 		v := m.val
 		ri.status = append(ri.status, runningStatus{topic: m.key.str(), pullRT: v.field("pullRT").f64(), pullTPS: v.field("pullTPS").f64(),
@@ -115,17 +114,6 @@ func parseRunningInfo(body []byte) (*runningInfo, error) {
 		ri.jstack = &s
 	}
 	return ri, nil
-}
-
-// compareMQ is MessageQueue.compareTo: topic, broker name, queue id.
-func compareMQ(a, b protocol.MessageQueue) int {
-	if c := strings.Compare(a.Topic, b.Topic); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.BrokerName, b.BrokerName); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.QueueID, b.QueueID)
 }
 
 func mqString(mq protocol.MessageQueue) string {
@@ -418,10 +406,9 @@ func consumerStatus(c *ctx) error {
 		}
 		c.printf("%-10d %-40s %-20s %s\n", len(ids), conn.ClientID, versionDesc(conn.Version), file)
 	}
-	if len(ids) == 0 {
+	if len(ids) == 0 { // ids are in id order: conns were sorted by client id
 		return nil
 	}
-	slices.Sort(ids)
 	if !sameSubscription(ids, infos, now) {
 		c.printf("\n\nWARN: Different subscription in the same group of consumer!!!")
 		return nil
