@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 	"strings"
@@ -118,7 +119,7 @@ func (p *jparser) value(depth int) (jval, error) {
 		return v, nil
 	default:
 		for _, w := range []string{"true", "false", "null"} {
-			if strings.HasPrefix(string(p.b[p.i:min(len(p.b), p.i+5)]), w) {
+			if bytes.HasPrefix(p.b[p.i:], []byte(w)) {
 				p.i += len(w)
 				if w == "null" {
 					return jval{kind: 'z'}, nil
@@ -213,7 +214,7 @@ func (p *jparser) hex4() (rune, bool) {
 	return rune(v), true
 }
 
-// field is the member named key of an object (zero value when absent or not an object).
+// field is the member named key of an object (zero value, kind 0, when absent or not an object).
 func (v jval) field(key string) jval {
 	for _, m := range v.obj {
 		if m.key.kind == 's' && m.key.text == key {
@@ -221,15 +222,6 @@ func (v jval) field(key string) jval {
 		}
 	}
 	return jval{}
-}
-
-func (v jval) has(key string) bool {
-	for _, m := range v.obj {
-		if m.key.kind == 's' && m.key.text == key {
-			return true
-		}
-	}
-	return false
 }
 
 // str is the value as Java's toString of what fastjson decoded would print it.

@@ -109,7 +109,7 @@ func parseRunningInfo(body []byte) (*runningInfo, error) {
 			failedMsgs: v.field("consumeFailedMsgs").i64()})
 	}
 	slices.SortFunc(ri.status, func(a, b runningStatus) int { return strings.Compare(a.topic, b.topic) })
-	if j := root.field("jstack"); root.has("jstack") && j.kind != 'z' {
+	if j := root.field("jstack"); j.kind != 0 && j.kind != 'z' {
 		s := j.str()
 		ri.jstack = &s
 	}
