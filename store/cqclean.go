@@ -30,30 +30,22 @@ func (s *Store) CleanExpiredConsumeQueues() []QueueInfo {
 	// make its first file under the same name before the old one is unlinked.
 	s.cl.putMu.Lock()
 	defer s.cl.putMu.Unlock()
-	s.cqMu.Lock()
-	var drop []*ConsumeQueue
-	var gone []QueueInfo
-	for k, cq := range s.cqs {
+	drop := s.removeQueuesLocked(func(k queueKey, cq *ConsumeQueue) bool {
 		if k.topic == message.ScheduleTopic {
-			continue
+			return false
 		}
 		last := cq.maxPhysicOffset.Load()
 		if last < 0 {
 			logrus.WithFields(logrus.Fields{"topic": cq.Topic, "queueId": cq.QueueID, "minLogicOffset": cq.MinOffset()}).
 				Warn("store: consume queue holds no unit, maybe created just now; kept")
-			continue
+			return false
 		}
-		if last >= minPhys {
-			continue
-		}
-		gone = append(gone, QueueInfo{Topic: cq.Topic, QueueID: cq.QueueID, MinOffset: cq.MinOffset(), MaxOffset: cq.MaxOffset()})
-		drop = append(drop, cq)
-		delete(s.cqs, k)
-		delete(s.cl.queues, k)
-	}
-	s.cqMu.Unlock()
+		return last < minPhys
+	})
+	var gone []QueueInfo
 	// Unlinking does not wait for readers: a pull that pinned a file keeps reading it.
 	for _, cq := range drop {
+		gone = append(gone, QueueInfo{Topic: cq.Topic, QueueID: cq.QueueID, MinOffset: cq.MinOffset(), MaxOffset: cq.MaxOffset()})
 		logrus.WithFields(logrus.Fields{"topic": cq.Topic, "queueId": cq.QueueID, "minCommitLogOffset": minPhys,
 			"maxPhysicOffset": cq.maxPhysicOffset.Load()}).Info("store: expired consume queue destroyed")
 		cq.destroy()

@@ -808,21 +808,29 @@ func (s *Store) Queues() []QueueInfo {
 func (s *Store) DeleteTopics(topics map[string]bool) int {
 	s.cl.putMu.Lock()
 	defer s.cl.putMu.Unlock()
-	s.cqMu.Lock()
-	var drop []*ConsumeQueue
-	for k, cq := range s.cqs {
-		if topics[k.topic] {
-			drop = append(drop, cq)
-			delete(s.cqs, k)
-			delete(s.cl.queues, k)
-		}
-	}
-	s.cqMu.Unlock()
+	drop := s.removeQueuesLocked(func(k queueKey, _ *ConsumeQueue) bool { return topics[k.topic] })
 	for _, cq := range drop {
 		logrus.WithFields(logrus.Fields{"topic": cq.Topic, "queueId": cq.QueueID}).Info("store: deleting consume queue")
 		cq.destroy()
 	}
 	return len(drop)
+}
+
+// removeQueuesLocked takes every consume queue that match selects out of the store, with its
+// next logical offset (a later message to it starts again at 0), and returns them for the
+// caller to destroy. putMu must be held, so that no unit is being dispatched to them.
+func (s *Store) removeQueuesLocked(match func(k queueKey, cq *ConsumeQueue) bool) []*ConsumeQueue {
+	s.cqMu.Lock()
+	defer s.cqMu.Unlock()
+	var out []*ConsumeQueue
+	for k, cq := range s.cqs {
+		if match(k, cq) {
+			out = append(out, cq)
+			delete(s.cqs, k)
+			delete(s.cl.queues, k)
+		}
+	}
+	return out
 }
 
 // CleanUnusedTopic deletes the consume queues of every topic not in retain (Java skips the
