@@ -297,35 +297,10 @@ func TestHATwoGroupsTwoNameServers(t *testing.T) {
 	}
 	addrs := primitive.NamesrvAddr{c.NamesrvAddr(), ns2.Addr()}
 	d := newDeliveries()
-	cons, err := rocketmq.NewPushConsumer(consumer.WithNameServer(addrs), consumer.WithGroupName(uniq("CG")),
-		consumer.WithInstance(uniq("c")), consumer.WithConsumerModel(consumer.Clustering),
-		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = cons.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
-		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
-			for _, m := range msgs {
-				d.add("c", string(m.Body))
-			}
-			return consumer.ConsumeSuccess, nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cons.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cons.Shutdown() })
-	p, err := rocketmq.NewProducer(producer.WithNameServer(addrs), producer.WithGroupName(uniq("PG")),
-		producer.WithInstanceName(uniq("p")), producer.WithRetry(2), producer.WithSendMsgTimeout(3*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Shutdown() })
+	// Both NameServers, given after the helpers' defaults (the client applies options in order).
+	startPush(t, c, pushSpec{group: uniq("CG"), topic: topic, from: consumer.ConsumeFromFirstOffset,
+		opts: []consumer.Option{consumer.WithNameServer(addrs)}}, d, nil)
+	p := startProducer(t, c, producer.WithNameServer(addrs))
 	var mu sync.Mutex
 	acked := map[string]string{} // body -> broker name
 	load := startSendLoad(p, topic, "g", func(body string, r *primitive.SendResult) {
