@@ -182,13 +182,13 @@ func (a *admin) consumeStats(group, topic string) (*protocol.ConsumeStats, error
 	if err != nil {
 		return nil, err
 	}
+	ext := kv("consumerGroup", group)
+	if topic != "" {
+		ext = kv("consumerGroup", group, "topic", topic)
+	}
 	all := &protocol.ConsumeStats{OffsetTable: map[protocol.MessageQueue]protocol.OffsetWrapper{}}
 	for i := range r.BrokerDatas {
 		addr := selectAddr(&r.BrokerDatas[i])
-		ext := kv("consumerGroup", group)
-		if topic != "" {
-			ext = kv("consumerGroup", group, "topic", topic)
-		}
 		resp, err := a.callTimeout(addr, protocol.GetConsumeStats, ext, nil, 3*a.timeout)
 		if err != nil {
 			return nil, err
