@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"cmp"
 	"errors"
 	"math"
 	"strconv"
@@ -323,16 +324,6 @@ func javaEquals(a, b sqlValue) bool {
 	return false
 }
 
-func cmp64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // javaDoubleCompare is Double.compare: -0.0 < 0.0 and NaN above everything, equal to itself.
 func javaDoubleCompare(a, b float64) int {
 	switch {
@@ -348,7 +339,7 @@ func javaDoubleCompare(a, b float64) int {
 	if math.IsNaN(b) {
 		bb = 0x7ff8000000000000
 	}
-	return cmp64(ab, bb)
+	return cmp.Compare(ab, bb)
 }
 
 // javaCompare is ComparisonExpression.__compare with string conversion on: values of
@@ -358,9 +349,9 @@ func javaCompare(l, r sqlValue) (int, error) {
 	if l.k == r.k {
 		switch l.k {
 		case sqlBool:
-			return cmp64(b2i(l.b), b2i(r.b)), nil
+			return cmp.Compare(b2i(l.b), b2i(r.b)), nil
 		case sqlInt, sqlLong:
-			return cmp64(l.i, r.i), nil
+			return cmp.Compare(l.i, r.i), nil
 		case sqlDouble:
 			return javaDoubleCompare(l.f, r.f), nil
 		case sqlString:
@@ -377,7 +368,7 @@ func javaCompare(l, r sqlValue) (int, error) {
 	case sqlInt, sqlLong:
 		switch r.k {
 		case sqlInt, sqlLong:
-			return cmp64(l.i, r.i), nil
+			return cmp.Compare(l.i, r.i), nil
 		case sqlDouble:
 			return javaDoubleCompare(float64(l.i), r.f), nil
 		case sqlString:
@@ -385,7 +376,7 @@ func javaCompare(l, r sqlValue) (int, error) {
 			if !ok {
 				return 0, errSQLEval
 			}
-			return cmp64(l.i, n), nil
+			return cmp.Compare(l.i, n), nil
 		}
 		return -1, nil
 	case sqlDouble:
@@ -403,13 +394,13 @@ func javaCompare(l, r sqlValue) (int, error) {
 	case sqlString:
 		switch r.k {
 		case sqlBool:
-			return cmp64(b2i(strings.EqualFold(l.s, "true")), b2i(r.b)), nil
+			return cmp.Compare(b2i(strings.EqualFold(l.s, "true")), b2i(r.b)), nil
 		case sqlInt, sqlLong:
 			n, ok := javaParseInt(l.s, r.k == sqlInt)
 			if !ok {
 				return 0, errSQLEval
 			}
-			return cmp64(n, r.i), nil
+			return cmp.Compare(n, r.i), nil
 		case sqlDouble:
 			f, ok := javaParseDouble(l.s)
 			if !ok {
