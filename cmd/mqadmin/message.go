@@ -254,14 +254,9 @@ func consumeDirectly(c *ctx, m *message.MsgExt, offsetID string) error {
 	if n := v.field("consumeResult"); n.kind == 'n' && n.i64() >= 0 && n.i64() < int64(len(cmResults)) {
 		result = cmResults[n.i64()]
 	}
-	r := struct {
-		Order, AutoCommit bool
-		ConsumeResult     string
-		SpentTimeMills    int64
-	}{v.field("order").boolean(), v.field("autoCommit").boolean(), result, v.field("spentTimeMills").i64()}
-	remark := v.field("remark").str() // "null" when absent or null, as Java's string concatenation
+	// remark is "null" when absent or null, as Java's string concatenation writes it.
 	c.printf("ConsumeMessageDirectlyResult [order=%t, autoCommit=%t, consumeResult=%s, remark=%s, spentTimeMills=%d]",
-		r.Order, r.AutoCommit, r.ConsumeResult, remark, r.SpentTimeMills)
+		v.field("order").boolean(), v.field("autoCommit").boolean(), result, v.field("remark").str(), v.field("spentTimeMills").i64())
 	return nil
 }
 
