@@ -406,60 +406,66 @@ func (s *Store) asyncFlushLoop() {
 	defer s.wg.Done()
 	// The keys are read at each round, as Java's FlushRealTimeService does, so that
 	// UPDATE_BROKER_CONFIG applies them live (ApplyConfig).
-	interval := time.Duration(max(s.conf().FlushIntervalCommitLog, 1)) * time.Millisecond
-	last := time.Now()
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	p := newFlushPace(s.conf().FlushIntervalCommitLog)
+	defer p.t.Stop()
 	for {
 		select {
 		case <-s.stop:
 			s.flushCommitLog(0)
 			return
-		case <-t.C:
+		case <-p.t.C:
 		case <-s.gc.wake:
 			if s.conf().FlushCommitLogTimed {
 				continue
 			}
 		}
 		c := s.conf()
-		if d := time.Duration(max(c.FlushIntervalCommitLog, 1)) * time.Millisecond; d != interval {
-			interval = d
-			t.Reset(d)
-		}
-		least := c.FlushCommitLogLeastPages
-		if time.Since(last) >= time.Duration(c.FlushCommitLogThoroughInterval)*time.Millisecond {
-			least = 0
-			last = time.Now()
-		}
+		least, _ := p.round(c.FlushIntervalCommitLog, c.FlushCommitLogLeastPages, c.FlushCommitLogThoroughInterval)
 		s.flushCommitLog(least)
 	}
+}
+
+// flushPace is a flush service's timing, from keys that may change between rounds: a ticker at
+// the flush interval, and a thorough round (least pages 0) once per thorough interval.
+type flushPace struct {
+	t        *time.Ticker
+	interval time.Duration
+	last     time.Time // of the last thorough round
+}
+
+func newFlushPace(intervalMs int) flushPace {
+	d := time.Duration(max(intervalMs, 1)) * time.Millisecond
+	return flushPace{t: time.NewTicker(d), interval: d, last: time.Now()}
+}
+
+// round adopts a changed interval and returns the least pages to flush this round, 0 (and
+// thorough) when the thorough interval has passed.
+func (p *flushPace) round(intervalMs, leastPages, thoroughMs int) (least int, thorough bool) {
+	if d := time.Duration(max(intervalMs, 1)) * time.Millisecond; d != p.interval {
+		p.interval = d
+		p.t.Reset(d)
+	}
+	if time.Since(p.last) >= time.Duration(thoroughMs)*time.Millisecond {
+		p.last = time.Now()
+		return 0, true
+	}
+	return leastPages, false
 }
 
 // flushConsumeQueueLoop flushes the consume queues (Java's FlushConsumeQueueService) and writes
 // the checkpoint after each thorough flush.
 func (s *Store) flushConsumeQueueLoop() {
 	defer s.wg.Done()
-	interval := time.Duration(max(s.conf().FlushIntervalConsumeQueue, 1)) * time.Millisecond
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	last := time.Now()
+	p := newFlushPace(s.conf().FlushIntervalConsumeQueue)
+	defer p.t.Stop()
 	for {
 		select {
 		case <-s.stop:
 			return
-		case <-t.C:
+		case <-p.t.C:
 		}
 		c := s.conf() // live keys, as Java's FlushConsumeQueueService reads them
-		if d := time.Duration(max(c.FlushIntervalConsumeQueue, 1)) * time.Millisecond; d != interval {
-			interval = d
-			t.Reset(d)
-		}
-		least := c.FlushConsumeQueueLeastPages
-		thorough := time.Since(last) >= time.Duration(c.FlushConsumeQueueThoroughInterval)*time.Millisecond
-		if thorough {
-			least = 0
-			last = time.Now()
-		}
+		least, thorough := p.round(c.FlushIntervalConsumeQueue, c.FlushConsumeQueueLeastPages, c.FlushConsumeQueueThoroughInterval)
 		logicsTs := s.logicsTs.Load()
 		s.flushConsumeQueues(least)
 		if thorough {
