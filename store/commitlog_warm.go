@@ -40,7 +40,6 @@ func WithWarmWindow(n int) Option {
 			n = DefaultWarmWindow
 		}
 		s.cl.warm.window = int64(n+osPageSize-1) &^ (osPageSize - 1)
-		s.cl.warm.set = true
 	}
 }
 
@@ -50,7 +49,6 @@ const madvPopulateWrite = 23
 // warmer is the commitlog's page warmer state. window is fixed before Open starts the goroutine.
 type warmer struct {
 	window int64
-	set    bool // window chosen by WithWarmWindow
 	wake   chan struct{}
 	// done is the absolute commitlog offset the warmer has covered; the appender wakes it when
 	// the write position comes within half a window of it.
@@ -65,9 +63,6 @@ type warmer struct {
 
 // initWarmer is called by Open before the goroutines start.
 func (c *commitLog) initWarmer() {
-	if !c.warm.set {
-		c.warm.window = DefaultWarmWindow
-	}
 	c.warm.wake = make(chan struct{}, 1)
 	c.warm.nextDone = -1
 }

@@ -98,6 +98,7 @@ func Open(cfg Config, opts ...Option) (*Store, error) {
 		delayLevels: parseDelayLevels(cfg.MessageDelayLevel),
 	}
 	s.live.Store(&cfg)
+	s.cl.warm.window = DefaultWarmWindow // before the options: WithWarmWindow changes it
 	for _, o := range opts {
 		o(s)
 	}
