@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"time"
 
 	"github.com/rocketgo/rocketgo/message"
 )
@@ -67,7 +66,7 @@ func (s *Store) IsOSPageCacheBusy() bool {
 	if begin == 0 {
 		return false
 	}
-	diff := time.Now().UnixMilli() - begin
+	diff := nowMillis() - begin // the clock lockedSince was read from, and the cheaper read
 	// Java's bound on diff also discards a begin time from a clock that stepped far back.
 	return diff < 10000000 && diff > int64(s.conf().OSPageCacheBusyTimeOutMills)
 }
