@@ -143,6 +143,7 @@ func (s *Store) scan(files []*MappedFile, start int, dispatchFrom int64, rep *Re
 				for _, later := range files[i+1:] {
 					if !isZero(later.data[:8]) {
 						rep.Corrupt = true
+						break
 					}
 				}
 				s.noteEnd(f, pos, reason, rep)
