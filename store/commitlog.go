@@ -72,6 +72,13 @@ func (s *Store) queueStateLocked(topic string, queueID int32) (*queueState, erro
 	return st, nil
 }
 
+// queued reports whether a record of this sysFlag gets a consume-queue unit and a queue offset:
+// all but transaction PREPARED and ROLLBACK records (those wait in the commitlog only).
+func queued(sysFlag int32) bool {
+	tt := message.TransactionType(sysFlag)
+	return tt == message.TransactionNotType || tt == message.TransactionCommitType
+}
+
 // errTooBig is returned when a record (or batch) cannot fit even an empty segment.
 var errTooBig = errors.New("store: message larger than a commitlog segment")
 
@@ -124,8 +131,7 @@ func (s *Store) appendUnderLock(msgs []message.Msg, total int) PutResult {
 	// shares one queue, so the state found first is reused rather than looked up again.
 	var st0 *queueState
 	for i := range msgs {
-		tt := message.TransactionType(msgs[i].SysFlag)
-		if tt != message.TransactionNotType && tt != message.TransactionCommitType {
+		if !queued(msgs[i].SysFlag) {
 			continue
 		}
 		if st0.is(msgs[i].Topic, msgs[i].QueueID) {
@@ -164,10 +170,9 @@ func (s *Store) appendUnderLock(msgs []message.Msg, total int) PutResult {
 	var ids []byte
 	for i := range msgs {
 		m := &msgs[i]
-		tt := message.TransactionType(m.SysFlag)
 		var qo int64
 		var st *queueState
-		if tt == message.TransactionNotType || tt == message.TransactionCommitType {
+		if queued(m.SysFlag) {
 			if st = st0; !st0.is(m.Topic, m.QueueID) {
 				st = c.queues[queueKey{m.Topic, m.QueueID}] // created by the check above
 			}
@@ -176,10 +181,7 @@ func (s *Store) appendUnderLock(msgs []message.Msg, total int) PutResult {
 		phys := f.from + int64(pos)
 		n := message.PutRecord(f.data[pos:], m, qo, phys, now)
 		if i == 0 {
-			res.QueueOffset = qo
-		}
-		if i == 0 {
-			res.storeHost = m.StoreHost
+			res.QueueOffset, res.storeHost = qo, m.StoreHost
 		}
 		if len(msgs) > 1 {
 			// Batches get their id list now; a single put computes its id only when asked.

@@ -108,10 +108,9 @@ func (s *Store) dispatch(v *message.View) error { return s.dispatchTo(v, nil, fa
 // dispatchTo is dispatch with the record's consume queue already known (cq may be nil); live
 // puts (not recovery or replication) also tell the arriving listener.
 func (s *Store) dispatchTo(v *message.View, cq *ConsumeQueue, live bool) error {
-	tt := message.TransactionType(v.SysFlag)
 	topic := ""
 	tags := s.tagsCodeOf(v)
-	if tt == message.TransactionNotType || tt == message.TransactionCommitType {
+	if queued(v.SysFlag) {
 		if cq == nil {
 			var err error
 			if cq, err = s.findOrCreateCQ(aliasString(v.Topic), v.QueueID); err != nil {

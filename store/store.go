@@ -355,8 +355,7 @@ func (s *Store) validate(m *message.Msg) (PutStatus, error) {
 // applyDelay reroutes a message with DELAY > 0 to SCHEDULE_TOPIC_XXXX queue level-1, keeping the
 // real topic and queue in REAL_TOPIC / REAL_QID, as the 4.9.8 CommitLog put does.
 func (s *Store) applyDelay(m *message.Msg) {
-	tt := message.TransactionType(m.SysFlag)
-	if tt != message.TransactionNotType && tt != message.TransactionCommitType {
+	if !queued(m.SysFlag) {
 		return
 	}
 	d, ok := message.PropertyValue(m.Properties, message.PropertyDelayTimeLevel)
