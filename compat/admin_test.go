@@ -45,8 +45,6 @@ func mqadminRunIn(home, dir string, args ...string) (string, error) {
 	return string(out), err
 }
 
-var transportFailure = regexp.MustCompile(`Remoting(Connect|Timeout|SendRequest)Exception`)
-
 // runAdminChecks runs the checks in list order in one JVM (runJavaBatch) and reports every
 // mismatch with the full output.
 func runAdminChecks(t *testing.T, home, ns string, checks []adminCheck) []string {
@@ -459,7 +457,7 @@ func runJavaBatch(t *testing.T, home string, cmds [][]string, alone []bool, shar
 	wg.Wait()
 	for i := range cmds {
 		// 127.0.0.1:1 is the comparison's deliberately unreachable broker.
-		if transportFailure.MatchString(outs[i]) && !strings.Contains(outs[i], "connect to 127.0.0.1:1 failed") {
+		if transientJava.MatchString(outs[i]) && !strings.Contains(outs[i], "connect to 127.0.0.1:1 failed") {
 			t.Logf("mqadmin %s failed in transport, running it again:\n%s", strings.Join(cmds[i], " "), outs[i])
 			single(i)
 		}
