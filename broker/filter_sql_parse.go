@@ -439,10 +439,18 @@ const (
 	numLook
 )
 
-// lookCall remembers one look-ahead: the token it started after, how many tokens it may read
-// and the gen up to which it counts as "not yet passed" (gen at the call plus tokens read).
+// lookLimit is how many tokens look-ahead idx may read.
+func lookLimit(idx int) int {
+	if idx == lookPlus {
+		return maxSQLLookahead
+	}
+	return 2
+}
+
+// lookCall remembers one look-ahead: the token it started after and the gen up to which it
+// counts as "not yet passed" (gen at the call plus tokens read).
 type lookCall struct {
-	gen, first, arg int
+	gen, first int
 }
 
 // scanRes is the outcome of scanning a piece of grammar during a look-ahead.
@@ -532,12 +540,13 @@ func (p *sqlParser) fail() error {
 	return p.parseError()
 }
 
-// lookahead runs scan as syntactic look-ahead number idx reading at most xla tokens.
-func (p *sqlParser) lookahead(idx, xla int, scan func() scanRes) (bool, error) {
+// lookahead runs syntactic look-ahead number idx.
+func (p *sqlParser) lookahead(idx int) (bool, error) {
+	xla := lookLimit(idx)
 	p.la = xla
 	p.scanPos, p.lastPos = p.cur, p.cur
 	p.scanDepth = 0
-	r := scan()
+	r := p.lookScan(idx)
 	if r == scanAbort {
 		return false, p.err
 	}
@@ -557,7 +566,7 @@ func (p *sqlParser) save(idx, xla int) {
 		}
 		i++
 	}
-	cs[i] = lookCall{gen: p.gen + xla - p.la, first: p.cur, arg: xla}
+	cs[i] = lookCall{gen: p.gen + xla - p.la, first: p.cur}
 	p.calls[idx] = cs
 }
 
@@ -708,10 +717,10 @@ func (p *sqlParser) replayLookaheads() {
 			if c.gen <= p.gen {
 				continue
 			}
-			p.la = c.arg
+			p.la = lookLimit(idx)
 			p.scanPos, p.lastPos = c.first, c.first
 			p.scanDepth = 0
-			switch p.lookScan(idx)() {
+			switch p.lookScan(idx) {
 			case scanDone:
 				break records // Java's LookaheadSuccess leaves the records of this look-ahead
 			case scanAbort:
@@ -721,16 +730,17 @@ func (p *sqlParser) replayLookaheads() {
 	}
 }
 
-func (p *sqlParser) lookScan(idx int) func() scanRes {
+// lookScan runs the recogniser of look-ahead idx.
+func (p *sqlParser) lookScan(idx int) scanRes {
 	switch idx {
 	case lookIsNull:
-		return p.scanIsNull
+		return p.scanIsNull()
 	case lookNotBetween:
-		return p.scanNotBetween
+		return p.scanNotBetween()
 	case lookNotIn:
-		return p.scanNotIn
+		return p.scanNotIn()
 	}
-	return p.scanPlus
+	return p.scanPlus()
 }
 
 // The look-ahead recognisers: the grammar again, matching tokens only, alternatives tried in
@@ -979,7 +989,7 @@ func (p *sqlParser) equality() (*sqlNode, error) {
 		case tIs:
 			p.la1[laEqChoice] = p.gen
 			isNull := &sqlNode{op: opEq, l: left, r: sqlNullConst}
-			ok, err := p.lookahead(lookIsNull, 2, p.scanIsNull)
+			ok, err := p.lookahead(lookIsNull)
 			if err != nil {
 				return nil, err
 			}
@@ -1068,7 +1078,7 @@ func (p *sqlParser) comparison() (*sqlNode, error) {
 			}
 		case tNot, tIn:
 			p.la1[laCmpChoice] = p.gen
-			ok, err := p.lookahead(lookNotBetween, 2, p.scanNotBetween)
+			ok, err := p.lookahead(lookNotBetween)
 			if err != nil {
 				return nil, err
 			}
@@ -1088,7 +1098,7 @@ func (p *sqlParser) comparison() (*sqlNode, error) {
 				continue
 			}
 			p.la1[laIn] = p.gen
-			if ok, err = p.lookahead(lookNotIn, 2, p.scanNotIn); err != nil {
+			if ok, err = p.lookahead(lookNotIn); err != nil {
 				return nil, err
 			}
 			if !ok {
@@ -1214,7 +1224,7 @@ func (p *sqlParser) unary() (*sqlNode, error) {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
-	plus, err := p.lookahead(lookPlus, maxSQLLookahead, p.scanPlus)
+	plus, err := p.lookahead(lookPlus)
 	if err != nil {
 		return nil, err
 	}
