@@ -66,10 +66,15 @@ func (l *sendLimiter) fastFailure() (bool, time.Duration) {
 		return l.enabled, l.waitTime
 	}
 	c := l.conf()
-	if w := time.Duration(c.WaitTimeMillsInSendQueue) * time.Millisecond; w > 0 {
-		return c.BrokerFastFailureEnable, w
+	return c.BrokerFastFailureEnable, sendQueueWait(time.Duration(c.WaitTimeMillsInSendQueue) * time.Millisecond)
+}
+
+// sendQueueWait is waitTimeMillsInSendQueue with Java's 200 ms in place of a non-positive value.
+func sendQueueWait(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 200 * time.Millisecond
 	}
-	return c.BrokerFastFailureEnable, 200 * time.Millisecond
+	return d
 }
 
 func newSendLimiterSize(slots int, maxWait int64, waitTime time.Duration, enabled bool) *sendLimiter {
@@ -79,13 +84,10 @@ func newSendLimiterSize(slots int, maxWait int64, waitTime time.Duration, enable
 	if maxWait <= 0 {
 		maxWait = 10000
 	}
-	if waitTime <= 0 {
-		waitTime = 200 * time.Millisecond
-	}
 	return &sendLimiter{
 		slots:    make(chan struct{}, slots),
 		maxWait:  maxWait,
-		waitTime: waitTime,
+		waitTime: sendQueueWait(waitTime),
 		enabled:  enabled,
 		timers:   make(chan *time.Timer, 64),
 	}
