@@ -10,6 +10,7 @@ import (
 
 	"github.com/rocketgo/rocketgo/conf"
 	"github.com/rocketgo/rocketgo/store"
+	"github.com/rocketgo/rocketgo/store/ha"
 )
 
 // Config is the broker's configuration: Java's BrokerConfig, NettyServerConfig and
@@ -174,6 +175,7 @@ func DefaultConfig() *Config {
 		host = "DEFAULT_BROKER"
 	}
 	ip := LocalAddress()
+	hd := ha.DefaultConfig() // the HA keys' defaults are the replication package's
 	return &Config{
 		RocketmqHome:                    os.Getenv("ROCKETMQ_HOME"),
 		NamesrvAddr:                     os.Getenv("NAMESRV_ADDR"),
@@ -246,11 +248,11 @@ func DefaultConfig() *Config {
 		ListenPort:                         10911,
 		BindAddress:                        "0.0.0.0",
 		HaListenPort:                       10912,
-		HaSendHeartbeatInterval:            5000,
-		HaHousekeepingInterval:             20000,
-		HaTransferBatchSize:                32 * 1024,
-		HaSlaveFallbehindMax:               256 << 20,
-		SlaveTimeout:                       3000,
+		HaSendHeartbeatInterval:            int(hd.SendHeartbeatInterval.Milliseconds()),
+		HaHousekeepingInterval:             int(hd.HousekeepingInterval.Milliseconds()),
+		HaTransferBatchSize:                hd.TransferBatchSize,
+		HaSlaveFallbehindMax:               hd.SlaveFallbehindMax,
+		SlaveTimeout:                       int(hd.SlaveTimeout.Milliseconds()),
 		ServerWorkerThreads:                8,
 		ServerSelectorThreads:              3,
 		ServerOnewaySemaphoreValue:         256,
