@@ -170,10 +170,11 @@ func (d *dataPlane) processSend(ch remoting.Channel, req *remoting.Command) *rem
 	}
 	defer lim.release()
 
-	if start := d.b.conf().StartAcceptSendRequestTimeStamp; time.Now().UnixMilli() < start {
+	cfg := d.b.conf() // one snapshot for the whole request
+	if start := cfg.StartAcceptSendRequestTimeStamp; time.Now().UnixMilli() < start {
 		return d.fail(resp, protocol.SystemError, "broker unable to service, until "+javaTime(start))
 	}
-	tc, code, remark := d.msgCheck(ch, &h)
+	tc, code, remark := d.msgCheck(ch, &h, cfg)
 	if code != protocol.Success {
 		return d.fail(resp, code, remark)
 	}
@@ -182,9 +183,9 @@ func (d *dataPlane) processSend(ch remoting.Channel, req *remoting.Command) *rem
 		queueID = randomQueue(tc.WriteQueueNums)
 	}
 	if h.Batch {
-		return d.sendBatch(ch, req, resp, &h, tc, queueID)
+		return d.sendBatch(ch, req, resp, &h, tc, queueID, cfg)
 	}
-	return d.sendOne(ch, req, resp, &h, tc, queueID)
+	return d.sendOne(ch, req, resp, &h, tc, queueID, cfg)
 }
 
 // randomQueue is Java's random write queue for a negative queueId.
@@ -197,8 +198,7 @@ func randomQueue(writeQueues int32) int32 {
 
 // msgCheck is AbstractSendMessageProcessor.msgCheck: permission, topic name, reserved
 // topics, topic lookup or auto-creation, queue id range.
-func (d *dataPlane) msgCheck(ch remoting.Channel, h *protocol.SendMessageRequestHeader) (*TopicConfig, int32, string) {
-	cfg := d.b.conf()
+func (d *dataPlane) msgCheck(ch remoting.Channel, h *protocol.SendMessageRequestHeader, cfg *Config) (*TopicConfig, int32, string) {
 	if cfg.BrokerPermission&PermWrite == 0 && d.b.topics.IsOrderTopic(h.Topic) {
 		return nil, protocol.NoPermission, "the broker[" + cfg.BrokerIP1 + "] sending message is forbidden"
 	}
@@ -441,8 +441,7 @@ func scanProps(props []byte) sendProps {
 
 // sendOne stores one message.
 func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h *protocol.SendMessageRequestHeader,
-	tc *TopicConfig, queueID int32) *remoting.Command {
-	cfg := d.b.conf()
+	tc *TopicConfig, queueID int32, cfg *Config) *remoting.Command {
 	topic, storeQueue, _, code, remark := d.retryAndDLQ(req, h, h.Topic, queueID)
 	if code != protocol.Success {
 		return d.fail(resp, code, remark)
@@ -599,8 +598,7 @@ func (d *dataPlane) maxOffsetInQueue(topic string, queueID int32) int64 {
 // sendBatch stores a SEND_BATCH_MESSAGE body as one record per inner message, contiguous and
 // with consecutive queue offsets (asyncSendBatchMessage + CommitLog.putMessages).
 func (d *dataPlane) sendBatch(ch remoting.Channel, req, resp *remoting.Command, h *protocol.SendMessageRequestHeader,
-	tc *TopicConfig, queueID int32) *remoting.Command {
-	cfg := d.b.conf()
+	tc *TopicConfig, queueID int32, cfg *Config) *remoting.Command {
 	if len(h.Topic) > topicMaxLength {
 		return d.fail(resp, protocol.MessageIllegal, "message topic length too long "+strconv.Itoa(len(h.Topic)))
 	}
