@@ -117,12 +117,7 @@ func (a *adminExt) updateBrokerConfig(ch remoting.Channel, req *remoting.Command
 		log.WithError(err).WithField("file", a.configFilePath()).Error("persist broker config failed")
 	}
 	if permChanged {
-		// The NameServer rebuilds queue data only on a new topics dataVersion.
-		t := a.b.topics
-		t.mu.Lock()
-		t.version.next()
-		t.mu.Unlock()
-		t.changed()
+		a.b.topics.touch()
 	}
 	return success(req)
 }

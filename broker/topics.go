@@ -214,6 +214,15 @@ func (m *TopicConfigManager) changed() {
 	m.b.registerAllAsync()
 }
 
+// touch bumps the data version and announces the table after a change outside it
+// (brokerPermission): the NameServer rebuilds queue data only on a new topics dataVersion.
+func (m *TopicConfigManager) touch() {
+	m.mu.Lock()
+	m.version.next()
+	m.mu.Unlock()
+	m.changed()
+}
+
 // IsOrderTopic reports whether the NameServer's ORDER_TOPIC_CONFIG marks topic as ordered.
 func (m *TopicConfigManager) IsOrderTopic(topic string) bool {
 	tc := m.SelectTopicConfig(topic)
