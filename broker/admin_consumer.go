@@ -410,7 +410,7 @@ func (a *adminExt) relayToConsumer(req *remoting.Command, code int32, group, cli
 	}
 	if code == protocol.GetConsumerRunningInfo && c.Version < versionV3_1_8 {
 		return remoting.NewResponse(req, protocol.SystemError, "The Consumer "+clientID+" Version "+
-			versionDesc(c.Version)+" too low to finish, please upgrade it to V3_1_8_SNAPSHOT")
+			protocol.VersionDesc(c.Version)+" too low to finish, please upgrade it to V3_1_8_SNAPSHOT")
 	}
 	fwd := remoting.NewRequest(code, ext, body)
 	cresp, err := a.b.Invoke(c.Channel, fwd, clientCallTimeout)
@@ -460,24 +460,4 @@ func (a *adminExt) consumeMessageDirectly(ch remoting.Channel, req *remoting.Com
 	ext := append(remoting.ExtFields(nil), req.ExtFields...)
 	ext.Set("brokerName", a.b.conf().BrokerName)
 	return a.relayToConsumer(req, protocol.ConsumeMessageDirectly, group, clientID, ext, body)
-}
-
-// versionDesc is MQVersion.getVersionDesc. From V4_0_0_SNAPSHOT (212) on, the Java enum
-// runs SNAPSHOT, release for every x.y.z with z and y in 0..9 (V4_9_8 = 409, V5_3_3 = 479);
-// the irregular 3.x entries before it are rendered by ordinal.
-func versionDesc(v int32) string {
-	base, major := int32(212), 4
-	switch {
-	case v >= 412:
-		base, major = 412, 5
-	case v < 212:
-		return "V3_ORDINAL_" + strconv.Itoa(int(v))
-	}
-	idx := v - base
-	n := idx / 2
-	s := "V" + strconv.Itoa(major) + "_" + strconv.Itoa(int(n/10)) + "_" + strconv.Itoa(int(n%10))
-	if idx%2 == 0 {
-		s += "_SNAPSHOT"
-	}
-	return s
 }

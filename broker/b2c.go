@@ -50,7 +50,7 @@ func (b *Broker) getConsumerStatus(ch remoting.Channel, req *remoting.Command) *
 		if c.Version < versionV3_0_7 {
 			log.WithField("clientId", c.ClientID).Warn("consumer too old for GET_CONSUMER_STATUS_FROM_CLIENT")
 			return remoting.NewResponse(req, protocol.SystemError,
-				"the client does not support this feature. version="+versionDesc(c.Version))
+				"the client does not support this feature. version="+protocol.VersionDesc(c.Version))
 		}
 		if h.ClientAddr != "" && h.ClientAddr != c.ClientID {
 			continue

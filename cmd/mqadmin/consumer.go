@@ -330,7 +330,7 @@ func consumerProgressAll(c *ctx) error {
 			for _, conn := range cc.ConnectionSet {
 				minV = min(minV, conn.Version)
 			}
-			version = versionDesc(minV)
+			version = protocol.VersionDesc(minV)
 			if cc.ConsumeType == protocol.ConsumeActively {
 				typ = "PULL"
 			} else {
@@ -351,7 +351,7 @@ func consumerConnection(c *ctx) error {
 	sort.Slice(conns, func(i, j int) bool { return conns[i].ClientID < conns[j].ClientID })
 	c.printf("%-36s %-22s %-10s %s\n", "#ClientId", "#ClientAddr", "#Language", "#Version")
 	for _, conn := range conns {
-		c.printf("%-36s %-22s %-10s %s\n", conn.ClientID, conn.ClientAddr, conn.Language, versionDesc(conn.Version))
+		c.printf("%-36s %-22s %-10s %s\n", conn.ClientID, conn.ClientAddr, conn.Language, protocol.VersionDesc(conn.Version))
 	}
 	c.printf("\nBelow is subscription:\n")
 	c.printf("%-20s %s\n", "#Topic", "#SubExpression")
@@ -391,7 +391,7 @@ func producerConnection(c *ctx) error {
 		return errors.New("Not found the producer group connection")
 	}
 	for i, conn := range pc.ConnectionSet {
-		c.printf("%04d  %-32s %-22s %-8s %s\n", i+1, conn.ClientID, conn.ClientAddr, conn.Language, versionDesc(conn.Version))
+		c.printf("%04d  %-32s %-22s %-8s %s\n", i+1, conn.ClientID, conn.ClientAddr, conn.Language, protocol.VersionDesc(conn.Version))
 	}
 	return nil
 }
@@ -623,25 +623,6 @@ func resetOfflineTable(c *ctx, r *protocol.TopicRouteData, group, topic string, 
 		}
 	}
 	return nil
-}
-
-// versionDesc is MQVersion.getVersionDesc for the regular part of the enum (V4_0_0_SNAPSHOT =
-// 212 onwards: SNAPSHOT then release for each x.y.z).
-func versionDesc(v int32) string {
-	base, major := int32(212), 4
-	switch {
-	case v >= 412:
-		base, major = 412, 5
-	case v < 212:
-		return "V3_ORDINAL_" + strconv.Itoa(int(v))
-	}
-	idx := v - base
-	n := idx / 2
-	s := "V" + strconv.Itoa(major) + "_" + strconv.Itoa(int(n/10)) + "_" + strconv.Itoa(int(n%10))
-	if idx%2 == 0 {
-		s += "_SNAPSHOT"
-	}
-	return s
 }
 
 // javaHashOrder orders keys as a default-sized Java HashMap/ConcurrentHashMap iterates them

@@ -290,8 +290,8 @@ func TestMqadminCLI(t *testing.T) {
 		t.Fatalf("averagely: client 1 of 2 over 5 queues got %d", len(got))
 	}
 	for v, want := range map[int32]string{409: "V4_9_8", 408: "V4_9_8_SNAPSHOT", 479: "V5_3_3", 213: "V4_0_0"} {
-		if got := versionDesc(v); got != want {
-			t.Errorf("versionDesc(%d) = %s, want %s", v, got, want)
+		if got := protocol.VersionDesc(v); got != want {
+			t.Errorf("protocol.VersionDesc(%d) = %s, want %s", v, got, want)
 		}
 	}
 }

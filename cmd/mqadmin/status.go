@@ -404,7 +404,7 @@ func consumerStatus(c *ctx) error {
 		if err != nil {
 			fmt.Fprintf(c.errOut, "write %s: %v\n", file, err)
 		}
-		c.printf("%-10d %-40s %-20s %s\n", len(ids), conn.ClientID, versionDesc(conn.Version), file)
+		c.printf("%-10d %-40s %-20s %s\n", len(ids), conn.ClientID, protocol.VersionDesc(conn.Version), file)
 	}
 	if len(ids) == 0 { // ids are in id order: conns were sorted by client id
 		return nil
