@@ -40,6 +40,8 @@ type brokerNode struct {
 	// Props are extra broker.conf keys (Java names) applied on every start.
 	Props map[string]string
 	h     brokerHandle
+	// started is set by the first successful start; until then the port may still change.
+	started bool
 }
 
 // Addr is the address the broker registers (brokerIP1:listenPort), the one clients dial.
@@ -266,9 +268,27 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 var (
 	portMu sync.Mutex
 	// portsGiven keeps parallel tests from being handed overlapping ports between the check
-	// and the broker's bind (restarts reuse a port on purpose, through brokerNode.Port).
+	// and the server's bind (restarts reuse a port on purpose, through brokerNode.Port).
 	portsGiven = map[int]bool{}
+	// portLo..portHi is where test ports are drawn from: below the kernel's ephemeral range,
+	// so that none of the hundreds of outgoing connections the suite opens can take a port
+	// between our check and the server's bind (a CI run lost TestDifferentialJava to that when
+	// the range overlapped 32768-60999).
+	portLo, portHi = testPortRange()
 )
+
+// testPortRange is [10240, start of the ephemeral range).
+func testPortRange() (lo, hi int) {
+	lo, hi = 10240, 32767
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if first, err := strconv.Atoi(f[0]); err == nil && first-1-lo >= 4096 {
+				hi = first - 1
+			}
+		}
+	}
+	return lo, hi
+}
 
 // freeBrokerPort picks a port p such that p (listenPort), p-2 (the VIP port Java opens beside
 // it) and p+1 (haListenPort) can all be bound right now. The broker must know its port before
@@ -276,17 +296,38 @@ var (
 // come back on the same address.
 func freeBrokerPort(t testing.TB) int {
 	t.Helper()
+	p, err := reservePorts(-2, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// freePort picks one port that can be bound right now (a NameServer's, an HTTP endpoint's).
+func freePort() (int, error) {
+	return reservePorts(0)
+}
+
+// reservePorts finds p such that p+d can be bound for every offset d, and records them so no
+// other test in this process is handed any of them.
+func reservePorts(offsets ...int) (int, error) {
 	portMu.Lock()
 	defer portMu.Unlock()
-	for i := 0; i < 200; i++ {
-		p := 20000 + rand.IntN(30000)
-		if portsGiven[p] || portsGiven[p-2] || portsGiven[p+1] {
-			continue
-		}
+	for i := 0; i < 500; i++ {
+		p := portLo + 2 + rand.IntN(portHi-portLo-3)
 		ok := true
+		for _, d := range offsets {
+			if portsGiven[p+d] {
+				ok = false
+			}
+		}
 		var ls []net.Listener
-		for _, q := range []int{p, p - 2, p + 1} {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(q))
+		for _, d := range offsets {
+			if !ok {
+				break
+			}
+			// The Java servers bind the wildcard address, so that is what is checked.
+			l, err := net.Listen("tcp", ":"+strconv.Itoa(p+d))
 			if err != nil {
 				ok = false
 				break
@@ -297,12 +338,19 @@ func freeBrokerPort(t testing.TB) int {
 			l.Close()
 		}
 		if ok {
-			portsGiven[p], portsGiven[p-2], portsGiven[p+1] = true, true, true
-			return p
+			for _, d := range offsets {
+				portsGiven[p+d] = true
+			}
+			return p, nil
 		}
 	}
-	t.Fatal("no free port triple found")
-	return 0
+	return 0, errors.New("no free test port found")
+}
+
+// bindFailed tells whether a server's start failed because a port was taken after it was
+// checked (by another process on the machine: the registry covers this one).
+func bindFailed(err error) bool {
+	return err != nil && strings.Contains(strings.ToLower(err.Error()), "address already in use")
 }
 
 // sharedDir locates the shared tools: <repo root>/../shared (how CI lays them out), else
@@ -460,4 +508,55 @@ func startBroker(b *brokerNode) (brokerHandle, error) {
 		return startJavaBroker(b)
 	}
 	return startOurBroker(b)
+}
+
+// startFresh runs start, and when a broker that never ran before finds one of its ports taken
+// by another process since the check, moves it to new ports and tries again (twice at most).
+// A restart keeps its port: that is what a restart test is about.
+func startFresh(b *brokerNode, start func(*brokerNode) (brokerHandle, error)) (brokerHandle, error) {
+	for attempt := 0; ; attempt++ {
+		h, err := start(b)
+		if err == nil {
+			b.started = true
+			return h, nil
+		}
+		if b.started || attempt == 2 || !bindFailed(err) {
+			return nil, err
+		}
+		p, perr := reservePorts(-2, 0, 1)
+		if perr != nil {
+			return nil, err
+		}
+		b.c.t.Logf("broker %s: port %d taken since it was checked (%v); moving to %d", b.Name, b.Port, err, p)
+		b.Port = p
+	}
+}
+
+// TestReservePorts: test ports lie below the kernel's ephemeral range (where an outgoing
+// connection could take one between the check and the bind) and are never handed out twice.
+func TestReservePorts(t *testing.T) {
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		f := strings.Fields(string(b))
+		first, _ := strconv.Atoi(f[0])
+		if portHi >= first {
+			t.Fatalf("test ports reach %d, inside the ephemeral range starting at %d", portHi, first)
+		}
+	}
+	seen := map[int]bool{}
+	for i := 0; i < 50; i++ {
+		p := freeBrokerPort(t)
+		q, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []int{p - 2, p, p + 1, q} {
+			if x < portLo || x > portHi {
+				t.Fatalf("port %d outside [%d, %d]", x, portLo, portHi)
+			}
+			if seen[x] {
+				t.Fatalf("port %d handed out twice", x)
+			}
+			seen[x] = true
+		}
+	}
 }

@@ -112,25 +112,34 @@ func startJavaNamesrv(dir string, extra map[string]string) (namesrvHandle, error
 	if javaHome() == "" {
 		return nil, errJavaMissing
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		props := map[string]string{
+			"listenPort":   strconv.Itoa(port),
+			"kvConfigPath": filepath.Join(dir, "kvConfig.json"),
+		}
+		for k, v := range extra {
+			props[k] = v
+		}
+		cfg := filepath.Join(dir, "namesrv.properties")
+		if err := writeProps(cfg, props); err != nil {
+			return nil, err
+		}
+		h, err := startJavaProc(dir, "mqnamesrv", "128m", []string{"-c", cfg}, port)
+		if err == nil || attempt == 2 || !bindFailed(err) {
+			return h, err
+		}
 	}
-	props := map[string]string{
-		"listenPort":   strconv.Itoa(port),
-		"kvConfigPath": filepath.Join(dir, "kvConfig.json"),
-	}
-	for k, v := range extra {
-		props[k] = v
-	}
-	cfg := filepath.Join(dir, "namesrv.properties")
-	if err := writeProps(cfg, props); err != nil {
-		return nil, err
-	}
-	return startJavaProc(dir, "mqnamesrv", "128m", []string{"-c", cfg}, port)
 }
 
 func startJavaBroker(b *brokerNode) (brokerHandle, error) {
+	return startFresh(b, startJavaBrokerOnce)
+}
+
+func startJavaBrokerOnce(b *brokerNode) (brokerHandle, error) {
 	props := map[string]string{
 		"brokerClusterName":       b.Cluster,
 		"brokerName":              b.Name,
@@ -157,13 +166,4 @@ func startJavaBroker(b *brokerNode) (brokerHandle, error) {
 		return nil, err
 	}
 	return startJavaProc(logDir, "mqbroker", "256m", []string{"-c", cfg}, b.Port)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

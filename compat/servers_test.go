@@ -101,7 +101,7 @@ func ourBrokerProps(n *brokerNode) map[string]string {
 }
 
 func startOurBroker(n *brokerNode) (brokerHandle, error) {
-	return startOurBrokerProps(ourBrokerProps(n))
+	return startFresh(n, func(n *brokerNode) (brokerHandle, error) { return startOurBrokerProps(ourBrokerProps(n)) })
 }
 
 // startOurBrokerProps starts an in-process broker from Java config keys.
