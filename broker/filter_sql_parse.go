@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/rocketgo/rocketgo/conf"
 )
 
 // The SQL92 selector lexer and parser. They follow the JavaCC-generated parser of Java 4.9.8
@@ -1429,40 +1431,7 @@ func (v sqlValue) javaString() string {
 	case sqlInt, sqlLong:
 		return strconv.FormatInt(v.i, 10)
 	case sqlDouble:
-		return javaDouble(v.f)
+		return conf.JavaDouble(v.f, 64)
 	}
 	return ""
-}
-
-// javaDouble is Double.toString: plain notation with at least one fraction digit between
-// 10^-3 and 10^7, otherwise d.dddE[-]n.
-func javaDouble(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	a := math.Abs(f)
-	if a >= 1e-3 && a < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'E', -1, 64) // 1.5E+10, 1E-05
-	mant, exp, _ := strings.Cut(s, "E")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
 }

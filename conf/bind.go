@@ -331,15 +331,16 @@ func formatValue(v reflect.Value) string {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return strconv.FormatUint(v.Uint(), 10)
 	case reflect.Float32, reflect.Float64:
-		return javaDouble(v.Float(), v.Type().Bits())
+		return JavaDouble(v.Float(), v.Type().Bits())
 	}
 	return ""
 }
 
-// javaDouble renders f as Java's Double.toString / Float.toString do, so `-p` output and
-// GET_BROKER_CONFIG values match the Java broker's: plain notation with at least one fraction
-// digit for 1e-3 <= |f| < 1e7 ("0.75", "48.0"), otherwise "1.0E7" style.
-func javaDouble(f float64, bits int) string {
+// JavaDouble renders f as Java's Double.toString (bits 64) / Float.toString (bits 32) do, so
+// `-p` output, GET_BROKER_CONFIG values and SQL92 filter values match the Java broker's: plain
+// notation with at least one fraction digit for 1e-3 <= |f| < 1e7 ("0.75", "48.0"), otherwise
+// "1.0E7" style.
+func JavaDouble(f float64, bits int) string {
 	switch {
 	case math.IsNaN(f):
 		return "NaN"

@@ -262,8 +262,8 @@ func TestJavaDouble(t *testing.T) {
 		{-2.5, 64, "-2.5"}, {0.85, 32, "0.85"}, {1.25e-5, 64, "1.25E-5"},
 	}
 	for _, tc := range cases {
-		if got := javaDouble(tc.f, tc.bits); got != tc.want {
-			t.Errorf("javaDouble(%v) = %s, want %s", tc.f, got, tc.want)
+		if got := JavaDouble(tc.f, tc.bits); got != tc.want {
+			t.Errorf("JavaDouble(%v) = %s, want %s", tc.f, got, tc.want)
 		}
 	}
 }
