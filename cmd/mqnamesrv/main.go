@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rocketgo/rocketgo/cmd/internal/procenv"
 	"github.com/rocketgo/rocketgo/conf"
 	"github.com/rocketgo/rocketgo/namesrv"
 	"github.com/sirupsen/logrus"
@@ -27,6 +28,7 @@ import (
 func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	procenv.StartProfiler(os.Getenv(procenv.EnvVar))
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, sig, nil))
 }
 

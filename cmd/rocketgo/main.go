@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/rocketgo/rocketgo/broker"
+	"github.com/rocketgo/rocketgo/cmd/internal/procenv"
 	"github.com/rocketgo/rocketgo/conf"
 	"github.com/rocketgo/rocketgo/namesrv"
 	"github.com/sirupsen/logrus"
@@ -34,6 +35,8 @@ import (
 func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	procenv.TuneBrokerGC()
+	procenv.StartProfiler(os.Getenv(procenv.EnvVar))
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, sig, nil))
 }
 
