@@ -330,12 +330,13 @@ func (cc *clientConn) readLoop() {
 	defer cc.cl.wg.Done()
 	br := bufio.NewReaderSize(cc.nc, 64<<10)
 	for {
-		frame, err := ReadFrame(br, cc.cl.cfg.MaxFrameSize)
+		// One allocation per frame: the Command and the frame it aliases (framebox.go). The
+		// box is never recycled here: the waiting call or the handler keeps the command.
+		cmd, frame, err := readFrame(br, cc.cl.cfg.MaxFrameSize, newFrameCommand)
 		if err != nil {
 			cc.closeWith(err)
 			return
 		}
-		cmd := newCommand()
 		if err := DecodeFrame(frame, cmd, 0); err != nil {
 			cc.cl.log.WithError(err).WithField("remote", cc.remote).Warn("bad frame, closing connection")
 			cc.closeWith(err)

@@ -172,21 +172,30 @@ func appendFrame(dst []byte, c *Command, body []byte, parts [][]byte) ([]byte, e
 // an out-of-range length before reading the body. It is for blocking readers (the client);
 // the server splits frames in its event loop instead.
 func ReadFrame(r io.Reader, maxFrameSize int) ([]byte, error) {
+	_, frame, err := readFrame(r, maxFrameSize, plainFrame)
+	return frame, err
+}
+
+func plainFrame(n int) (*Command, []byte) { return nil, make([]byte, n) }
+
+// readFrame is ReadFrame with the frame's memory from alloc, which may hand out a Command
+// along with it (newFrameCommand: both in one allocation).
+func readFrame(r io.Reader, maxFrameSize int, alloc func(n int) (*Command, []byte)) (*Command, []byte, error) {
 	var lb [4]byte
 	if _, err := io.ReadFull(r, lb[:]); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	l, err := ParseLength(lb[:], maxFrameSize)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	frame := make([]byte, 4+l)
+	cmd, frame := alloc(4 + l)
 	copy(frame, lb[:])
 	if _, err := io.ReadFull(r, frame[4:]); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return frame, nil
+	return cmd, frame, nil
 }
