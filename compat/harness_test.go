@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rocketgo/rocketgo/internal/testport"
 )
 
 // The harness runs our NameServer and brokers in this test process on loopback ports, each
@@ -265,93 +267,12 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-var (
-	portMu sync.Mutex
-	// portsGiven keeps parallel tests from being handed overlapping ports between the check
-	// and the server's bind (restarts reuse a port on purpose, through brokerNode.Port).
-	portsGiven = map[int]bool{}
-	// portLo..portHi is where test ports are drawn from: below the kernel's ephemeral range,
-	// so that none of the hundreds of outgoing connections the suite opens can take a port
-	// between our check and the server's bind (a CI run lost TestDifferentialJava to that when
-	// the range overlapped 32768-60999).
-	portLo, portHi = testPortRange()
-)
-
-// testPortRange is [10240, start of the ephemeral range).
-func testPortRange() (lo, hi int) {
-	lo, hi = 10240, 32767
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if first, err := strconv.Atoi(f[0]); err == nil && first-1-lo >= 4096 {
-				hi = first - 1
-			}
-		}
-	}
-	return lo, hi
-}
-
 // freeBrokerPort picks a port p such that p (listenPort), p-2 (the VIP port Java opens beside
-// it) and p+1 (haListenPort) can all be bound right now. The broker must know its port before
-// it starts because it advertises brokerIP1:listenPort to the NameServer and a restart has to
-// come back on the same address.
-func freeBrokerPort(t testing.TB) int {
-	t.Helper()
-	p, err := reservePorts(-2, 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+// it) and p+1 (haListenPort) can all be bound right now (testport says where from and why).
+func freeBrokerPort(t testing.TB) int { t.Helper(); return testport.Broker(t) }
 
 // freePort picks one port that can be bound right now (a NameServer's, an HTTP endpoint's).
-func freePort() (int, error) {
-	return reservePorts(0)
-}
-
-// reservePorts finds p such that p+d can be bound for every offset d, and records them so no
-// other test in this process is handed any of them.
-func reservePorts(offsets ...int) (int, error) {
-	portMu.Lock()
-	defer portMu.Unlock()
-	for i := 0; i < 500; i++ {
-		p := portLo + 2 + rand.IntN(portHi-portLo-3)
-		ok := true
-		for _, d := range offsets {
-			if portsGiven[p+d] {
-				ok = false
-			}
-		}
-		var ls []net.Listener
-		for _, d := range offsets {
-			if !ok {
-				break
-			}
-			// The Java servers bind the wildcard address, so that is what is checked.
-			l, err := net.Listen("tcp", ":"+strconv.Itoa(p+d))
-			if err != nil {
-				ok = false
-				break
-			}
-			ls = append(ls, l)
-		}
-		for _, l := range ls {
-			l.Close()
-		}
-		if ok {
-			for _, d := range offsets {
-				portsGiven[p+d] = true
-			}
-			return p, nil
-		}
-	}
-	return 0, errors.New("no free test port found")
-}
-
-// bindFailed tells whether a server's start failed because a port was taken after it was
-// checked (by another process on the machine: the registry covers this one).
-func bindFailed(err error) bool {
-	return err != nil && strings.Contains(strings.ToLower(err.Error()), "address already in use")
-}
+func freePort() (int, error) { return testport.Reserve(0) }
 
 // sharedDir locates the shared tools: <repo root>/../shared (how CI lays them out), else
 // /work/shared. Empty when neither exists.
@@ -520,43 +441,14 @@ func startFresh(b *brokerNode, start func(*brokerNode) (brokerHandle, error)) (b
 			b.started = true
 			return h, nil
 		}
-		if b.started || attempt == 2 || !bindFailed(err) {
+		if b.started || attempt == 2 || !testport.BindFailed(err) {
 			return nil, err
 		}
-		p, perr := reservePorts(-2, 0, 1)
+		p, perr := testport.Reserve(-2, 0, 1)
 		if perr != nil {
 			return nil, err
 		}
 		b.c.t.Logf("broker %s: port %d taken since it was checked (%v); moving to %d", b.Name, b.Port, err, p)
 		b.Port = p
-	}
-}
-
-// TestReservePorts: test ports lie below the kernel's ephemeral range (where an outgoing
-// connection could take one between the check and the bind) and are never handed out twice.
-func TestReservePorts(t *testing.T) {
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		f := strings.Fields(string(b))
-		first, _ := strconv.Atoi(f[0])
-		if portHi >= first {
-			t.Fatalf("test ports reach %d, inside the ephemeral range starting at %d", portHi, first)
-		}
-	}
-	seen := map[int]bool{}
-	for i := 0; i < 50; i++ {
-		p := freeBrokerPort(t)
-		q, err := freePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, x := range []int{p - 2, p, p + 1, q} {
-			if x < portLo || x > portHi {
-				t.Fatalf("port %d outside [%d, %d]", x, portLo, portHi)
-			}
-			if seen[x] {
-				t.Fatalf("port %d handed out twice", x)
-			}
-			seen[x] = true
-		}
 	}
 }

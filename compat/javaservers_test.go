@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rocketgo/rocketgo/internal/testport"
 )
 
 // The stock Java 4.9.8 NameServer and Broker as harness targets (COMPAT_TARGET=java), run from
@@ -129,7 +131,7 @@ func startJavaNamesrv(dir string, extra map[string]string) (namesrvHandle, error
 			return nil, err
 		}
 		h, err := startJavaProc(dir, "mqnamesrv", "128m", []string{"-c", cfg}, port)
-		if err == nil || attempt == 2 || !bindFailed(err) {
+		if err == nil || attempt == 2 || !testport.BindFailed(err) {
 			return h, err
 		}
 	}

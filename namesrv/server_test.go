@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketgo/rocketgo/internal/testport"
 	"github.com/rocketgo/rocketgo/remoting"
 	"github.com/rocketgo/rocketgo/remoting/protocol"
 )
@@ -262,15 +263,8 @@ func TestStartErrors(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+// freePort is a port the NameServer binds itself later (testport: below the ephemeral range).
+func freePort(t *testing.T) int { return testport.One(t) }
 
 func atoi(t *testing.T, s string) int {
 	n, err := strconv.Atoi(s)

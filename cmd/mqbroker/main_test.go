@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rocketgo/rocketgo/broker"
+	"github.com/rocketgo/rocketgo/internal/testport"
 )
 
 func writeConf(t *testing.T, text string) string {
@@ -118,12 +118,7 @@ func TestMasterIDForced(t *testing.T) {
 // checks the store was closed cleanly (no abort file).
 func TestServeAndGracefulStop(t *testing.T) {
 	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := testport.Broker(t) // listenPort, and -2 and +1 for the VIP and HA ports
 	conf := writeConf(t, "brokerName=b1\nbrokerIP1=127.0.0.1\nbindAddress=127.0.0.1\nlistenPort="+strconv.Itoa(port)+
 		"\nstorePathRootDir="+dir+"\nmappedFileSizeCommitLog=1048576\n")
 	stop := make(chan os.Signal, 1)
