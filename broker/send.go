@@ -84,7 +84,7 @@ func (b *Broker) registerDataProcessors() {
 	// the fly is persisted to disk. One loop serves many connections, so any of these would
 	// stall every one of them. The pool's cost per answer is kept low instead: workers write
 	// answers to the socket themselves (remoting.serverConn.writeDirectLocked).
-	send := remoting.ProcessorFunc(d.processSend)
+	send := sendProcessor{d}
 	b.register(protocol.SendMessage, send)
 	b.register(protocol.SendMessageV2, send)
 	b.register(protocol.SendBatchMessage, send)
@@ -93,6 +93,47 @@ func (b *Broker) registerDataProcessors() {
 	// no fallback; 4.9.8 brokers do not know the code, serving it costs nothing.
 	b.register(protocol.LitePullMessage, remoting.ProcessorFunc(d.pull.process))
 	b.register(protocol.ConsumerSendMsgBack, remoting.ProcessorFunc(d.processSendBack))
+}
+
+// sendProcessor serves the three send codes on the worker pool and, while the server is idle,
+// a plain send on the event loop that read it (remoting.IdleInliner): at one send in flight
+// the hand-off to a worker and back cost more than the put itself (docs/BENCHMARKS.md).
+type sendProcessor struct{ d *dataPlane }
+
+func (p sendProcessor) Process(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	return p.d.processSend(ch, req)
+}
+
+func (p sendProcessor) InlineWhenIdle(req *remoting.Command) bool { return p.d.sendInlineOK(req) }
+
+// sendInlineOK says whether a send can only take microseconds: a plain message (no delay
+// level, not a half message, not to a retry or DLQ topic: those go to other queues and may
+// create them) to an existing topic (auto-creation writes topics.json) and queue (a new one
+// creates its consume-queue file), on a store whose puts wait for no flush or slave. Batches
+// stay on the pool: their size is the client's to choose.
+func (d *dataPlane) sendInlineOK(req *remoting.Command) bool {
+	var topicKey, queueKey, propsKey string
+	switch req.Code {
+	case protocol.SendMessageV2:
+		topicKey, queueKey, propsKey = "b", "e", "i"
+	case protocol.SendMessage:
+		topicKey, queueKey, propsKey = "topic", "queueId", "properties"
+	default:
+		return false
+	}
+	topic := req.ExtFields.Value(topicKey)
+	qid, err := strconv.ParseInt(req.ExtFields.Value(queueKey), 10, 32)
+	if err != nil || qid < 0 || topic == "" || topic[0] == '%' {
+		return false
+	}
+	props := req.ExtFields.Value(propsKey)
+	if strings.Contains(props, message.PropertyDelayTimeLevel+"\x01") || strings.Contains(props, message.PropertyTransactionPrepared+"\x01") {
+		return false
+	}
+	if d.b.topics.SelectTopicConfig(topic) == nil {
+		return false
+	}
+	return !d.b.store.PutMayBlock(topic, int32(qid))
 }
 
 // startDataPlane starts the long-polling service; the store must be open.

@@ -56,15 +56,34 @@ type TransientFunc func(ch Channel, req *Command) *Command
 func (f TransientFunc) Process(ch Channel, req *Command) *Command { return f(ch, req) }
 func (TransientFunc) KeepsNoRequest()                             {}
 
+// IdleInliner is implemented by pool processors (Register) that may also run on the event
+// loop while the server is idle. The server asks InlineWhenIdle for a request that is the
+// only one of its read while the worker pool holds no request (queued or running), and runs
+// it on the loop when the answer is yes: at one request in flight that spares the hand-off to
+// a worker and back, two thread wake-ups that cost more than the work of a small send. Under
+// load requests come several per read, or find the pool busy, and go to the pool as before,
+// so an inline request never overtakes one queued before it. InlineWhenIdle must be cheap,
+// and say yes only when Process cannot block for this request (no fsync or replica wait, no
+// file to create or persist).
+type IdleInliner interface {
+	Processor
+	InlineWhenIdle(req *Command) bool
+}
+
 type route struct {
 	p         Processor
 	inline    bool
-	transient bool // p is Transient: the request's memory is reused once p has returned
+	transient bool        // p is Transient: the request's memory is reused once p has returned
+	idle      IdleInliner // p, when a pool processor may run inline while the server is idle
 }
 
 func newRoute(p Processor, inline bool) route {
 	_, transient := p.(Transient)
-	return route{p: p, inline: inline, transient: transient}
+	rt := route{p: p, inline: inline, transient: transient}
+	if ii, ok := p.(IdleInliner); ok && !inline {
+		rt.idle = ii
+	}
+	return rt
 }
 
 type routeTable struct {

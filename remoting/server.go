@@ -117,6 +117,7 @@ type Server struct {
 	lastBusyLog    atomic.Int64 // unix second of the last "pool full" line
 	lastUnknownLog atomic.Int64 // unix second of the last "code not supported" line
 	queued         atomic.Int64 // requests handed to the pool and not yet started
+	active         atomic.Int64 // requests handed to the pool and not yet finished (IdleInliner)
 }
 
 // task is work for the pool: the pooled requests one read brought from one connection (at
@@ -387,6 +388,7 @@ func (s *Server) worker() {
 		if err := t.c.push(); err != nil {
 			s.log.WithError(err).WithField("remote", t.c.remote).Debug("flushing responses failed")
 		}
+		s.active.Add(-int64(len(*t.items)))
 		putItems(t.items)
 	}
 }
@@ -403,11 +405,13 @@ func (s *Server) submit(c *serverConn) {
 		items := *ip
 		i += n
 		if s.queued.Add(int64(n)) <= int64(s.cfg.QueueLimit) {
+			s.active.Add(int64(n))
 			select {
 			case s.tasks <- task{c: c, items: ip}:
 				continue
 			default:
 			}
+			s.active.Add(-int64(n))
 		}
 		s.queued.Add(-int64(n))
 		if oncePerSecond(&s.lastBusyLog) {
@@ -454,7 +458,7 @@ func prepareResponse(req, resp *Command) {
 }
 
 // handle dispatches one decoded frame; it runs on the connection's event loop.
-func (s *Server) handle(c *serverConn, cmd *Command) {
+func (s *Server) handle(c *serverConn, cmd *Command, lastOfRead bool) {
 	if cmd.IsResponse() {
 		if cl := s.pending.take(cmd.Opaque); cl != nil {
 			cl.complete(cmd, nil)
@@ -478,7 +482,8 @@ func (s *Server) handle(c *serverConn, cmd *Command) {
 		c.queueLocal(s.busyOr(cmd, CodeSystemBusy, RemarkRejectRequest))
 		return
 	}
-	if rt.inline {
+	if rt.inline || (rt.idle != nil && lastOfRead && len(c.batch) == 0 && s.active.Load() == 0 &&
+		rt.idle.InlineWhenIdle(cmd)) {
 		if resp := s.run(c, rt.p, cmd); resp != nil && !cmd.IsOneway() {
 			c.queueLocal(resp)
 		}

@@ -299,7 +299,7 @@ func (c *serverConn) readFrames(gc gnet.Conn) gnet.Action {
 		if err := DecodeFrame(frame, cmd, 0); err != nil {
 			return c.reject(err)
 		}
-		c.s.handle(c, cmd)
+		c.s.handle(c, cmd, gc.InboundBuffered() == 0)
 	}
 }
 

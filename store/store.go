@@ -232,6 +232,17 @@ func (s *Store) findCQ(topic string, queueID int32) *ConsumeQueue {
 	return cq
 }
 
+// PutMayBlock reports whether a put to queueID of topic may wait on more than memory and the
+// commitlog's lock: for a flush or a slave (SYNC_FLUSH, SYNC_MASTER; a SLAVE refuses puts
+// anyway), or to create the queue's first consume-queue file. The broker runs a send on the
+// network event loop only when it may not (remoting.IdleInliner).
+func (s *Store) PutMayBlock(topic string, queueID int32) bool {
+	if s.cfg.FlushDiskType == SyncFlush || s.cfg.BrokerRole != AsyncMaster {
+		return true
+	}
+	return s.findCQ(topic, queueID) == nil
+}
+
 // findOrCreateCQ may be called with a topic string aliasing mapped memory; it copies it
 // before keeping it.
 func (s *Store) findOrCreateCQ(topic string, queueID int32) (*ConsumeQueue, error) {
