@@ -83,7 +83,9 @@ func (b *Broker) registerDataProcessors() {
 	// milliseconds, the put waits on a lock other loops and workers take, and a topic created on
 	// the fly is persisted to disk. One loop serves many connections, so any of these would
 	// stall every one of them. The pool's cost per answer is kept low instead: workers write
-	// answers to the socket themselves (remoting.serverConn.writeDirectLocked).
+	// answers to the socket themselves (remoting.serverConn.writeDirectLocked). The one
+	// exception is a lone plain send while the server is idle, which none of the above can
+	// catch (sendInlineOK): at one send in flight the hand-off costs more than the put.
 	send := sendProcessor{d}
 	b.register(protocol.SendMessage, send)
 	b.register(protocol.SendMessageV2, send)
