@@ -18,7 +18,7 @@ echo "== go test -bench (benchtime $BENCHTIME): $PKGS"
 $GO test -run='^$' -bench=. -benchmem -benchtime="$BENCHTIME" -count=1 -timeout 15m $PKGS | tee bench.out
 
 echo "== store paired benchmarks (append vs bare mmap copy, SYNC_FLUSH vs write+fdatasync, recovery)"
-ROCKETGO_BENCH_REPORT=bench-store.out $GO test -count=1 -run '^TestStoreBenchReport$' ./store/ >/dev/null
+ROCKETGO_BENCH_REPORT="$PWD/bench-store.out" $GO test -count=1 -run '^TestStoreBenchReport$' ./store/ >/dev/null
 cat bench-store.out
 
 echo "== load average $(cut -d' ' -f1-3 /proc/loadavg)"
