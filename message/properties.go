@@ -43,6 +43,35 @@ func PropertyValue(props []byte, name string) (value []byte, found bool) {
 	return value, found
 }
 
+// DispatchProps are the properties the consume queue and the index read from every record.
+type DispatchProps struct {
+	Tags, Keys, UniqKey, Delay             []byte
+	HasTags, HasKeys, HasUniqKey, HasDelay bool
+}
+
+// ScanDispatchProps reads the DispatchProps of props in one pass (PropertyValue would take
+// one pass each); as there, the last of a repeated name wins.
+func ScanDispatchProps(props []byte) (d DispatchProps) {
+	for len(props) > 0 {
+		n, v, rest, ok := nextProperty(props)
+		props = rest
+		if !ok {
+			continue
+		}
+		switch string(n) {
+		case PropertyTags:
+			d.Tags, d.HasTags = v, true
+		case PropertyKeys:
+			d.Keys, d.HasKeys = v, true
+		case PropertyUniqClientMessageIDKeyIdx:
+			d.UniqKey, d.HasUniqKey = v, true
+		case PropertyDelayTimeLevel:
+			d.Delay, d.HasDelay = v, true
+		}
+	}
+	return d
+}
+
 // ParseProperties decodes a property string into a map.
 func ParseProperties(props []byte) map[string]string {
 	m := make(map[string]string, 8)

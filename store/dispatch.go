@@ -75,10 +75,10 @@ func parseDelayLevels(s string) []int64 {
 
 // tagsCodeOf is the consume-queue tags code of a record: the Java hash of TAGS, except for the
 // schedule topic where it is the delivery time (store time + delay of the level).
-func (s *Store) tagsCodeOf(v *message.View) int64 {
+func (s *Store) tagsCodeOf(v *message.View, p *message.DispatchProps) int64 {
 	if string(v.Topic) == message.ScheduleTopic {
-		if d, ok := message.PropertyValue(v.Properties, message.PropertyDelayTimeLevel); ok {
-			level, err := strconv.Atoi(unsafe.String(unsafe.SliceData(d), len(d)))
+		if p.HasDelay {
+			level, err := strconv.Atoi(unsafe.String(unsafe.SliceData(p.Delay), len(p.Delay)))
 			if err == nil && level > 0 {
 				if level > len(s.delayLevels) {
 					level = len(s.delayLevels)
@@ -90,7 +90,10 @@ func (s *Store) tagsCodeOf(v *message.View) int64 {
 			}
 		}
 	}
-	return v.TagsCode()
+	if !p.HasTags {
+		return 0
+	}
+	return message.TagsCode(p.Tags)
 }
 
 func aliasString(b []byte) string {
@@ -109,7 +112,8 @@ func (s *Store) dispatch(v *message.View) error { return s.dispatchTo(v, nil, fa
 // puts (not recovery or replication) also tell the arriving listener.
 func (s *Store) dispatchTo(v *message.View, cq *ConsumeQueue, live bool) error {
 	topic := ""
-	tags := s.tagsCodeOf(v)
+	props := message.ScanDispatchProps(v.Properties)
+	tags := s.tagsCodeOf(v, &props)
 	if queued(v.SysFlag) {
 		if cq == nil {
 			var err error
@@ -134,8 +138,6 @@ func (s *Store) dispatchTo(v *message.View, cq *ConsumeQueue, live bool) error {
 		topic = aliasString(v.Topic)
 	}
 	r := &s.dreq
-	keys, _ := message.PropertyValue(v.Properties, message.PropertyKeys)
-	uniq, _ := message.PropertyValue(v.Properties, message.PropertyUniqClientMessageIDKeyIdx)
 	*r = DispatchRequest{
 		Topic:                     topic,
 		QueueID:                   v.QueueID,
@@ -144,8 +146,8 @@ func (s *Store) dispatchTo(v *message.View, cq *ConsumeQueue, live bool) error {
 		TagsCode:                  tags,
 		StoreTimestamp:            v.StoreTimestamp,
 		ConsumeQueueOffset:        v.QueueOffset,
-		Keys:                      aliasString(keys),
-		UniqKey:                   aliasString(uniq),
+		Keys:                      aliasString(props.Keys),
+		UniqKey:                   aliasString(props.UniqKey),
 		SysFlag:                   v.SysFlag,
 		PreparedTransactionOffset: v.PreparedTransactionOffset,
 		Properties:                v.Properties,
