@@ -464,20 +464,29 @@ type sendProps struct {
 	noWait bool
 }
 
+// scanProps reads them in one pass; as with PropertyValue, the last of a repeated name wins.
 func scanProps(props []byte) sendProps {
 	var p sendProps
-	if v, ok := message.PropertyValue(props, message.PropertyDelayTimeLevel); ok {
-		if n, err := strconv.Atoi(string(v)); err == nil {
-			p.delayLevel = n
+	for len(props) > 0 {
+		n, v, rest, ok := message.NextProperty(props)
+		props = rest
+		if !ok {
+			continue
 		}
-	}
-	if v, ok := message.PropertyValue(props, message.PropertyTransactionPrepared); ok {
-		p.tranMsg = strings.EqualFold(string(v), "true")
-	}
-	p.tags, p.hasTags = message.PropertyValue(props, message.PropertyTags)
-	if v, ok := message.PropertyValue(props, message.PropertyWaitStoreMsgOK); ok {
-		// Java's isWaitStoreMsgOK: Boolean.parseBoolean, so only "true" (any case) waits.
-		p.noWait = !strings.EqualFold(string(v), "true")
+		switch string(n) {
+		case message.PropertyDelayTimeLevel:
+			p.delayLevel = 0
+			if lv, err := strconv.Atoi(string(v)); err == nil {
+				p.delayLevel = lv
+			}
+		case message.PropertyTransactionPrepared:
+			p.tranMsg = strings.EqualFold(string(v), "true")
+		case message.PropertyTags:
+			p.tags, p.hasTags = v, true
+		case message.PropertyWaitStoreMsgOK:
+			// Java's isWaitStoreMsgOK: Boolean.parseBoolean, so only "true" (any case) waits.
+			p.noWait = !strings.EqualFold(string(v), "true")
+		}
 	}
 	return p
 }

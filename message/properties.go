@@ -30,6 +30,11 @@ func nextProperty(props []byte) (name, value, rest []byte, ok bool) {
 	return e[:sep], e[sep+1:], rest, true
 }
 
+// NextProperty splits the first name/value pair off an encoded property string: ok is false
+// for a malformed pair (skipped, as Java's string2messageProperties does), rest is what
+// follows it. For scans that look at several names in one pass.
+func NextProperty(props []byte) (name, value, rest []byte, ok bool) { return nextProperty(props) }
+
 // PropertyValue finds name in an encoded property string without allocating. When a name
 // appears twice the last one wins, as it does in Java's HashMap.
 func PropertyValue(props []byte, name string) (value []byte, found bool) {
