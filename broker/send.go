@@ -172,6 +172,11 @@ func (d *dataPlane) host() netip.AddrPort {
 
 // bornHost parses the producer's address from the channel; garbage gives the zero address.
 func bornHost(ch remoting.Channel) netip.AddrPort {
+	if c, ok := ch.(remoting.AddrPortChannel); ok {
+		if ap := c.RemoteAddrPort(); ap.IsValid() {
+			return ap
+		}
+	}
 	ap, err := netip.ParseAddrPort(ch.RemoteAddr())
 	if err != nil {
 		return netip.AddrPortFrom(netip.IPv4Unspecified(), 0)

@@ -1,5 +1,7 @@
 package remoting
 
+import "net/netip"
+
 // Channel is one connection as a processor sees it: the server's accepted connections and the
 // client's outgoing ones both implement it. Every method is safe from any goroutine.
 type Channel interface {
@@ -14,6 +16,11 @@ type Channel interface {
 	// Context and SetContext carry the processor layer's per-connection state.
 	Context() any
 	SetContext(v any)
+}
+
+// AddrPortChannel is implemented by the server's channels: the remote address already parsed.
+type AddrPortChannel interface {
+	RemoteAddrPort() netip.AddrPort
 }
 
 // PartsWriter is implemented by the server's channels. WriteParts is Write for a command whose

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -575,6 +576,10 @@ func (h *serverHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	s := h.s
 	c := &serverConn{s: s, gc: gc, id: channelSeq.Add(1),
 		remote: addrString(gc.RemoteAddr()), local: addrString(gc.LocalAddr())}
+	if a, ok := gc.RemoteAddr().(*net.TCPAddr); ok {
+		ap := a.AddrPort()
+		c.remoteAP = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
 	if a, ok := gc.LocalAddr().(*net.TCPAddr); ok && a.Port == 0 {
 		// gnet reports the configured listen address; with port 0 the bound one is better.
 		c.local = addrString(s.Addr())

@@ -3,6 +3,7 @@ package remoting
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -22,7 +23,8 @@ type serverConn struct {
 	gc            gnet.Conn
 	id            uint64
 	remote, local string
-	lastActive    atomic.Int64 // unix nanos of the last read or flushed write
+	remoteAP      netip.AddrPort // remote, parsed once (zero when it is not an IP address)
+	lastActive    atomic.Int64   // unix nanos of the last read or flushed write
 	idleReported  atomic.Bool
 
 	// Frame being read and pooled requests collected from this read; event loop only.
@@ -48,6 +50,10 @@ type serverConn struct {
 func (c *serverConn) ID() uint64         { return c.id }
 func (c *serverConn) RemoteAddr() string { return c.remote }
 func (c *serverConn) LocalAddr() string  { return c.local }
+
+// RemoteAddrPort is RemoteAddr parsed (IPv4-mapped addresses unmapped), kept from the
+// connection's start: the broker stamps it on every message it stores (BORNHOST).
+func (c *serverConn) RemoteAddrPort() netip.AddrPort { return c.remoteAP }
 
 func (c *serverConn) Context() any {
 	c.ctxMu.Lock()

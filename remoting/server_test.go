@@ -875,3 +875,25 @@ func TestServerClosesPeerThatDoesNotRead(t *testing.T) {
 	}
 	expectClosed(t, nc)
 }
+
+// TestServerRemoteAddrPort: a server channel's parsed remote address is the peer's address,
+// the same one RemoteAddr spells.
+func TestServerRemoteAddrPort(t *testing.T) {
+	got := make(chan [2]string, 1)
+	_, addr := startServer(t, ServerConfig{}, func(s *Server) {
+		s.RegisterInline(4343, ProcessorFunc(func(ch Channel, req *Command) *Command {
+			ap := ch.(AddrPortChannel).RemoteAddrPort()
+			got <- [2]string{ap.String(), ch.RemoteAddr()}
+			return NewResponse(req, CodeSuccess, "")
+		}))
+	})
+	nc := dial(t, addr)
+	if _, err := nc.Write(frameOf(t, request(4343, 1, SerializeJSON))); err != nil {
+		t.Fatal(err)
+	}
+	readCmd(t, nc)
+	g := <-got
+	if want := nc.LocalAddr().String(); g[0] != want || g[1] != want {
+		t.Fatalf("RemoteAddrPort %s, RemoteAddr %s; the client is %s", g[0], g[1], want)
+	}
+}
