@@ -108,6 +108,13 @@ func (p sendProcessor) Process(ch remoting.Channel, req *remoting.Command) *remo
 
 func (p sendProcessor) InlineWhenIdle(req *remoting.Command) bool { return p.d.sendInlineOK(req) }
 
+// KeepsNoRequest marks the send processor remoting.Transient: a send keeps nothing of its
+// request once it has answered (the store copies the message; names that outlive the call,
+// such as a new topic or a statistics key, are cloned), so the server reuses the frame's
+// memory for the next one. ROCKETGO_POISON_RECYCLED=1 (make test) overwrites recycled
+// frames, so that a string kept by mistake shows up as garbage in the tests.
+func (sendProcessor) KeepsNoRequest() {}
+
 // sendInlineOK says whether a send can only take microseconds: a plain message (no delay
 // level, not a half message, not to a retry or DLQ topic: those go to other queues and may
 // create them) to an existing topic (auto-creation writes topics.json) and queue (a new one
@@ -644,7 +651,10 @@ func (d *dataPlane) storeArrived(topic string, queueID int32, nextOffset, tagsCo
 // messageArrived wakes pulls held on the queue that just grew, unless the store does it.
 func (d *dataPlane) messageArrived(topic string, queueID int32, nextOffset, tagsCode int64) {
 	if !d.storeNotifies.Load() {
-		d.hold.notifyArriving(topic, queueID, nextOffset, tagsCode, false)
+		// Cloned: topic may alias the request's frame, which the server reuses once the send
+		// returns (Transient), and notifyArriving writes its list back under a key built from
+		// it (a map assignment replaces a string key with the new one).
+		d.hold.notifyArriving(strings.Clone(topic), queueID, nextOffset, tagsCode, false)
 	}
 }
 

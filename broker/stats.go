@@ -113,6 +113,8 @@ func (m *BrokerStatsManager) pair(k pairKey) *statsPair {
 	if old := m.pairs[k]; old != nil {
 		p = old
 	} else {
+		// Names may alias a request's frame, which the server reuses (remoting.Transient).
+		k.topic, k.group = strings.Clone(k.topic), strings.Clone(k.group)
 		m.pairs[k] = p
 	}
 	m.mu.Unlock()
@@ -129,6 +131,7 @@ func (m *BrokerStatsManager) item(k statsKey) *statsItem {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if it = m.items[k]; it == nil {
+		k.k1, k.k2 = strings.Clone(k.k1), strings.Clone(k.k2) // see pair
 		now := time.Now().UnixMilli()
 		it = &statsItem{}
 		// A zero sample at creation, as Java's first scheduled sample of a fresh item, so

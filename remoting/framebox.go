@@ -1,6 +1,7 @@
 package remoting
 
 import (
+	"os"
 	"sync"
 	"unsafe"
 )
@@ -67,6 +68,11 @@ var frameClasses = [...]struct {
 	{8192, newFramed[[8192 - boxHead]byte]},
 }
 
+// poisonRecycled (ROCKETGO_POISON_RECYCLED=1 in the environment, set by make test) fills a
+// recycled frame with 0xEE bytes: a Transient processor that kept a string or slice of its
+// request then sees garbage at once instead of, much later, some other request's bytes.
+var poisonRecycled = os.Getenv("ROCKETGO_POISON_RECYCLED") == "1"
+
 // framePools hold boxes given back by recycleRequest, one pool per class.
 var framePools [len(frameClasses)]sync.Pool
 
@@ -95,6 +101,11 @@ func recycleRequest(c *Command) {
 	b := (*cmdBox)(unsafe.Pointer(c))
 	if b.class == 0 {
 		return
+	}
+	if poisonRecycled {
+		for i := range b.frame {
+			b.frame[i] = 0xEE
+		}
 	}
 	b.Command = Command{}
 	clear(b.fields[:])

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -143,5 +144,30 @@ func TestServerTransientReuse(t *testing.T) {
 		if string(req.Body) != keptBody[j] || req.ExtFields.Value("i") != strconv.Itoa(i) || req.Code != codeKeep {
 			t.Fatalf("kept request %d changed: %+v body %q", i, req, req.Body)
 		}
+	}
+}
+
+// TestRecyclePoison: with poisoning on (make test), a recycled frame is overwritten, so a
+// string a Transient processor kept of its request reads as garbage at once.
+func TestRecyclePoison(t *testing.T) {
+	defer func(old bool) { poisonRecycled = old }(poisonRecycled)
+	poisonRecycled = true
+	req := sendV2Request(SerializeJSON)
+	frame, err := AppendFrame(nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, buf := newFrameCommand(len(frame))
+	copy(buf, frame)
+	if err := DecodeFrame(buf, c, 0); err != nil {
+		t.Fatal(err)
+	}
+	topic := c.ExtFields.Value("b") // what a careless processor would keep
+	if topic == "" || strings.Contains(topic, "\xee") {
+		t.Fatalf("topic %q before recycling", topic)
+	}
+	recycleRequest(c)
+	if topic != strings.Repeat("\xee", len(topic)) {
+		t.Fatalf("kept topic reads %q after recycling, want it poisoned", topic)
 	}
 }
