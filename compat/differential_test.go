@@ -17,6 +17,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rocketgo/rocketgo/internal/testport"
 )
 
 // Differential tests (issue 6 point 9): one run starts our NameServer+Broker and the stock Java
@@ -177,7 +178,7 @@ func TestDifferentialJava(t *testing.T) {
 	}
 	var dirs [2]sideDirs
 	for i := range dirs {
-		dirs[i] = sideDirs{t.TempDir(), t.TempDir(), freeBrokerPort(t)}
+		dirs[i] = sideDirs{t.TempDir(), t.TempDir(), testport.Broker(t)}
 	}
 	// Whatever started is stopped at the end, also when the other side or the probe's
 	// compilation failed.

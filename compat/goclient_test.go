@@ -19,6 +19,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rocketgo/rocketgo/internal/testport"
 )
 
 // Tests with the stock Go client (rocketmq-client-go/v2, the version compat/go.mod pins).
@@ -693,7 +694,7 @@ func TestGoNameServerDomain(t *testing.T) {
 	if targetJava() {
 		t.Skip("the stock Java NameServer has no address-server endpoint")
 	}
-	port, err := freePort()
+	port, err := testport.Reserve(0)
 	if err != nil {
 		t.Fatal(err)
 	}

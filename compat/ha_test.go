@@ -17,6 +17,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketgo/rocketgo/broker"
+	"github.com/rocketgo/rocketgo/internal/testport"
 )
 
 // Master/slave replication (issue 8) with stock clients and, where ../shared has it, the stock
@@ -38,7 +39,7 @@ func startHANode(t *testing.T, c *cluster, n haNode) *brokerNode {
 	if n.name == "" {
 		n.name = "broker-ha"
 	}
-	b := &brokerNode{c: c, Name: n.name, Cluster: "CompatCluster", Port: freeBrokerPort(t), Dir: t.TempDir(),
+	b := &brokerNode{c: c, Name: n.name, Cluster: "CompatCluster", Port: testport.Broker(t), Dir: t.TempDir(),
 		Props: map[string]string{"brokerRole": n.role, "mappedFileSizeCommitLog": fmt.Sprint(1 << 20)}}
 	if n.ns != "" {
 		b.Props["namesrvAddr"] = n.ns

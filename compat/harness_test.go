@@ -97,7 +97,7 @@ func newClusterOpts(t testing.TB, o clusterOpts) *cluster {
 	})
 	for i := 0; i < o.brokers; i++ {
 		b := &brokerNode{c: c, Name: "broker-" + string(rune('a'+i)), Cluster: "CompatCluster",
-			Port: freeBrokerPort(t), Dir: t.TempDir(), Props: o.brokerProps}
+			Port: testport.Broker(t), Dir: t.TempDir(), Props: o.brokerProps}
 		c.brokers = append(c.brokers, b)
 		b.Start()
 	}
@@ -266,13 +266,6 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
-// freeBrokerPort picks a port p such that p (listenPort), p-2 (the VIP port Java opens beside
-// it) and p+1 (haListenPort) can all be bound right now (testport says where from and why).
-func freeBrokerPort(t testing.TB) int { t.Helper(); return testport.Broker(t) }
-
-// freePort picks one port that can be bound right now (a NameServer's, an HTTP endpoint's).
-func freePort() (int, error) { return testport.Reserve(0) }
 
 // sharedDir locates the shared tools: <repo root>/../shared (how CI lays them out), else
 // /work/shared. Empty when neither exists.

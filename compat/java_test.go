@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/rocketgo/rocketgo/internal/testport"
 	"io"
 	"os"
 	"os/exec"
@@ -254,7 +255,7 @@ func TestJavaClientProduceConsume(t *testing.T) {
 	variants := []probeVariant{{name: "json-tagA", expr: "TagA"}, {name: "vip-channel-tagB", expr: "TagB", vip: true}}
 	opts := clusterOpts{brokers: 1}
 	if !targetJava() {
-		port, err := freePort()
+		port, err := testport.Reserve(0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -115,7 +115,7 @@ func startJavaNamesrv(dir string, extra map[string]string) (namesrvHandle, error
 		return nil, errJavaMissing
 	}
 	for attempt := 0; ; attempt++ {
-		port, err := freePort()
+		port, err := testport.Reserve(0)
 		if err != nil {
 			return nil, err
 		}
