@@ -2,12 +2,14 @@ package broker
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/rocketgo/rocketgo/conf"
+	"github.com/rocketgo/rocketgo/message"
 )
 
 // The SQL92 selector lexer and parser. They follow the JavaCC-generated parser of Java 4.9.8
@@ -399,15 +401,12 @@ const (
 	laAndLoop          // ( AND equalityExpression )*
 	laEqLoop           // ( "=" | "<>" | IS ... )*
 	laEqChoice         // "=" | "<>" | (IS NULL | IS NOT NULL)
-	laIsNotNull        // IS NOT NULL after IS NULL's look-ahead failed
 	laCmpLoop          // ( ">" | ">=" | "<" | "<=" | BETWEEN | NOT BETWEEN | IN | NOT IN )*
-	laInList           // ( "," string )* of IN
-	laNotInList        // ( "," string )* of NOT IN
+	laInList           // ( "," string )* of IN and of NOT IN (the same set)
 	laCmpChoice        // the relational operators and BETWEEN
 	laIn               // IN after NOT BETWEEN's look-ahead failed
 	laUnary            // "-" | NOT | primaryExpr (after "+" unaryExpr's look-ahead failed)
 	laPrimary          // literal | ID | "(" orExpression ")"
-	laLiteral          // the literals
 	numLA
 )
 
@@ -419,16 +418,13 @@ var (
 		laAndLoop:   kinds(tAnd),
 		laEqLoop:    kinds(tIs, tEq, tNe),
 		laEqChoice:  kinds(tEq, tNe),
-		laIsNotNull: kinds(tIs),
 		laCmpLoop:   kinds(tNot, tBetween, tIn, tGt, tGe, tLt, tLe),
 		laInList:    kinds(tComma),
-		laNotInList: kinds(tComma),
 		laCmpChoice: kinds(tGt, tGe, tLt, tLe, tBetween),
 		laIn:        kinds(tIn),
 		// "+" is missing: its branch is taken by syntactic look-ahead, not by the switch.
 		laUnary:   sqlPrimaryFirst | kinds(tNot, tMinus),
 		laPrimary: sqlPrimaryFirst,
-		laLiteral: sqlLiteralFirst,
 	}
 )
 
@@ -614,7 +610,7 @@ func (p *sqlParser) addErrorToken(k sqlTok, pos int) {
 	}
 	seq := append([]sqlTok(nil), p.lastToks[:p.endPos]...)
 	for _, old := range p.expected {
-		if sameSQLToks(old, seq) {
+		if slices.Equal(old, seq) {
 			p.expected = append(p.expected, seq)
 			break
 		}
@@ -623,18 +619,6 @@ func (p *sqlParser) addErrorToken(k sqlTok, pos int) {
 		p.endPos = pos
 		p.lastToks[pos-1] = k
 	}
-}
-
-func sameSQLToks(a, b []sqlTok) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // parseError builds JavaCC's ParseException for the token after the last consumed one.
@@ -1094,7 +1078,7 @@ func (p *sqlParser) comparison() (*sqlNode, error) {
 			}
 			if t.kind == tIn {
 				p.consume(tIn)
-				if left, err = p.in(left, false, laInList, t.pos); err != nil {
+				if left, err = p.in(left, false, t.pos); err != nil {
 					return nil, err
 				}
 				continue
@@ -1108,7 +1092,7 @@ func (p *sqlParser) comparison() (*sqlNode, error) {
 			}
 			p.consume(tNot)
 			p.consume(tIn)
-			if left, err = p.in(left, true, laNotInList, t.pos); err != nil {
+			if left, err = p.in(left, true, t.pos); err != nil {
 				return nil, err
 			}
 		default:
@@ -1191,7 +1175,7 @@ func betweenCompareError(high, low sqlValue) string {
 }
 
 // in parses "( 'a', 'b' ... )" after [NOT] IN; the left side must be a property.
-func (p *sqlParser) in(value *sqlNode, not bool, la int, pos int) (*sqlNode, error) {
+func (p *sqlParser) in(value *sqlNode, not bool, pos int) (*sqlNode, error) {
 	if _, err := p.consume(tLParen); err != nil {
 		return nil, err
 	}
@@ -1207,7 +1191,7 @@ func (p *sqlParser) in(value *sqlNode, not bool, la int, pos int) (*sqlNode, err
 			return nil, err
 		}
 		if k != tComma {
-			p.la1[la] = p.gen
+			p.la1[laInList] = p.gen
 			break
 		}
 		p.consume(tComma)
@@ -1405,10 +1389,7 @@ func javaHashSetOrder(list []string) []string {
 			continue
 		}
 		seen[s] = true
-		var h uint32
-		for _, c := range javaChars(s) {
-			h = 31*h + uint32(c)
-		}
+		h := uint32(message.JavaHash(s))
 		h ^= h >> 16
 		buckets[h&uint32(size-1)] = append(buckets[h&uint32(size-1)], s)
 	}
