@@ -227,7 +227,10 @@ func (s *pullHoldService) notifyArriving(topic string, qid int32, maxOffset int6
 	if len(kept) == 0 {
 		delete(s.queues, key)
 	} else {
-		s.queues[key] = kept
+		// Written back under the held pull's own key, not the caller's: assigning replaces a
+		// string key, and the caller's topic may alias a request frame the server reuses
+		// (a Transient send), while a held pull's request lives as long as it is held.
+		s.queues[kept[0].key] = kept
 	}
 	s.mu.Unlock()
 	for _, h := range woken {

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/sirupsen/logrus"
 )
@@ -228,4 +229,29 @@ func TestHoldWakeOne(t *testing.T) {
 	}
 	s.wake(a) // already answered: nothing happens
 	rec.none(t, 50*time.Millisecond)
+}
+
+// TestHoldKeyOutlivesCallersTopic: an arrival that wakes one pull of a queue and keeps another
+// must not leave the queue filed under the caller's topic string, which may alias a request
+// frame the server reuses (a Transient send): after that memory changes, the kept pull must
+// still be found by its topic.
+func TestHoldKeyOutlivesCallersTopic(t *testing.T) {
+	s, rec := newTestHold(t, 0, nil)
+	low := &heldPull{key: queueKey{"T", 1}, offset: 5, filter: matchAllFilter}
+	high := &heldPull{key: queueKey{"T", 1}, offset: 50, filter: matchAllFilter}
+	for _, h := range []*heldPull{low, high} {
+		if !s.hold(h, time.Minute) {
+			t.Fatal("hold refused")
+		}
+	}
+	frame := []byte("T")
+	s.notifyArriving(unsafe.String(&frame[0], 1), 1, 6, 0, true) // wakes low only
+	if got := rec.wait(t, time.Second); got != low {
+		t.Fatalf("woke %p, want the low pull %p", got, low)
+	}
+	frame[0] = 0xEE // the frame is reused
+	s.notifyArriving("T", 1, 51, 0, true)
+	if got := rec.wait(t, time.Second); got != high {
+		t.Fatalf("woke %p, want the high pull %p", got, high)
+	}
 }

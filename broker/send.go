@@ -651,10 +651,7 @@ func (d *dataPlane) storeArrived(topic string, queueID int32, nextOffset, tagsCo
 // messageArrived wakes pulls held on the queue that just grew, unless the store does it.
 func (d *dataPlane) messageArrived(topic string, queueID int32, nextOffset, tagsCode int64) {
 	if !d.storeNotifies.Load() {
-		// Cloned: topic may alias the request's frame, which the server reuses once the send
-		// returns (Transient), and notifyArriving writes its list back under a key built from
-		// it (a map assignment replaces a string key with the new one).
-		d.hold.notifyArriving(strings.Clone(topic), queueID, nextOffset, tagsCode, false)
+		d.hold.notifyArriving(topic, queueID, nextOffset, tagsCode, false)
 	}
 }
 
