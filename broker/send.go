@@ -469,8 +469,7 @@ const maxSortedProps = 32
 type sendProps struct {
 	delayLevel int
 	tranMsg    bool
-	tags       []byte
-	hasTags    bool
+	tags       []byte // nil without TAGS (a property value is never empty)
 	// noWait is WAIT=false: the producer does not wait for the flush. The plain send's stored
 	// properties drop WAIT, so the store learns it from Msg.NoWait (SYNC_FLUSH then acks at once).
 	noWait bool
@@ -494,7 +493,7 @@ func scanProps(props []byte) sendProps {
 		case message.PropertyTransactionPrepared:
 			p.tranMsg = strings.EqualFold(string(v), "true")
 		case message.PropertyTags:
-			p.tags, p.hasTags = v, true
+			p.tags = v
 		case message.PropertyWaitStoreMsgOK:
 			// Java's isWaitStoreMsgOK: Boolean.parseBoolean, so only "true" (any case) waits.
 			p.noWait = !strings.EqualFold(string(v), "true")
@@ -596,11 +595,7 @@ func (d *dataPlane) sendOne(ch remoting.Channel, req, resp *remoting.Command, h 
 	resp.Remark, resp.HasRemark = "", false
 	if level == 0 {
 		// A delayed message went to the schedule topic, where no consumer waits.
-		var tagsCode int64
-		if sp.hasTags {
-			tagsCode = message.TagsCode(sp.tags)
-		}
-		d.messageArrived(m.Topic, m.QueueID, res.QueueOffset+1, tagsCode)
+		d.messageArrived(m.Topic, m.QueueID, res.QueueOffset+1, message.TagsCode(sp.tags))
 	}
 	return resp
 }

@@ -25,10 +25,10 @@ func FuzzScanDispatchProps(f *testing.F) {
 			got   []byte
 			found bool
 		}{
-			{PropertyTags, d.Tags, d.HasTags},
-			{PropertyKeys, d.Keys, d.HasKeys},
-			{PropertyUniqClientMessageIDKeyIdx, d.UniqKey, d.HasUniqKey},
-			{PropertyDelayTimeLevel, d.Delay, d.HasDelay},
+			{PropertyTags, d.Tags, d.Tags != nil},
+			{PropertyKeys, d.Keys, d.Keys != nil},
+			{PropertyUniqClientMessageIDKeyIdx, d.UniqKey, d.UniqKey != nil},
+			{PropertyDelayTimeLevel, d.Delay, d.Delay != nil},
 		} {
 			want, ok := PropertyValue(props, c.name)
 			if ok != c.found || !bytes.Equal(want, c.got) {
@@ -45,7 +45,7 @@ func BenchmarkDispatchProps(b *testing.B) {
 	b.Run("one-pass", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			d := ScanDispatchProps(props)
-			if !d.HasTags {
+			if d.Tags == nil {
 				b.Fatal("no tags")
 			}
 		}

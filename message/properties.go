@@ -48,10 +48,10 @@ func PropertyValue(props []byte, name string) (value []byte, found bool) {
 	return value, found
 }
 
-// DispatchProps are the properties the consume queue and the index read from every record.
+// DispatchProps are the properties the consume queue and the index read from every record;
+// each is nil when absent (a stored property value is never empty: see nextProperty).
 type DispatchProps struct {
-	Tags, Keys, UniqKey, Delay             []byte
-	HasTags, HasKeys, HasUniqKey, HasDelay bool
+	Tags, Keys, UniqKey, Delay []byte
 }
 
 // ScanDispatchProps reads the DispatchProps of props in one pass (PropertyValue would take
@@ -65,13 +65,13 @@ func ScanDispatchProps(props []byte) (d DispatchProps) {
 		}
 		switch string(n) {
 		case PropertyTags:
-			d.Tags, d.HasTags = v, true
+			d.Tags = v
 		case PropertyKeys:
-			d.Keys, d.HasKeys = v, true
+			d.Keys = v
 		case PropertyUniqClientMessageIDKeyIdx:
-			d.UniqKey, d.HasUniqKey = v, true
+			d.UniqKey = v
 		case PropertyDelayTimeLevel:
-			d.Delay, d.HasDelay = v, true
+			d.Delay = v
 		}
 	}
 	return d

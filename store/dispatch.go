@@ -77,7 +77,7 @@ func parseDelayLevels(s string) []int64 {
 // schedule topic where it is the delivery time (store time + delay of the level).
 func (s *Store) tagsCodeOf(v *message.View, p *message.DispatchProps) int64 {
 	if string(v.Topic) == message.ScheduleTopic {
-		if p.HasDelay {
+		if p.Delay != nil {
 			level, err := strconv.Atoi(unsafe.String(unsafe.SliceData(p.Delay), len(p.Delay)))
 			if err == nil && level > 0 {
 				if level > len(s.delayLevels) {
@@ -90,10 +90,7 @@ func (s *Store) tagsCodeOf(v *message.View, p *message.DispatchProps) int64 {
 			}
 		}
 	}
-	if !p.HasTags {
-		return 0
-	}
-	return message.TagsCode(p.Tags)
+	return message.TagsCode(p.Tags) // 0 without TAGS
 }
 
 func aliasString(b []byte) string {
