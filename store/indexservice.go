@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -45,6 +46,9 @@ func IndexConfigFrom(c *Config) IndexConfig {
 // goroutine; queries, retention and flushes may come from any goroutine.
 type IndexService struct {
 	cfg IndexConfig
+	// maxBatch is cfg.MaxMsgsNumBatch, live: the store forwards updateBrokerConfig's value
+	// (Java's queryOffset reads the live key on every query).
+	maxBatch atomic.Int64
 
 	mu      sync.RWMutex
 	files   []*IndexFile // oldest first; only the last one is written
@@ -82,7 +86,16 @@ func NewIndexService(cfg IndexConfig) *IndexService {
 	if cfg.MaxMsgsNumBatch <= 0 {
 		cfg.MaxMsgsNumBatch = 64
 	}
-	return &IndexService{cfg: cfg}
+	s := &IndexService{cfg: cfg}
+	s.maxBatch.Store(int64(cfg.MaxMsgsNumBatch))
+	return s
+}
+
+// SetMaxMsgsNumBatch changes the cap on offsets per query (maxMsgsNumBatch); n <= 0 is ignored.
+func (s *IndexService) SetMaxMsgsNumBatch(n int) {
+	if n > 0 {
+		s.maxBatch.Store(int64(n))
+	}
 }
 
 // Load opens the existing index files in name (= time) order. After a crash (lastExitOK
@@ -285,7 +298,7 @@ type QueryOffsetResult struct {
 // Files are visited newest to oldest; the walk stops at the first file that begins before
 // begin, as in Java.
 func (s *IndexService) QueryOffset(topic, key string, maxNum int, begin, end int64) QueryOffsetResult {
-	maxNum = min(maxNum, s.cfg.MaxMsgsNumBatch)
+	maxNum = min(maxNum, int(s.maxBatch.Load()))
 	var res QueryOffsetResult
 	if maxNum <= 0 {
 		return res

@@ -48,3 +48,31 @@ func TestQueryMessageThroughIndex(t *testing.T) {
 	defer s.Close()
 	check(s)
 }
+
+// TestQueryMaxMsgsNumBatchLive: raising maxMsgsNumBatch on the running store (updateBrokerConfig)
+// lets a query return more offsets, as Java's queryOffset reads the key on every query.
+func TestQueryMaxMsgsNumBatchLive(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxHashSlotNum = 64
+	cfg.MaxIndexNum = 512
+	cfg.MaxMsgsNumBatch = 16
+	s := mustOpen(t, cfg, WithDefaultIndex())
+	defer s.Close()
+	for i := 0; i < 40; i++ {
+		s.PutMessage(newMsg("Q", 0, fmt.Sprint("b", i), "KEYS", "same"))
+	}
+	count := func() int {
+		q := s.QueryMessage("Q", "same", 100, 0, Now()+1000)
+		defer q.Release()
+		return len(q.Buffers)
+	}
+	if n := count(); n != 16 {
+		t.Fatalf("%d results at maxMsgsNumBatch=16", n)
+	}
+	c := s.Config()
+	c.MaxMsgsNumBatch = 32
+	s.ApplyConfig(c)
+	if n := count(); n != 32 {
+		t.Fatalf("%d results after raising maxMsgsNumBatch to 32", n)
+	}
+}

@@ -922,6 +922,9 @@ func (s *Store) ApplyConfig(c Config) {
 	next.OSPageCacheBusyTimeOutMills = c.OSPageCacheBusyTimeOutMills
 	next.OffsetCheckInSlave = c.OffsetCheckInSlave
 	s.live.Store(&next)
+	if b, ok := s.index.(interface{ SetMaxMsgsNumBatch(int) }); ok {
+		b.SetMaxMsgsNumBatch(next.MaxMsgsNumBatch)
+	}
 }
 
 // SetIndexMsgTimestamp records the end time of an index file that filled up (the index
