@@ -141,12 +141,7 @@ func clusterListOnce(c *ctx) error {
 			if bd == nil {
 				continue
 			}
-			ids := make([]int64, 0, len(bd.BrokerAddrs))
-			for id := range bd.BrokerAddrs {
-				ids = append(ids, id)
-			}
-			sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-			for _, id := range ids {
+			for _, id := range brokerIDs(bd) {
 				addr := bd.BrokerAddrs[id]
 				kv, err := c.adm.runtimeInfo(addr)
 				if err != nil {

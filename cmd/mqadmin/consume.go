@@ -278,12 +278,8 @@ func pullRange(c *ctx, group, topic string, q consumeQueue, lo, hi int64) error 
 // consumeTimestamp is ConsumeMessageCommand.timestampFormat: milliseconds or
 // yyyy-MM-dd#HH:mm:ss:SSS in local time; unlike resetOffsetByTime, no "now".
 func consumeTimestamp(s string) (int64, error) {
-	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+	if v, ok := parseMillisOrDate(s); ok {
 		return v, nil
 	}
-	t, err := time.ParseInLocation("2006-01-02#15:04:05:000", s, time.Local)
-	if err != nil {
-		return 0, fmt.Errorf("bad timestamp %q: use milliseconds or yyyy-MM-dd#HH:mm:ss:SSS", s)
-	}
-	return t.UnixMilli(), nil
+	return 0, fmt.Errorf("bad timestamp %q: use milliseconds or yyyy-MM-dd#HH:mm:ss:SSS", s)
 }

@@ -499,14 +499,23 @@ func parseTimestamp(s string) (int64, error) {
 	if s == "now" {
 		return -1, nil
 	}
-	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+	if v, ok := parseMillisOrDate(s); ok {
 		return v, nil
+	}
+	return 0, fmt.Errorf("bad timestamp %q: use now, milliseconds or yyyy-MM-dd#HH:mm:ss:SSS", s)
+}
+
+// parseMillisOrDate reads the two timestamp forms the Java tools take: milliseconds, or
+// yyyy-MM-dd#HH:mm:ss:SSS in local time.
+func parseMillisOrDate(s string) (int64, bool) {
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, true
 	}
 	t, err := time.ParseInLocation("2006-01-02#15:04:05:000", s, time.Local)
 	if err != nil {
-		return 0, fmt.Errorf("bad timestamp %q: use now, milliseconds or yyyy-MM-dd#HH:mm:ss:SSS", s)
+		return 0, false
 	}
-	return t.UnixMilli(), nil
+	return t.UnixMilli(), true
 }
 
 func resetOffsetByTime(c *ctx) error {

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -542,15 +543,14 @@ func (a *admin) route(topic string) (*protocol.TopicRouteData, error) {
 }
 
 // selectAddr is BrokerData.selectBrokerAddr: the master, else any address.
+// brokerIDs are the broker ids of a group in ascending order.
+func brokerIDs(b *protocol.BrokerData) []int64 { return slices.Sorted(maps.Keys(b.BrokerAddrs)) }
+
 func selectAddr(b *protocol.BrokerData) string {
 	if a := b.BrokerAddrs[0]; a != "" {
 		return a
 	}
-	ids := make([]int64, 0, len(b.BrokerAddrs))
-	for id := range b.BrokerAddrs {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids := brokerIDs(b)
 	if len(ids) == 0 {
 		return ""
 	}
@@ -593,12 +593,7 @@ func (a *admin) allAddrs(cluster string) ([]string, error) {
 		}
 		for _, n := range javaSetOrder(names) {
 			if bd := ci.BrokerAddrTable[n]; bd != nil {
-				ids := make([]int64, 0, len(bd.BrokerAddrs))
-				for id := range bd.BrokerAddrs {
-					ids = append(ids, id)
-				}
-				slices.Sort(ids) // a HashMap<Long,…> of small ids iterates in id order
-				for _, id := range ids {
+				for _, id := range brokerIDs(bd) { // a HashMap<Long,…> of small ids iterates in id order
 					out = append(out, bd.BrokerAddrs[id])
 				}
 			}
@@ -634,15 +629,10 @@ func (a *admin) mastersAndSlaves(cluster string) ([]string, map[string][]string,
 			masters = append(masters, m)
 		}
 		slaves[m] = nil
-		ids := make([]int64, 0, len(bd.BrokerAddrs))
-		for id := range bd.BrokerAddrs {
+		for _, id := range brokerIDs(bd) {
 			if id != 0 {
-				ids = append(ids, id)
+				slaves[m] = append(slaves[m], bd.BrokerAddrs[id])
 			}
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
-			slaves[m] = append(slaves[m], bd.BrokerAddrs[id])
 		}
 	}
 	bins := uint32(4)
