@@ -448,15 +448,7 @@ func resendMsg(c *ctx, id string) {
 		return
 	}
 	t := targets[rand.IntN(len(targets))]
-	h := protocol.SendMessageRequestHeader{ProducerGroup: "ReSendMsgById", Topic: m.Topic,
-		DefaultTopic: protocol.AutoCreateTopicKeyTopic, DefaultTopicQueueNums: 4, QueueID: t.qid, Flag: m.Flag,
-		BornTimestamp: time.Now().UnixMilli(), Properties: string(m.Properties), BrokerName: t.broker}
-	var ext remoting.ExtFields
-	h.EncodeV2(&ext)
-	resp, err := c.adm.cli.Invoke(t.addr, remoting.NewRequest(protocol.SendMessageV2, ext, m.Body), c.adm.timeout)
-	if err == nil && resp.Code != protocol.Success {
-		err = &codeError{code: resp.Code, remark: resp.Remark}
-	}
+	resp, err := c.adm.sendV2(t, "ReSendMsgById", m.Topic, m.Flag, m.Properties, m.Body)
 	if err != nil {
 		fail(err)
 		return
@@ -508,17 +500,9 @@ func sendMessage(c *ctx) error {
 	props = message.AppendProperty(props, message.PropertyUniqClientMessageIDKeyIdx, uniq)
 	start := time.Now()
 	group := strconv.FormatInt(start.UnixMilli(), 10)
-	h := protocol.SendMessageRequestHeader{ProducerGroup: group, Topic: topic,
-		DefaultTopic: protocol.AutoCreateTopicKeyTopic, DefaultTopicQueueNums: 4, QueueID: t.qid,
-		BornTimestamp: time.Now().UnixMilli(), Properties: string(props), BrokerName: t.broker}
-	var ext remoting.ExtFields
-	h.EncodeV2(&ext)
-	resp, err := c.adm.cli.Invoke(t.addr, remoting.NewRequest(protocol.SendMessageV2, ext, []byte(c.get("p"))), c.adm.timeout)
-	if err != nil || resp.Code != protocol.Success {
+	resp, err := c.adm.sendV2(t, group, topic, 0, props, []byte(c.get("p")))
+	if err != nil {
 		c.printf("%-32s  %-4s  %-20s    %s\n", "Unknown", "Unknown", "Failed", "None")
-		if err == nil {
-			err = &codeError{code: resp.Code, remark: resp.Remark}
-		}
 		return err
 	}
 	c.printf("%-32s  %-4d  %-20s    %s\n", t.broker, t.qid, "SEND_OK", uniq)
@@ -573,18 +557,24 @@ func sendTrace(c *ctx, data string, keys []string, group string) {
 	props = message.AppendProperty(props, message.PropertyKeys, strings.Join(keys, " "))
 	props = message.AppendProperty(props, message.PropertyWaitStoreMsgOK, "true")
 	props = message.AppendProperty(props, message.PropertyUniqClientMessageIDKeyIdx, newUniqID())
-	h := protocol.SendMessageRequestHeader{ProducerGroup: "_INNER_TRACE_PRODUCER-" + group, Topic: protocol.RmqSysTraceTopic,
-		DefaultTopic: protocol.AutoCreateTopicKeyTopic, DefaultTopicQueueNums: 4, QueueID: t.qid,
+	if _, err := c.adm.sendV2(t, "_INNER_TRACE_PRODUCER-"+group, protocol.RmqSysTraceTopic, 0, props, []byte(data)); err != nil {
+		logrus.WithError(err).WithField("topic", protocol.RmqSysTraceTopic).Warn("message trace not sent")
+	}
+}
+
+// sendV2 sends one message as a producer does (SEND_MESSAGE_V2 to queue t, creating the topic
+// from TBW102 if need be); a refusal comes back as a codeError, with the response.
+func (a *admin) sendV2(t sendTarget, group, topic string, flag int32, props, body []byte) (*remoting.Command, error) {
+	h := protocol.SendMessageRequestHeader{ProducerGroup: group, Topic: topic,
+		DefaultTopic: protocol.AutoCreateTopicKeyTopic, DefaultTopicQueueNums: 4, QueueID: t.qid, Flag: flag,
 		BornTimestamp: time.Now().UnixMilli(), Properties: string(props), BrokerName: t.broker}
 	var ext remoting.ExtFields
 	h.EncodeV2(&ext)
-	resp, err := c.adm.cli.Invoke(t.addr, remoting.NewRequest(protocol.SendMessageV2, ext, []byte(data)), c.adm.timeout)
+	resp, err := a.cli.Invoke(t.addr, remoting.NewRequest(protocol.SendMessageV2, ext, body), a.timeout)
 	if err == nil && resp.Code != protocol.Success {
 		err = &codeError{code: resp.Code, remark: resp.Remark}
 	}
-	if err != nil {
-		logrus.WithError(err).WithField("topic", protocol.RmqSysTraceTopic).Warn("message trace not sent")
-	}
+	return resp, err
 }
 
 // statsWindow / brokerStatsData are VIEW_BROKER_STATS_DATA's body.
