@@ -4,25 +4,40 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
+	"runtime/pprof"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/panjf2000/gnet/v2/pkg/logging"
 )
 
 // BenchmarkLoopback measures request/response over loopback TCP: the gnet Server with an
 // instant-answer processor (inline on the event loop, and on the worker pool) against a bare
 // standard-library echo server (goroutine per connection, buffered reader and writer, flush
-// when no more input is buffered) that sends every frame straight back, and against the same
-// standard-library server doing the gnet server's protocol work (net-codec). The same load
-// generator drives all four: conns connections, each keeping inflight requests outstanding
-// (SEND_MESSAGE_V2-shaped JSON requests with a 256-byte body). It reports req/s and the 99th
-// percentile latency.
+// when no more input is buffered) that sends every frame straight back, against the same
+// standard-library server doing the gnet server's protocol work (net-codec), and against a
+// bare gnet echo (gnet-echo: the transport alone). The same load generator drives them all:
+// conns connections, each keeping inflight requests outstanding (SEND_MESSAGE_V2-shaped JSON
+// requests with a 256-byte body). It reports req/s, the 99th percentile latency and CPU per
+// request.
+//
+// Each server runs in a process of its own (this test binary started again with
+// ROCKETGO_LOOPBACK_SERVER=<name>), as a broker runs apart from its clients: in one process a
+// gnet loop parked in epoll_wait keeps its P while the load generator waits for one, and the
+// echo's goroutine runs on the thread that wrote the request, so the process layout rather
+// than the server decides the ratio (docs/BENCHMARKS.md). BENCH_INPROCESS=1 runs the servers
+// inside the benchmark's process instead.
 func BenchmarkLoopback(b *testing.B) {
 	shapes := []struct {
 		name            string
@@ -31,27 +46,129 @@ func BenchmarkLoopback(b *testing.B) {
 		{"1conn-1inflight", 1, 1},
 		{"64conn-32inflight", 64, 32},
 	}
-	servers := []struct {
-		name  string
-		start func(b *testing.B) (addr string, stop func())
-	}{
-		{"gnet-inline", func(b *testing.B) (string, func()) { return startBenchServer(b, true, instantAnswer) }},
-		{"gnet-inline-reuse", func(b *testing.B) (string, func()) {
-			return startBenchServer(b, true, TransientFunc(instantAnswer))
-		}},
-		{"gnet-pool", func(b *testing.B) (string, func()) { return startBenchServer(b, false, instantAnswer) }},
-		{"net-echo", func(b *testing.B) (string, func()) { return startNetServer(b, echoFrames) }},
-		{"net-codec", func(b *testing.B) (string, func()) { return startNetServer(b, codecFrames) }},
-	}
+	inProcess := os.Getenv("BENCH_INPROCESS") == "1"
 	for _, sh := range shapes {
-		for _, srv := range servers {
+		for _, srv := range loopbackServers {
 			b.Run(sh.name+"/"+srv.name, func(b *testing.B) {
-				addr, stop := srv.start(b)
-				defer stop()
-				runLoad(b, addr, sh.conns, sh.inflight)
+				if inProcess {
+					addr, stop, err := srv.start()
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer stop()
+					runLoad(b, addr, sh.conns, sh.inflight, nil)
+					return
+				}
+				child, err := startLoopbackChild(srv.name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer child.stop()
+				runLoad(b, child.addr, sh.conns, sh.inflight, child.cpuTime)
 			})
 		}
 	}
+}
+
+// loopbackServers are the servers BenchmarkLoopback compares, by name.
+var loopbackServers = []struct {
+	name  string
+	start func() (addr string, stop func(), err error)
+}{
+	{"gnet-inline", func() (string, func(), error) { return startBenchServer(true, instantAnswer) }},
+	{"gnet-inline-reuse", func() (string, func(), error) {
+		return startBenchServer(true, TransientFunc(instantAnswer))
+	}},
+	{"gnet-pool", func() (string, func(), error) { return startBenchServer(false, instantAnswer) }},
+	{"gnet-echo", startGnetEcho},
+	{"net-echo", func() (string, func(), error) { return startNetServer(echoFrames) }},
+	{"net-codec", func() (string, func(), error) { return startNetServer(codecFrames) }},
+}
+
+// loopbackServerEnv names the server a child process of BenchmarkLoopback runs (TestMain).
+const loopbackServerEnv = "ROCKETGO_LOOPBACK_SERVER"
+
+// serveLoopback is the child's side: start the named server, print its address, serve until
+// standard input closes (the parent is done or gone).
+func serveLoopback(name string) int {
+	for _, srv := range loopbackServers {
+		if srv.name != name {
+			continue
+		}
+		addr, stop, err := srv.start()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if path := os.Getenv("BENCH_SERVER_CPUPROFILE"); path != "" {
+			if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+				defer f.Close()
+				defer pprof.StopCPUProfile()
+			}
+		}
+		fmt.Println("addr", addr)
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		stop()
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "unknown loopback server", name)
+	return 2
+}
+
+type loopbackChild struct {
+	cmd   *exec.Cmd
+	stdin io.Closer
+	addr  string
+}
+
+func startLoopbackChild(name string) (*loopbackChild, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), loopbackServerEnv+"="+name)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c := &loopbackChild{cmd: cmd, stdin: stdin}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() { // gnet's own logger may write a line first
+		if addr, ok := strings.CutPrefix(sc.Text(), "addr "); ok {
+			c.addr = addr
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			return c, nil
+		}
+	}
+	c.stop()
+	return nil, fmt.Errorf("loopback server %s did not start: %v", name, sc.Err())
+}
+
+func (c *loopbackChild) stop() {
+	_ = c.stdin.Close()
+	_ = c.cmd.Wait()
+}
+
+// cpuTime is the child's user+system CPU so far, from /proc (clock ticks: 10 ms steps, fine
+// over a run of a second or more); 0 where there is no /proc.
+func (c *loopbackChild) cpuTime() time.Duration {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(c.cmd.Process.Pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * (time.Second / 100) // USER_HZ is 100 on Linux
 }
 
 // instantAnswer answers like a send: success with a four-field response header.
@@ -64,7 +181,7 @@ var instantAnswer = ProcessorFunc(func(ch Channel, req *Command) *Command {
 
 // startBenchServer starts the server as the broker does (Multicore). BENCH_LOOPS=n in the
 // environment sets NumEventLoop instead, for comparing event-loop counts (docs/BENCHMARKS.md).
-func startBenchServer(b *testing.B, inline bool, p Processor) (string, func()) {
+func startBenchServer(inline bool, p Processor) (string, func(), error) {
 	loops, _ := strconv.Atoi(os.Getenv("BENCH_LOOPS"))
 	s := NewServer(ServerConfig{Addr: "127.0.0.1:0", Multicore: true, NumEventLoop: loops, Name: "bench"})
 	if inline {
@@ -73,16 +190,58 @@ func startBenchServer(b *testing.B, inline bool, p Processor) (string, func()) {
 		s.Register(310, p)
 	}
 	if err := s.Start(); err != nil {
-		b.Fatal(err)
+		return "", nil, err
 	}
-	return s.Addr().String(), func() { _ = s.Shutdown(context.Background()) }
+	return s.Addr().String(), func() { _ = s.Shutdown(context.Background()) }, nil
+}
+
+// gnetEcho writes every byte it reads straight back: gnet's transport with no protocol work,
+// the gnet counterpart of net-echo.
+type gnetEcho struct {
+	gnet.BuiltinEventEngine
+	booted chan gnet.Engine
+}
+
+func (h *gnetEcho) OnBoot(e gnet.Engine) gnet.Action {
+	h.booted <- e
+	return gnet.None
+}
+
+func (h *gnetEcho) OnTraffic(c gnet.Conn) gnet.Action {
+	in, _ := c.Next(-1)
+	if _, err := c.Write(in); err != nil {
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+func startGnetEcho() (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port for gnet to bind
+	if err != nil {
+		return "", nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	loops, _ := strconv.Atoi(os.Getenv("BENCH_LOOPS"))
+	h := &gnetEcho{booted: make(chan gnet.Engine, 1)}
+	done := make(chan error, 1)
+	go func() {
+		done <- gnet.Run(h, "tcp://"+addr, gnet.WithMulticore(true), gnet.WithNumEventLoop(max(1, loops)),
+			gnet.WithLogLevel(logging.ErrorLevel))
+	}()
+	select {
+	case eng := <-h.booted:
+		return addr, func() { _ = eng.Stop(context.Background()); <-done }, nil
+	case err := <-done:
+		return "", nil, err
+	}
 }
 
 // startNetServer serves each connection with serve on a goroutine of its own.
-func startNetServer(b *testing.B, serve func(net.Conn)) (string, func()) {
+func startNetServer(serve func(net.Conn)) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		b.Fatal(err)
+		return "", nil, err
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -113,7 +272,7 @@ func startNetServer(b *testing.B, serve func(net.Conn)) (string, func()) {
 		}
 		mu.Unlock()
 		wg.Wait()
-	}
+	}, nil
 }
 
 func echoFrames(nc net.Conn) {
@@ -186,7 +345,8 @@ func codecFrames(nc net.Conn) {
 }
 
 // runLoad sends b.N requests spread over conns connections with inflight outstanding each.
-func runLoad(b *testing.B, addr string, conns, inflight int) {
+// serverCPU, when the server runs in another process, reads that process's CPU time.
+func runLoad(b *testing.B, addr string, conns, inflight int, serverCPU func() time.Duration) {
 	var remaining atomic.Int64
 	remaining.Store(int64(b.N))
 	var answered sync.WaitGroup
@@ -203,6 +363,10 @@ func runLoad(b *testing.B, addr string, conns, inflight int) {
 	var loops sync.WaitGroup
 	b.ReportAllocs()
 	b.ResetTimer()
+	var srv0 time.Duration
+	if serverCPU != nil {
+		srv0 = serverCPU()
+	}
 	start, cpu0 := time.Now(), cpuTime()
 	for i, nc := range ncs {
 		free := make(chan int32, inflight)
@@ -223,6 +387,10 @@ func runLoad(b *testing.B, addr string, conns, inflight int) {
 	answered.Wait()
 	elapsed, cpu := time.Since(start), cpuTime()-cpu0
 	b.StopTimer()
+	var srvCPU time.Duration
+	if serverCPU != nil {
+		srvCPU = serverCPU() - srv0
+	}
 	for _, nc := range ncs {
 		nc.Close()
 	}
@@ -236,9 +404,12 @@ func runLoad(b *testing.B, addr string, conns, inflight int) {
 		b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
-	// Server and load generator share the process and the two cores: CPU per request is the
-	// figure that other load on the machine disturbs least.
-	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/req")
+	// Server and load generator share the two cores: CPU per request (both processes, and the
+	// server's alone) is the figure that other load on the machine disturbs least.
+	b.ReportMetric(float64((cpu+srvCPU).Nanoseconds())/float64(b.N), "cpu-ns/req")
+	if serverCPU != nil {
+		b.ReportMetric(float64(srvCPU.Nanoseconds())/float64(b.N), "srv-cpu-ns/req")
+	}
 }
 
 // loadWriter writes a request whenever a slot (an opaque) is free, batching whatever is free
@@ -303,7 +474,10 @@ func loadReader(nc net.Conn, free chan int32, sent []atomic.Int64, answered *syn
 // gnet server answering at once (TransientFunc: the server allocates nothing per frame), so
 // allocs/op is the client's cost per call plus the processor's response.
 func BenchmarkClientInvoke(b *testing.B) {
-	addr, stop := startBenchServer(b, true, TransientFunc(instantAnswer))
+	addr, stop, err := startBenchServer(true, TransientFunc(instantAnswer))
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer stop()
 	cl := NewClient(ClientConfig{})
 	defer cl.Close()

@@ -24,6 +24,9 @@ var logHook *logtest.Hook
 
 func TestMain(m *testing.M) {
 	logrus.SetOutput(io.Discard)
+	if name := os.Getenv(loopbackServerEnv); name != "" {
+		os.Exit(serveLoopback(name)) // a server process of BenchmarkLoopback
+	}
 	logHook = logtest.NewGlobal()
 	os.Exit(m.Run())
 }
