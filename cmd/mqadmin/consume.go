@@ -59,9 +59,10 @@ func (a *admin) pull(addr, group, topic string, qid int32, offset int64, n int32
 	var ext remoting.ExtFields
 	(&protocol.PullMessageRequestHeader{ConsumerGroup: group, Topic: topic, QueueID: qid, QueueOffset: offset,
 		MaxMsgNums: n, SysFlag: protocol.PullFlagSubscription, Subscription: "*", ExpressionType: "TAG"}).Encode(&ext)
-	resp, err := a.cli.Invoke(addr, remoting.NewRequest(protocol.PullMessage, ext, nil), 10*time.Second)
+	const pullTimeout = 10 * time.Second
+	resp, err := a.cli.Invoke(addr, remoting.NewRequest(protocol.PullMessage, ext, nil), pullTimeout)
 	if err != nil {
-		return nil, err
+		return nil, transportError(protocol.PullMessage, addr, pullTimeout, err)
 	}
 	p := &pulled{next: parseI64(resp.ExtFields.Value("nextBeginOffset"))}
 	switch resp.Code {

@@ -554,9 +554,10 @@ func resetOnline(c *ctx, r *protocol.TopicRouteData, group, topic string, ts int
 		if cpp {
 			req.Language = remoting.LangCPP
 		}
-		resp, err := c.adm.cli.Invoke(selectAddr(&r.BrokerDatas[i]), req, c.adm.timeout)
+		addr := selectAddr(&r.BrokerDatas[i])
+		resp, err := c.adm.cli.Invoke(addr, req, c.adm.timeout)
 		if err != nil {
-			return nil, nil, false, err
+			return nil, nil, false, transportError(req.Code, addr, c.adm.timeout, err)
 		}
 		if resp.Code == protocol.ConsumerNotOnline {
 			return nil, nil, true, nil

@@ -571,7 +571,10 @@ func (a *admin) sendV2(t sendTarget, group, topic string, flag int32, props, bod
 	var ext remoting.ExtFields
 	h.EncodeV2(&ext)
 	resp, err := a.cli.Invoke(t.addr, remoting.NewRequest(protocol.SendMessageV2, ext, body), a.timeout)
-	if err == nil && resp.Code != protocol.Success {
+	if err != nil {
+		return nil, transportError(protocol.SendMessageV2, t.addr, a.timeout, err)
+	}
+	if resp.Code != protocol.Success {
 		err = &codeError{code: resp.Code, remark: resp.Remark}
 	}
 	return resp, err

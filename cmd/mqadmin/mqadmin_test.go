@@ -536,3 +536,24 @@ func TestHelpListMatchesJava(t *testing.T) {
 		}
 	}
 }
+
+// TestTransportErrorsWorded: a broker that cannot be reached is reported in the Java tool's
+// words on every path, including the ones that call the client directly (pull for
+// consumeMessage, SEND_MESSAGE_V2, the reset-offset broadcast).
+func TestTransportErrorsWorded(t *testing.T) {
+	dead := "127.0.0.1:1" // nothing listens on port 1: the dial is refused at once
+	want := "connect to " + dead + " failed"
+	adm := newAdmin("")
+	defer adm.close()
+	if _, err := adm.pull(dead, "G", "T", 0, 0, 1); err == nil || err.Error() != want {
+		t.Errorf("pull: %v, want %q", err, want)
+	}
+	if _, err := adm.sendV2(sendTarget{broker: "broker-a", addr: dead}, "P", "T", 0, nil, []byte("x")); err == nil || err.Error() != want {
+		t.Errorf("sendV2: %v, want %q", err, want)
+	}
+	route := &protocol.TopicRouteData{BrokerDatas: []protocol.BrokerData{{BrokerName: "broker-a",
+		BrokerAddrs: map[int64]string{0: dead}}}}
+	if _, _, _, err := resetOnline(&ctx{adm: adm}, route, "G", "T", 0, true, false); err == nil || err.Error() != want {
+		t.Errorf("resetOnline: %v, want %q", err, want)
+	}
+}
