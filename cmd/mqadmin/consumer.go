@@ -415,10 +415,8 @@ func getConsumerConfig(c *ctx) error {
 	var all []found
 	for _, n := range javaHashOrder(names) {
 		cluster := "null"
-		for cl, members := range ci.ClusterAddrTable {
-			if slices.Contains(members, n) {
-				cluster = cl
-			}
+		if cls := clustersOf(ci, n); len(cls) > 0 {
+			cluster = cls[len(cls)-1]
 		}
 		resp, err := c.adm.call(selectAddr(ci.BrokerAddrTable[n]), protocol.GetAllSubscriptiongroupConfig, nil, nil)
 		if err != nil {

@@ -518,6 +518,18 @@ func kv(pairs ...string) remoting.ExtFields {
 	return e
 }
 
+// clustersOf lists, sorted, the clusters that name broker as a member (one, in practice).
+func clustersOf(ci *protocol.ClusterInfo, broker string) []string {
+	var out []string
+	for cl, members := range ci.ClusterAddrTable {
+		if slices.Contains(members, broker) {
+			out = append(out, cl)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 func (a *admin) clusterInfo() (*protocol.ClusterInfo, error) {
 	resp, err := a.nsCall(protocol.GetBrokerClusterInfo, nil, nil)
 	if err != nil {

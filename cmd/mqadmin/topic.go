@@ -359,17 +359,7 @@ func topicClusterList(c *ctx) error {
 	if len(r.BrokerDatas) == 0 {
 		return nil
 	}
-	name := r.BrokerDatas[0].BrokerName
-	var clusters []string
-	for cl, names := range ci.ClusterAddrTable {
-		for _, n := range names {
-			if n == name {
-				clusters = append(clusters, cl)
-			}
-		}
-	}
-	sort.Strings(clusters)
-	for _, cl := range clusters {
+	for _, cl := range clustersOf(ci, r.BrokerDatas[0].BrokerName) {
 		c.printf("%s\n", cl)
 	}
 	return nil
@@ -413,13 +403,8 @@ func topicList(c *ctx) error {
 			continue
 		}
 		cluster := ""
-		first := r.BrokerDatas[0].BrokerName
-		for cl, names := range ci.ClusterAddrTable {
-			for _, n := range names {
-				if n == first {
-					cluster = cl
-				}
-			}
+		if cls := clustersOf(ci, r.BrokerDatas[0].BrokerName); len(cls) > 0 {
+			cluster = cls[len(cls)-1]
 		}
 		var groups []string
 		if resp, err := c.adm.call(selectAddr(&r.BrokerDatas[0]), protocol.QueryTopicConsumeByWho, kv("topic", t), nil); err == nil {
