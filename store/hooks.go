@@ -51,7 +51,7 @@ func (s *Store) putOne(m *message.Msg, delay bool) PutResult {
 		return PutResult{Status: MessageIllegal, Err: errors.New("store: record too large")}
 	}
 	res := s.appendLocked(msgs[:])
-	return s.afterAppend(res, waitStore(m))
+	return s.afterAppend(res, m)
 }
 
 // errPageCacheBusy is the reason a put is refused while another holds the append lock too long.

@@ -397,10 +397,13 @@ func (s *Store) applyDelay(m *message.Msg) {
 // off the network event loop: it blocks.
 func (s *Store) PutMessage(m *message.Msg) PutResult { return s.putOne(m, true) }
 
-func (s *Store) afterAppend(res PutResult, wait bool) PutResult {
+// afterAppend waits for what the put's durability asks. m's WAIT property only matters under
+// SYNC_FLUSH or on a SYNC_MASTER, so an ASYNC put never scans for it.
+func (s *Store) afterAppend(res PutResult, m *message.Msg) PutResult {
 	if res.Status != PutOK {
 		return res
 	}
+	wait := (s.cfg.FlushDiskType == SyncFlush || s.cfg.BrokerRole == SyncMaster) && waitStore(m)
 	switch {
 	case s.cfg.FlushDiskType == SyncFlush && wait:
 		res.Status = s.waitFlushed(res.WroteOffset + int64(res.WroteBytes))
@@ -466,7 +469,7 @@ func (s *Store) PutMessages(tmpl *message.Msg, body []byte) PutResult {
 		msgs = append(msgs, m)
 	}
 	res := s.appendLocked(msgs)
-	return s.afterAppend(res, waitStore(tmpl))
+	return s.afterAppend(res, tmpl)
 }
 
 // GetMessage reads up to maxMsgNums messages of topic/queueID from logical offset offset,
