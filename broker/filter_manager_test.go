@@ -123,13 +123,20 @@ func TestPullSQL92Disabled(t *testing.T) {
 	}
 }
 
-// TestPullSQL92LongPoll: a held SQL92 pull is answered with the first matching message.
+// TestPullSQL92LongPoll: a held SQL92 pull is answered with the first matching message; a
+// message its expression refuses does not wake it (Java's PullRequestHoldService evaluates
+// the expression against the new message's properties).
 func TestPullSQL92LongPoll(t *testing.T) {
 	db := startDataBroker(t, func(c *Config) { c.EnablePropertyFilter = true })
 	db.topic("S", 1)
 	db.sqlHeartbeat("GS", "S", "k = 'yes'", 7)
 	ch := db.pullAsync(pullReq("GS", "S", 0, 0, protocol.PullFlagSuspend, "", 10000))
-	time.Sleep(200 * time.Millisecond)
+	waitFor(t, 5*time.Second, "the pull held", func() bool { return db.b.data.hold.held() == 1 })
+	// The arrival hook runs inside the put, before the send is answered: no wait is needed.
+	db.sendProps("S", "miss", "k", "no")
+	if n := db.b.data.hold.held(); n != 1 {
+		t.Fatalf("held pulls after a refused message = %d, want 1", n)
+	}
 	db.sendProps("S", "hit", "k", "yes")
 	r := waitResult(t, ch, 5*time.Second)
 	mustCode(t, r.resp, protocol.Success)

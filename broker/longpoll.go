@@ -14,8 +14,8 @@ import (
 // (PULL_NOT_FOUND) and carries FLAG_SUSPEND is not answered: it is parked here, keyed by
 // topic and queue, until either
 //
-//   - a message that passes the pull's tag filter arrives on that queue (notifyArriving, called
-//     after every successful put), or
+//   - a message that passes the pull's tag filter, and its SQL92 expression if it has one,
+//     arrives on that queue (notifyArriving, called after every successful put), or
 //   - its suspend time (suspendTimeoutMillis, or shortPollingTimeMills when long polling is
 //     off) runs out, or
 //   - the periodic re-check (every 5 s, as Java) sees the queue's max offset beyond the pull's
@@ -40,6 +40,7 @@ type heldPull struct {
 	key      queueKey
 	offset   int64 // the queue offset the pull asked for
 	filter   *tagFilter
+	sql      *sqlExpr // the pull's SQL92 expression, or nil
 	deadline time.Time
 	idx      int // index in the deadline heap; -1 once removed
 }
@@ -198,9 +199,11 @@ func (s *pullHoldService) wake(h *heldPull) {
 }
 
 // notifyArriving wakes the pulls held on topic/qid that asked for an offset below maxOffset
-// and whose filter accepts tagsCode (matchAll skips the filter: the periodic re-check does not
-// know which messages arrived). It is cheap when nothing is held on the queue: one map lookup.
-func (s *pullHoldService) notifyArriving(topic string, qid int32, maxOffset int64, tagsCode int64, matchAll bool) {
+// and whose filter accepts tagsCode and, for an SQL92 pull, whose expression accepts props, the
+// new record's properties (nil when the caller does not know them: the pull wakes). matchAll
+// skips the filters: the periodic re-check does not know which messages arrived. It is cheap
+// when nothing is held on the queue: one map lookup.
+func (s *pullHoldService) notifyArriving(topic string, qid int32, maxOffset int64, tagsCode int64, props []byte, matchAll bool) {
 	var buf [8]*heldPull
 	woken := buf[:0]
 	key := queueKey{topic, qid}
@@ -212,7 +215,8 @@ func (s *pullHoldService) notifyArriving(topic string, qid int32, maxOffset int6
 	}
 	kept := list[:0]
 	for _, h := range list {
-		if maxOffset > h.offset && (matchAll || h.filter.matchTagsCode(tagsCode)) {
+		if maxOffset > h.offset && (matchAll || h.filter.matchTagsCode(tagsCode) &&
+			(h.sql == nil || props == nil || h.sql.matchProperties(props))) {
 			if h.idx >= 0 {
 				heap.Remove(&s.byTime, h.idx)
 			}
@@ -342,6 +346,6 @@ func (s *pullHoldService) recheckAll() {
 	}
 	s.mu.Unlock()
 	for _, k := range keys {
-		s.notifyArriving(k.topic, k.qid, s.maxOffset(k.topic, k.qid), 0, true)
+		s.notifyArriving(k.topic, k.qid, s.maxOffset(k.topic, k.qid), 0, nil, true)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/rocketgo/rocketgo/message"
 	"github.com/sirupsen/logrus"
 )
 
@@ -61,31 +62,49 @@ func newTestHold(t *testing.T, maxHeld int, maxOffset func(string, int32) int64)
 
 func TestHoldWakesOnMatchingArrival(t *testing.T) {
 	tagA := parseTagExpression("TagA")
+	sql, err := compileSQL92("a > 5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := func(kv ...string) []byte {
+		var p []byte
+		for i := 0; i+1 < len(kv); i += 2 {
+			p = message.AppendProperty(p, kv[i], kv[i+1])
+		}
+		return p
+	}
 	tests := []struct {
 		name      string
 		filter    *tagFilter
+		sql       *sqlExpr
 		arrive    int64 // new max offset
 		tagsCode  int64
+		props     []byte
 		matchAll  bool
 		wantWoken bool
 	}{
-		{"matching tag", tagA, 6, int64(tagA.codes[0]), false, true},
-		{"other tag stays held", tagA, 6, 12345, false, false},
-		{"subscribe all", matchAllFilter, 6, 12345, false, true},
-		{"offset not beyond the pull", matchAllFilter, 5, 0, true, false},
-		{"periodic re-check ignores tags", tagA, 6, 0, true, true},
+		{"matching tag", tagA, nil, 6, int64(tagA.codes[0]), nil, false, true},
+		{"other tag stays held", tagA, nil, 6, 12345, nil, false, false},
+		{"subscribe all", matchAllFilter, nil, 6, 12345, nil, false, true},
+		{"offset not beyond the pull", matchAllFilter, nil, 5, 0, nil, true, false},
+		{"periodic re-check ignores tags", tagA, nil, 6, 0, nil, true, true},
+		{"SQL92 matching properties", matchAllFilter, sql, 6, 0, props("TAGS", "x", "a", "7"), false, true},
+		{"SQL92 other properties stay held", matchAllFilter, sql, 6, 0, props("a", "3"), false, false},
+		{"SQL92 property absent stays held", matchAllFilter, sql, 6, 0, props("b", "9"), false, false},
+		{"SQL92, properties unknown to the caller", matchAllFilter, sql, 6, 0, nil, false, true},
+		{"SQL92 periodic re-check", matchAllFilter, sql, 6, 0, nil, true, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, rec := newTestHold(t, 0, nil)
-			h := &heldPull{key: queueKey{"T", 1}, offset: 5, filter: tc.filter}
+			h := &heldPull{key: queueKey{"T", 1}, offset: 5, filter: tc.filter, sql: tc.sql}
 			if !s.hold(h, time.Minute) {
 				t.Fatal("hold refused")
 			}
 			// An arrival on another queue of the same topic never wakes it.
-			s.notifyArriving("T", 2, 100, 0, true)
-			s.notifyArriving(tc.name+"-other-topic", 1, 100, 0, true)
-			s.notifyArriving("T", 1, tc.arrive, tc.tagsCode, tc.matchAll)
+			s.notifyArriving("T", 2, 100, 0, nil, true)
+			s.notifyArriving(tc.name+"-other-topic", 1, 100, 0, nil, true)
+			s.notifyArriving("T", 1, tc.arrive, tc.tagsCode, tc.props, tc.matchAll)
 			if tc.wantWoken {
 				if got := rec.wait(t, time.Second); got != h {
 					t.Fatalf("woke %p, want %p", got, h)
@@ -209,7 +228,7 @@ func BenchmarkNotifyArrivingNoHolds(b *testing.B) {
 	s.hold(&heldPull{key: queueKey{"Other", 0}, filter: matchAllFilter}, time.Hour)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		s.notifyArriving("T", 1, int64(i), 0, false)
+		s.notifyArriving("T", 1, int64(i), 0, nil, false)
 	}
 }
 
@@ -245,12 +264,12 @@ func TestHoldKeyOutlivesCallersTopic(t *testing.T) {
 		}
 	}
 	frame := []byte("T")
-	s.notifyArriving(unsafe.String(&frame[0], 1), 1, 6, 0, true) // wakes low only
+	s.notifyArriving(unsafe.String(&frame[0], 1), 1, 6, 0, nil, true) // wakes low only
 	if got := rec.wait(t, time.Second); got != low {
 		t.Fatalf("woke %p, want the low pull %p", got, low)
 	}
 	frame[0] = 0xEE // the frame is reused
-	s.notifyArriving("T", 1, 51, 0, true)
+	s.notifyArriving("T", 1, 51, 0, nil, true)
 	if got := rec.wait(t, time.Second); got != high {
 		t.Fatalf("woke %p, want the high pull %p", got, high)
 	}

@@ -301,8 +301,8 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 	}
 
 	if filter == nil {
-		// SQL92 pulls are parked with the match-all tag filter: the arrival hook has no
-		// properties, so any new message wakes them and the re-run evaluates the expression.
+		// SQL92 pulls are parked with the match-all tag filter and their expression: the
+		// arrival hook evaluates it against the new record's properties, as Java does.
 		filter = matchAllFilter
 	}
 	var msgFilter store.MessageFilter = filter
@@ -368,6 +368,9 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 				timeout = time.Duration(cfg.ShortPollingTimeMills) * time.Millisecond
 			}
 			held := &heldPull{ch: ch, req: req, key: queueKey{h.Topic, h.QueueID}, offset: h.QueueOffset, filter: filter}
+			if msgFilter == store.MessageFilter(sqlF) && sqlF != nil {
+				held.sql = sqlF // a retry topic's filter decides on the real topic: any arrival wakes it
+			}
 			if p.d.hold.hold(held, timeout) {
 				res.Release()
 				p.commitOffset(ch, &h, hasCommit)

@@ -635,18 +635,18 @@ func (d *dataPlane) putStatus(s store.PutStatus) (ok bool, code int32, remark st
 
 // arrivingNotifier is the store hook that reports each new consume-queue unit.
 type arrivingNotifier interface {
-	SetArrivingListener(func(topic string, queueID int32, nextOffset, tagsCode int64))
+	SetArrivingListener(func(topic string, queueID int32, nextOffset, tagsCode int64, props []byte))
 }
 
 // storeArrived is the store's arrival hook; it runs on the append path and never blocks.
-func (d *dataPlane) storeArrived(topic string, queueID int32, nextOffset, tagsCode int64) {
-	d.hold.notifyArriving(topic, queueID, nextOffset, tagsCode, false)
+func (d *dataPlane) storeArrived(topic string, queueID int32, nextOffset, tagsCode int64, props []byte) {
+	d.hold.notifyArriving(topic, queueID, nextOffset, tagsCode, props, false)
 }
 
 // messageArrived wakes pulls held on the queue that just grew, unless the store does it.
 func (d *dataPlane) messageArrived(topic string, queueID int32, nextOffset, tagsCode int64) {
 	if !d.storeNotifies.Load() {
-		d.hold.notifyArriving(topic, queueID, nextOffset, tagsCode, false)
+		d.hold.notifyArriving(topic, queueID, nextOffset, tagsCode, nil, false)
 	}
 }
 
@@ -705,7 +705,7 @@ func (d *dataPlane) sendBatch(ch remoting.Channel, req, resp *remoting.Command, 
 	resp.Remark, resp.HasRemark = "", false
 	// Any new message wakes the queue's pulls; their filters are re-checked by the pull.
 	if !d.storeNotifies.Load() {
-		d.hold.notifyArriving(h.Topic, queueID, res.QueueOffset+int64(res.MsgNum), 0, true)
+		d.hold.notifyArriving(h.Topic, queueID, res.QueueOffset+int64(res.MsgNum), 0, nil, true)
 	}
 	return resp
 }

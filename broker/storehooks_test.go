@@ -164,11 +164,11 @@ func TestSendRefusedWhilePageCacheBusy(t *testing.T) {
 	var once sync.Once
 	unblock := func() { once.Do(func() { close(release) }) }
 	defer unblock()
-	db.b.store.SetArrivingListener(func(topic string, queueID int32, next, tags int64) {
+	db.b.store.SetArrivingListener(func(topic string, queueID int32, next, tags int64, props []byte) {
 		if topic == "SlowT" {
 			<-release
 		}
-		db.b.data.storeArrived(topic, queueID, next, tags)
+		db.b.data.storeArrived(topic, queueID, next, tags, props)
 	})
 	defer db.b.store.SetArrivingListener(db.b.data.storeArrived)
 

@@ -125,7 +125,7 @@ func (s *Store) dispatchTo(v *message.View, cq *ConsumeQueue, live bool) error {
 		s.logicsTs.Store(v.StoreTimestamp)
 		if f := s.cl.arriving.Load(); live && f != nil {
 			// cq.Topic is the queue's own copy: the listener may keep it.
-			(*f)(cq.Topic, v.QueueID, v.QueueOffset+1, tags)
+			(*f)(cq.Topic, v.QueueID, v.QueueOffset+1, tags, v.Properties)
 		}
 	}
 	if s.index == nil || !s.cfg.MessageIndexEnable {

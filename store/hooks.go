@@ -11,12 +11,13 @@ import (
 // reads, and the in-disk test QUERY_CONSUMER_OFFSET answers with.
 
 // arrivingFunc is the listener installed with SetArrivingListener.
-type arrivingFunc = func(topic string, queueID int32, nextOffset, tagsCode int64)
+type arrivingFunc = func(topic string, queueID int32, nextOffset, tagsCode int64, props []byte)
 
 // SetArrivingListener installs f (nil removes it), Java's MessageArrivingListener: after every
 // live append that gives a record a consume-queue unit, f gets the queue, the queue's new max
-// offset (the record's queue offset + 1) and the unit's tags code (the delivery time for
-// SCHEDULE_TOPIC_XXXX). It sees every write path — sends, batches, send-backs, delayed
+// offset (the record's queue offset + 1), the unit's tags code (the delivery time for
+// SCHEDULE_TOPIC_XXXX) and the record's properties, which alias the mapped commitlog and are
+// valid only during the call (SQL92 filters of held pulls read them). It sees every write path — sends, batches, send-backs, delayed
 // deliveries, transaction commits — but not recovery's re-dispatch, replicated data on a slave
 // (Java notifies only on a master) or half and rollback records, which get no unit.
 //
@@ -24,7 +25,7 @@ type arrivingFunc = func(topic string, queueID int32, nextOffset, tagsCode int64
 // store's put path; the broker's hold service does a map lookup and hands woken pulls to its
 // workers. Java calls it from the reput thread a moment later; here a pull it wakes already
 // finds the message, because the unit is written before f is called.
-func (s *Store) SetArrivingListener(f func(topic string, queueID int32, nextOffset, tagsCode int64)) {
+func (s *Store) SetArrivingListener(f func(topic string, queueID int32, nextOffset, tagsCode int64, props []byte)) {
 	if f == nil {
 		s.cl.arriving.Store(nil)
 		return

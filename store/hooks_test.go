@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ type arrivals struct {
 	list []arrival
 }
 
-func (a *arrivals) add(topic string, queueID int32, next, tags int64) {
+func (a *arrivals) add(topic string, queueID int32, next, tags int64, _ []byte) {
 	a.mu.Lock()
 	a.list = append(a.list, arrival{topic, queueID, next, tags})
 	a.mu.Unlock()
@@ -33,6 +34,31 @@ func (a *arrivals) take() []arrival {
 	l := a.list
 	a.list = nil
 	return l
+}
+
+// TestArrivingListenerProperties: the listener sees each record's stored properties (a held
+// SQL92 pull is woken only when they match), including the ones the store adds to a delayed
+// message on its way to the schedule topic.
+func TestArrivingListenerProperties(t *testing.T) {
+	s := mustOpen(t, testConfig(t))
+	defer s.Close()
+	var seen []string
+	s.SetArrivingListener(func(_ string, _ int32, _, _ int64, props []byte) {
+		seen = append(seen, string(props)) // a copy: props is only valid during the call
+	})
+	plain := newMsg("T", 0, "x", "TAGS", "TagA", "a", "7")
+	delayed := newMsg("T", 0, "d", "DELAY", "1")
+	for _, m := range []*message.Msg{plain, delayed} {
+		if r := s.PutMessage(m); r.Status != PutOK {
+			t.Fatalf("put: %v %v", r.Status, r.Err)
+		}
+	}
+	wantDelayed := message.AppendProperty(message.AppendProperty(append([]byte(nil), delayed.Properties...),
+		message.PropertyRealTopic, "T"), message.PropertyRealQueueID, "0")
+	want := []string{string(plain.Properties), string(wantDelayed)}
+	if !slices.Equal(seen, want) {
+		t.Fatalf("properties seen %q, want %q", seen, want)
+	}
 }
 
 // TestArrivingListener: every live append that gets a consume-queue unit is reported once, with
@@ -123,7 +149,7 @@ func TestArrivingListenerWakesReader(t *testing.T) {
 	s := mustOpen(t, testConfig(t))
 	defer s.Close()
 	found := make(chan GetStatus, 8)
-	s.SetArrivingListener(func(topic string, queueID int32, next, _ int64) {
+	s.SetArrivingListener(func(topic string, queueID int32, next, _ int64, _ []byte) {
 		go func() {
 			g := s.GetMessage("g", topic, queueID, next-1, 1, 0, nil)
 			found <- g.Status
@@ -191,7 +217,7 @@ func TestOSPageCacheBusy(t *testing.T) {
 		t.Fatal("busy while idle")
 	}
 	release := make(chan struct{})
-	s.SetArrivingListener(func(topic string, _ int32, _, _ int64) {
+	s.SetArrivingListener(func(topic string, _ int32, _, _ int64, _ []byte) {
 		if topic == "Slow" {
 			<-release
 		}
