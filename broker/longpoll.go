@@ -202,7 +202,9 @@ func (s *pullHoldService) wake(h *heldPull) {
 // and whose filter accepts tagsCode and, for an SQL92 pull, whose expression accepts props, the
 // new record's properties (nil when the caller does not know them: the pull wakes). matchAll
 // skips the filters: the periodic re-check does not know which messages arrived. It is cheap
-// when nothing is held on the queue: one map lookup.
+// when nothing is held on the queue: one map lookup. From the store it runs under the append
+// lock, so each SQL92 pull held on the queue adds one evaluation to the put (0.1–1 µs; Java
+// pays the same on its dispatch thread); before, each one was woken and re-ran its pull.
 func (s *pullHoldService) notifyArriving(topic string, qid int32, maxOffset int64, tagsCode int64, props []byte, matchAll bool) {
 	var buf [8]*heldPull
 	woken := buf[:0]
