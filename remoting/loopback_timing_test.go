@@ -216,22 +216,22 @@ func (h *gnetEcho) OnTraffic(c gnet.Conn) gnet.Action {
 }
 
 func startGnetEcho() (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port for gnet to bind
-	if err != nil {
-		return "", nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	loops, _ := strconv.Atoi(os.Getenv("BENCH_LOOPS"))
 	h := &gnetEcho{booted: make(chan gnet.Engine, 1)}
 	done := make(chan error, 1)
 	go func() {
-		done <- gnet.Run(h, "tcp://"+addr, gnet.WithMulticore(true), gnet.WithNumEventLoop(max(1, loops)),
+		done <- gnet.Run(h, "tcp://127.0.0.1:0", gnet.WithMulticore(true), gnet.WithNumEventLoop(max(1, loops)),
 			gnet.WithLogLevel(logging.ErrorLevel))
 	}()
 	select {
 	case eng := <-h.booted:
-		return addr, func() { _ = eng.Stop(context.Background()); <-done }, nil
+		stop := func() { _ = eng.Stop(context.Background()); <-done }
+		addr, err := boundAddr(eng)
+		if err != nil {
+			stop()
+			return "", nil, err
+		}
+		return addr.String(), stop, nil
 	case err := <-done:
 		return "", nil, err
 	}
