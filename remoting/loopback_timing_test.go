@@ -80,6 +80,7 @@ var loopbackServers = []struct {
 		return startBenchServer(true, TransientFunc(instantAnswer))
 	}},
 	{"gnet-pool", func() (string, func(), error) { return startBenchServer(false, instantAnswer) }},
+	{"gnet-pool-reuse", func() (string, func(), error) { return startBenchServer(false, TransientFunc(instantAnswer)) }},
 	{"gnet-echo", startGnetEcho},
 	{"net-echo", func() (string, func(), error) { return startNetServer(echoFrames) }},
 	{"net-codec", func() (string, func(), error) { return startNetServer(codecFrames) }},
