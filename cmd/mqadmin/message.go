@@ -3,13 +3,11 @@ package main
 import (
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -408,11 +406,67 @@ type sendTarget struct {
 	qid          int32
 }
 
-// writableQueues lists the route's writable queues on masters, of one broker when broker is set.
-func writableQueues(r *protocol.TopicRouteData, broker string) []sendTarget {
+// publishRoute is the route a 4.9.8 producer sends topic's messages by
+// (tryToFindTopicPublishInfo): the topic's own or, for a topic the name servers do not know,
+// the default topic TBW102's with at most defaultTopicQueueNums (4) queues per broker, so that
+// the broker creates the topic (autoCreateTopicEnable).
+func (a *admin) publishRoute(topic string) (*protocol.TopicRouteData, error) {
+	r, err := a.route(topic)
+	if err == nil {
+		return r, nil
+	}
+	if r, err = a.route(protocol.AutoCreateTopicKeyTopic); err != nil {
+		return nil, noRouteError(topic)
+	}
+	for i := range r.QueueDatas {
+		n := min(4, r.QueueDatas[i].ReadQueueNums)
+		r.QueueDatas[i].ReadQueueNums, r.QueueDatas[i].WriteQueueNums = n, n
+	}
+	return r, nil
+}
+
+// publishTargets lists the writable queues of publishRoute; none is Java's "No route info of
+// this topic".
+func (a *admin) publishTargets(topic string) ([]sendTarget, error) {
+	r, err := a.publishRoute(topic)
+	if err != nil {
+		return nil, err
+	}
+	targets := writableQueues(r)
+	if len(targets) == 0 {
+		return nil, noRouteError(topic)
+	}
+	return targets, nil
+}
+
+// masterAddr is the address of broker's master in r, or "".
+func masterAddr(r *protocol.TopicRouteData, broker string) string {
+	for i := range r.BrokerDatas {
+		if r.BrokerDatas[i].BrokerName == broker {
+			return r.BrokerDatas[i].BrokerAddrs[0]
+		}
+	}
+	return ""
+}
+
+// clientError is an MQClientException the client raises itself (no response code); its
+// message ends with one of Java's two FAQ sentences.
+type clientError struct{ msg string }
+
+func (e *clientError) Error() string { return e.msg }
+
+// clientFAQ is what FAQUrl.attachDefaultURL appends to a message that names no FAQ page.
+const clientFAQ = "\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/"
+
+func noRouteError(topic string) error {
+	return &clientError{"No route info of this topic: " + topic + "\nSee http://rocketmq.apache.org/docs/faq/ for further details."}
+}
+
+// writableQueues lists the route's writable queues on masters.
+func writableQueues(r *protocol.TopicRouteData) []sendTarget {
 	var targets []sendTarget
 	for _, q := range r.QueueDatas {
-		if !protocol.IsWriteable(q.Perm) || (broker != "" && q.BrokerName != broker) {
+		if !protocol.IsWriteable(q.Perm) {
 			continue
 		}
 		for i := range r.BrokerDatas {
@@ -437,14 +491,9 @@ func resendMsg(c *ctx, id string) {
 		return
 	}
 	c.printf("prepare resend msg. originalMsgId=%s", id)
-	r, err := c.adm.route(m.Topic)
+	targets, err := c.adm.publishTargets(m.Topic)
 	if err != nil {
 		fail(err)
-		return
-	}
-	targets := writableQueues(r, "")
-	if len(targets) == 0 {
-		fail(&codeError{code: protocol.TopicNotExist, remark: "No route info of this topic: " + m.Topic})
 		return
 	}
 	t := targets[rand.IntN(len(targets))]
@@ -464,30 +513,33 @@ func sendMessage(c *ctx) error {
 		c.printf("Broker name must be set if the queue is chosen!")
 		return nil
 	}
-	r, err := c.adm.route(topic)
-	if err != nil {
-		return err
-	}
-	targets := writableQueues(r, c.get("b"))
+	qid := int64(-1)
 	if c.has("i") {
-		qid, err := strconv.ParseInt(c.get("i"), 10, 32)
-		if err != nil {
+		var err error
+		if qid, err = strconv.ParseInt(c.get("i"), 10, 32); err != nil {
 			return numberError(c.get("i"))
 		}
-		var keep []sendTarget
-		for _, t := range targets {
-			if t.qid == int32(qid) {
-				keep = append(keep, t)
-			}
+	}
+	var t sendTarget
+	if qid > -1 {
+		// send(msg, MessageQueue): straight to that queue of the named broker, wherever the
+		// producer found the broker's address; the broker judges the queue id.
+		r, err := c.adm.publishRoute(topic)
+		addr := ""
+		if err == nil {
+			addr = masterAddr(r, c.get("b"))
 		}
-		targets = keep
+		if addr == "" {
+			return &clientError{"The broker[" + c.get("b") + "] not exist" + clientFAQ}
+		}
+		t = sendTarget{c.get("b"), addr, int32(qid)}
+	} else { // send(msg): any writable queue; -b alone does not narrow it, as in Java
+		targets, err := c.adm.publishTargets(topic)
+		if err != nil {
+			return err
+		}
+		t = targets[rand.IntN(len(targets))]
 	}
-	c.printf("%-32s  %-4s  %-20s    %s\n", "#Broker Name", "#QID", "#Send Result", "#MsgId")
-	if len(targets) == 0 {
-		c.printf("%-32s  %-4s  %-20s    %s\n", "Unknown", "Unknown", "Failed", "None")
-		return errors.New("no writable queue for topic " + topic)
-	}
-	t := targets[rand.IntN(len(targets))]
 	uniq := newUniqID()
 	var props []byte
 	if c.has("k") {
@@ -502,9 +554,9 @@ func sendMessage(c *ctx) error {
 	group := strconv.FormatInt(start.UnixMilli(), 10)
 	resp, err := c.adm.sendV2(t, group, topic, 0, props, []byte(c.get("p")))
 	if err != nil {
-		c.printf("%-32s  %-4s  %-20s    %s\n", "Unknown", "Unknown", "Failed", "None")
-		return err
+		return err // Java's send throws before the table is printed
 	}
+	c.printf("%-32s  %-4s  %-20s    %s\n", "#Broker Name", "#QID", "#Send Result", "#MsgId")
 	c.printf("%-32s  %-4d  %-20s    %s\n", t.broker, t.qid, "SEND_OK", uniq)
 	if strings.EqualFold(c.get("m"), "true") && resp.ExtFields.Value("TRACE_ON") != "false" {
 		region := resp.ExtFields.Value(protocol.ExtMsgRegion)
@@ -534,22 +586,9 @@ func sendMessage(c *ctx) error {
 // to RMQ_SYS_TRACE_TOPIC holding the trace record, keyed by the message's ids and keys (a
 // HashSet, joined by spaces). Like Java, a failure only goes to the log.
 func sendTrace(c *ctx, data string, keys []string, group string) {
-	r, err := c.adm.route(protocol.RmqSysTraceTopic)
-	fallback := err != nil
-	if fallback {
-		// No route yet: the producer sends on the default topic's queues, at most
-		// defaultTopicQueueNums (4) of each broker, letting the broker create the topic.
-		if r, err = c.adm.route(protocol.AutoCreateTopicKeyTopic); err != nil {
-			logrus.WithError(err).WithField("topic", protocol.RmqSysTraceTopic).Warn("message trace not sent")
-			return
-		}
-	}
-	targets := writableQueues(r, "")
-	if fallback {
-		targets = slices.DeleteFunc(targets, func(t sendTarget) bool { return t.qid >= 4 })
-	}
-	if len(targets) == 0 {
-		logrus.WithField("topic", protocol.RmqSysTraceTopic).Warn("message trace not sent: no writable queue")
+	targets, err := c.adm.publishTargets(protocol.RmqSysTraceTopic)
+	if err != nil {
+		logrus.WithError(err).WithField("topic", protocol.RmqSysTraceTopic).Warn("message trace not sent")
 		return
 	}
 	t := targets[rand.IntN(len(targets))]
@@ -575,7 +614,8 @@ func (a *admin) sendV2(t sendTarget, group, topic string, flag int32, props, bod
 		return nil, transportError(protocol.SendMessageV2, t.addr, a.timeout, err)
 	}
 	if resp.Code != protocol.Success {
-		err = &codeError{code: resp.Code, remark: resp.Remark}
+		// processSendResponse throws MQBrokerException(code, remark, addr).
+		err = &codeError{code: resp.Code, remark: resp.Remark, broker: t.addr}
 	}
 	return resp, err
 }

@@ -557,3 +557,35 @@ func TestTransportErrorsWorded(t *testing.T) {
 		t.Errorf("resetOnline: %v, want %q", err, want)
 	}
 }
+
+// TestSendMessageAsProducer: sendMessage finds its queue as a 4.9.8 producer does. A topic the
+// name server does not know goes out on TBW102's route (the broker creates it); -b alone does
+// not narrow the choice; -b with -i names the queue, and a broker nobody knows is Java's
+// "The broker[…] not exist". The table is printed only after a send that worked.
+func TestSendMessageAsProducer(t *testing.T) {
+	e := startEnv(t)
+	cases := []struct {
+		args    []string
+		code    int
+		stdout  string // regexp
+		errText string
+	}{
+		{[]string{"-t", "AutoT1", "-p", "x"}, 0, `^#Broker Name +#QID +#Send Result +#MsgId\nbroker-a +[0-3] +SEND_OK +[0-9A-F]{32}\n$`, ""},
+		{[]string{"-t", "AutoT2", "-p", "x", "-b", "broker-a", "-i", "2"}, 0, `^#Broker Name.*\nbroker-a +2 +SEND_OK +[0-9A-F]{32}\n$`, ""},
+		{[]string{"-t", "AutoT1", "-p", "x", "-b", "nosuch"}, 0, `^#Broker Name.*\nbroker-a +[0-3] +SEND_OK`, ""},
+		{[]string{"-t", "AutoT1", "-p", "x", "-b", "nosuch", "-i", "0"}, 1, `^$`,
+			"SendMessageCommand command failed: The broker[nosuch] not exist\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/\n"},
+		{[]string{"-t", "AutoT1", "-p", "x", "-b", "broker-a", "-i", "99"}, 1, `^$`,
+			"SendMessageCommand command failed: CODE: 1  DESC: request queueId[99] is illegal"},
+	}
+	for _, c := range cases {
+		out, errOut, code := e.mq(append([]string{"sendMessage"}, c.args...)...)
+		if code != c.code || !regexp.MustCompile(c.stdout).MatchString(out) || !strings.HasPrefix(errOut, c.errText) {
+			t.Errorf("sendMessage %v: exit %d, stdout %q, stderr %q; want exit %d, stdout /%s/, stderr %q…",
+				c.args, code, out, errOut, c.code, c.stdout, c.errText)
+		}
+	}
+	if _, errOut, _ := e.mq("sendMessage", "-t", "AutoT1", "-p", "x", "-b", "broker-a", "-i", "99"); !strings.Contains(errOut, " BROKER: "+e.addr) {
+		t.Errorf("a refused send names the broker, as MQBrokerException does: %q", errOut)
+	}
+}

@@ -424,6 +424,9 @@ func consumerStatus(c *ctx) error {
 
 // javaException is the first line Java's printStackTrace writes for err.
 func javaException(err error) string {
+	if ce, ok := err.(*clientError); ok {
+		return "org.apache.rocketmq.client.exception.MQClientException: " + ce.msg
+	}
 	if ce, ok := err.(*codeError); ok {
 		if ce.broker != "" {
 			return "org.apache.rocketmq.client.exception.MQBrokerException: " + err.Error()
