@@ -43,16 +43,22 @@ func (a *adminExt) getConsumerConnectionList(ch remoting.Channel, req *remoting.
 	}
 	sort.Slice(body.ConnectionSet, func(i, j int) bool { return body.ConnectionSet[i].ClientID < body.ConnectionSet[j].ClientID })
 	for _, s := range cg.Subscriptions() {
-		expr := s.ExpressionType
-		if expr == "" {
-			expr = "TAG"
-		}
-		body.SubscriptionTable[s.Topic] = &protocol.SubscriptionData{ClassFilterMode: s.ClassFilterMode, Topic: s.Topic,
-			SubString: s.SubString, TagsSet: s.TagsSet, CodeSet: s.CodeSet, SubVersion: s.SubVersion, ExpressionType: expr}
+		body.SubscriptionTable[s.Topic] = protoSubscription(s)
 	}
 	resp := success(req)
 	resp.Body = body.Marshal()
 	return resp
+}
+
+// protoSubscription is a subscription as the admin bodies carry it (TAG when the client
+// named no type).
+func protoSubscription(s *SubscriptionData) *protocol.SubscriptionData {
+	expr := s.ExpressionType
+	if expr == "" {
+		expr = protocol.ExpressionTypeTag
+	}
+	return &protocol.SubscriptionData{ClassFilterMode: s.ClassFilterMode, Topic: s.Topic,
+		SubString: s.SubString, TagsSet: s.TagsSet, CodeSet: s.CodeSet, SubVersion: s.SubVersion, ExpressionType: expr}
 }
 
 // getProducerConnectionList (204).

@@ -16,7 +16,7 @@ import (
 //	                     222 307 309 314 328
 //	configuration        25 26 351 305 43           admin_config.go
 //	maintenance          306 316 329                admin_config.go
-//	messages and stats   12 33 315                  admin_query.go
+//	messages and stats   12 33 315 321              admin_query.go
 //
 // Every processor runs on the worker pool: they walk tables and the store.
 type adminExt struct {
@@ -65,6 +65,7 @@ func (b *Broker) registerAdminExtProcessors() {
 	reg(protocol.QueryMessage, a.queryMessage)
 	reg(protocol.ViewMessageById, a.viewMessageByID)
 	reg(protocol.ViewBrokerStatsData, a.viewBrokerStatsData)
+	reg(protocol.QueryConsumeQueue, a.queryConsumeQueue)
 }
 
 // Stats returns the broker's stat sets (for the send/pull paths and tests).

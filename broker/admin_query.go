@@ -81,3 +81,48 @@ func (a *adminExt) viewBrokerStatsData(ch remoting.Channel, req *remoting.Comman
 	resp.Body = d.Marshal()
 	return resp
 }
+
+// queryConsumeQueue (321, mqadmin queryCq) lists up to count consume-queue units of a queue from
+// index on, within the consume-queue file holding index, with the queue's bounds and, when the
+// request names a consumer group, the group's subscription and filter data as Java's
+// AdminBrokerProcessor reports them. Where Java answers an index that holds no unit with
+// success and no body (which the 4.9.8 client then fails to decode), this answers the body
+// without queueData and Java's remark.
+func (a *adminExt) queryConsumeQueue(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	h := protocol.Header{Ext: req.ExtFields}
+	topic, err := h.Str("topic")
+	if err != nil {
+		return headerError(req, err)
+	}
+	qid := h.OptInt32("queueId", 0)
+	index := h.OptInt64("index", 0)
+	count := h.OptInt32("count", 0)
+	qname := strconv.Itoa(int(qid)) + "@" + topic
+	st := a.b.store
+	units, exists := st.ConsumeQueueUnits(topic, qid, index, int(count))
+	if !exists {
+		return remoting.NewResponse(req, protocol.SystemError, qname+" is not exist!")
+	}
+	body := protocol.QueryConsumeQueueResponseBody{MaxQueueIndex: st.MaxOffsetInQueue(topic, qid),
+		MinQueueIndex: st.MinOffsetInQueue(topic, qid)}
+	if group, named := req.ExtFields.Get("consumerGroup"); named {
+		if sub := a.b.clients.FindSubscriptionData(group, topic); sub == nil {
+			body.FilterData = group + "@" + topic + " is not online!"
+		} else {
+			body.SubscriptionData = protoSubscription(sub)
+			body.FilterData = a.b.filters.prettyJSON(a.b.filters.Get(topic, group))
+		}
+	}
+	// Java's answer keeps the remark its response factory starts with (createResponseCommand).
+	resp := remoting.NewResponse(req, protocol.Success, "not set any response code")
+	if units == nil {
+		resp.SetRemark("Index " + strconv.FormatInt(index, 10) + " of " + qname + " is not exist!")
+	} else {
+		body.QueueData = make([]protocol.ConsumeQueueData, len(units))
+		for i, u := range units {
+			body.QueueData[i] = protocol.ConsumeQueueData{PhysicOffset: u.PhysOffset, PhysicSize: u.Size, TagsCode: u.TagsCode}
+		}
+	}
+	resp.Body = body.Marshal()
+	return resp
+}

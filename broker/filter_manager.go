@@ -193,7 +193,6 @@ func (m *ConsumerFilterManager) markOffline(now int64) {
 func (m *ConsumerFilterManager) encode() []byte {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	k, bitNum, bloomOK := bloomShape(m.b.cfg.MaxErrorRateOfBloomFilter, m.b.cfg.ExpectConsumerNumUseFilter)
 	w := &prettyWriter{buf: make([]byte, 0, 256)}
 	w.open()
 	w.key("filterDataByTopic")
@@ -205,33 +204,8 @@ func (m *ConsumerFilterManager) encode() []byte {
 		w.key("groupFilterData")
 		w.open()
 		for _, g := range sortedKeys(groups) {
-			d := groups[g]
 			w.key(g)
-			w.open()
-			if bloomOK {
-				w.key("bloomFilterData")
-				w.open()
-				w.i64("bitNum", int64(bitNum))
-				w.key("bitPos")
-				w.buf = append(w.buf, '[')
-				for i, p := range bloomBitPositions(d.ConsumerGroup+"#"+d.Topic, k, bitNum) {
-					if i > 0 {
-						w.buf = append(w.buf, ',')
-					}
-					w.buf = strconv.AppendInt(w.buf, int64(p), 10)
-				}
-				w.buf = append(w.buf, ']')
-				w.close()
-			}
-			w.i64("bornTime", d.BornTime)
-			w.i64("clientVersion", d.ClientVersion)
-			w.str("consumerGroup", d.ConsumerGroup)
-			w.boolean("dead", d.dead())
-			w.i64("deadTime", d.DeadTime)
-			w.str("expression", d.Expression)
-			w.str("expressionType", d.ExpressionType)
-			w.str("topic", d.Topic)
-			w.close()
+			m.writeFilterData(w, groups[g])
 		}
 		w.close()
 		w.str("topic", topic)
@@ -240,6 +214,46 @@ func (m *ConsumerFilterManager) encode() []byte {
 	w.close()
 	w.close()
 	return w.buf
+}
+
+// writeFilterData writes one ConsumerFilterData object as fastjson does.
+func (m *ConsumerFilterManager) writeFilterData(w *prettyWriter, d *ConsumerFilterData) {
+	w.open()
+	if k, bitNum, ok := bloomShape(m.b.cfg.MaxErrorRateOfBloomFilter, m.b.cfg.ExpectConsumerNumUseFilter); ok {
+		w.key("bloomFilterData")
+		w.open()
+		w.i64("bitNum", int64(bitNum))
+		w.key("bitPos")
+		w.buf = append(w.buf, '[')
+		for i, p := range bloomBitPositions(d.ConsumerGroup+"#"+d.Topic, k, bitNum) {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.buf = strconv.AppendInt(w.buf, int64(p), 10)
+		}
+		w.buf = append(w.buf, ']')
+		w.close()
+	}
+	w.i64("bornTime", d.BornTime)
+	w.i64("clientVersion", d.ClientVersion)
+	w.str("consumerGroup", d.ConsumerGroup)
+	w.boolean("dead", d.dead())
+	w.i64("deadTime", d.DeadTime)
+	w.str("expression", d.Expression)
+	w.str("expressionType", d.ExpressionType)
+	w.str("topic", d.Topic)
+	w.close()
+}
+
+// prettyJSON is JSON.toJSONString(filterData, true) for one entry ("null" for none), as
+// QUERY_CONSUME_QUEUE reports it.
+func (m *ConsumerFilterManager) prettyJSON(d *ConsumerFilterData) string {
+	if d == nil {
+		return "null"
+	}
+	w := &prettyWriter{}
+	m.writeFilterData(w, d)
+	return string(w.buf)
 }
 
 type filterFileJSON struct {

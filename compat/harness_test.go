@@ -229,6 +229,7 @@ const (
 	codeGetBrokerClusterInfo    = 106
 	codeSearchOffsetByTimestamp = 29
 	codeGetMaxOffset            = 30
+	codeQueryConsumeQueue       = 321
 	codeGetMinOffset            = 31
 	codeGetEarliestMsgStoretime = 32
 	codeHeartBeat               = 34

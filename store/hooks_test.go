@@ -317,3 +317,51 @@ func TestWaitStore(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumeQueueUnits: units are read from an index to at most the end of the consume-queue
+// file holding it (Java's getIndexBuffer); an index outside the queue gives none, a queue the
+// store does not have is reported as such.
+func TestConsumeQueueUnits(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MappedFileSizeConsumeQueue = 4 * cqUnitSize
+	s := mustOpen(t, cfg)
+	defer s.Close()
+	var phys []int64
+	for i := 0; i < 6; i++ {
+		r := s.PutMessage(newMsg("U", 0, "u", "TAGS", "T"+string(rune('a'+i))))
+		if r.Status != PutOK {
+			t.Fatal(r.Status)
+		}
+		phys = append(phys, r.WroteOffset)
+	}
+	cases := []struct {
+		index     int64
+		max       int
+		want      []int // message numbers
+		nilResult bool
+	}{
+		{0, 10, []int{0, 1, 2, 3}, false}, // stops at the end of the first file
+		{2, 1, []int{2}, false},
+		{4, 10, []int{4, 5}, false},
+		{3, 0, nil, false}, // an existing index, no units asked for: empty, not nil
+		{6, 10, nil, true},
+		{-1, 10, nil, true},
+		{1 << 62, 10, nil, true},
+	}
+	for _, c := range cases {
+		units, exists := s.ConsumeQueueUnits("U", 0, c.index, c.max)
+		if !exists || (units == nil) != c.nilResult || len(units) != len(c.want) {
+			t.Errorf("index %d max %d: %v (exists %v), want messages %v", c.index, c.max, units, exists, c.want)
+			continue
+		}
+		for i, n := range c.want {
+			tag := message.TagsCode("T" + string(rune('a'+n)))
+			if units[i].PhysOffset != phys[n] || units[i].TagsCode != tag || units[i].Size <= 0 {
+				t.Errorf("index %d unit %d: %+v, want message %d at %d tags %d", c.index, i, units[i], n, phys[n], tag)
+			}
+		}
+	}
+	if _, exists := s.ConsumeQueueUnits("U", 1, 0, 1); exists {
+		t.Error("queue 1 of U was never written: it should not exist")
+	}
+}

@@ -615,6 +615,39 @@ func (s *Store) MaxOffsetInQueue(topic string, queueID int32) int64 {
 	return 0
 }
 
+// CQUnit is one consume-queue unit: where its record is and the tags code (for
+// SCHEDULE_TOPIC_XXXX, the delivery time).
+type CQUnit struct {
+	PhysOffset int64
+	Size       int32
+	TagsCode   int64
+}
+
+// ConsumeQueueUnits reads up to maxUnits units of a queue from logical offset index on, never past
+// the end of the consume-queue file holding index (Java's getIndexBuffer, for mqadmin's
+// queryCq). exists is false for a queue the store does not have; units is nil when index is
+// not stored.
+func (s *Store) ConsumeQueueUnits(topic string, queueID int32, index int64, maxUnits int) (units []CQUnit, exists bool) {
+	cq := s.findCQ(topic, queueID)
+	if cq == nil {
+		return nil, false
+	}
+	if index < 0 || index >= cq.MaxOffset() { // also keeps index*20 from overflowing
+		return nil, true
+	}
+	b, f := cq.unitsFrom(index)
+	if f == nil {
+		return nil, true
+	}
+	defer f.Release()
+	units = make([]CQUnit, 0, min(max(maxUnits, 0), len(b)/cqUnitSize))
+	for ; len(units) < maxUnits && len(b) >= cqUnitSize; b = b[cqUnitSize:] {
+		phys, size, tags := readUnit(b)
+		units = append(units, CQUnit{phys, size, tags})
+	}
+	return units, true
+}
+
 // MinOffsetInQueue is the first logical offset still stored (0 for an unknown queue).
 func (s *Store) MinOffsetInQueue(topic string, queueID int32) int64 {
 	if cq := s.findCQ(topic, queueID); cq != nil {

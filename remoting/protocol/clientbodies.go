@@ -655,3 +655,84 @@ func (c *CheckClientRequestBody) Unmarshal(b []byte) error {
 	*c = CheckClientRequestBody{}
 	return unmarshal(b, c)
 }
+
+// ConsumeQueueData is one consume-queue unit in QUERY_CONSUME_QUEUE's answer. ExtendDataJSON,
+// BitMap and Msg stay empty here: they describe the consume-queue extension file, which this
+// broker does not write (enableConsumeQueueExt is off by default in Java too).
+type ConsumeQueueData struct {
+	PhysicOffset   int64  `json:"physicOffset"`
+	PhysicSize     int32  `json:"physicSize"`
+	TagsCode       int64  `json:"tagsCode"`
+	ExtendDataJSON string `json:"extendDataJson,omitempty"`
+	BitMap         string `json:"bitMap,omitempty"`
+	Eval           bool   `json:"eval"`
+	Msg            string `json:"msg,omitempty"`
+}
+
+// QueryConsumeQueueResponseBody is QUERY_CONSUME_QUEUE's (321) body. SubscriptionData and
+// FilterData are set only when the request names a consumer group; QueueData is nil (left out)
+// when the requested index holds no unit.
+type QueryConsumeQueueResponseBody struct {
+	SubscriptionData *SubscriptionData  `json:"subscriptionData,omitempty"`
+	FilterData       string             `json:"filterData,omitempty"`
+	QueueData        []ConsumeQueueData `json:"queueData,omitempty"`
+	MaxQueueIndex    int64              `json:"maxQueueIndex"`
+	MinQueueIndex    int64              `json:"minQueueIndex"`
+}
+
+// Marshal writes the body as fastjson does: properties in name order, absent ones left out.
+func (q *QueryConsumeQueueResponseBody) Marshal() []byte {
+	e := encoder{}
+	e.open()
+	if q.FilterData != "" {
+		e.key("filterData")
+		e.str(q.FilterData)
+	}
+	e.key("maxQueueIndex")
+	e.i64(q.MaxQueueIndex)
+	e.key("minQueueIndex")
+	e.i64(q.MinQueueIndex)
+	if q.QueueData != nil {
+		e.key("queueData")
+		e.openArr()
+		for i := range q.QueueData {
+			d := &q.QueueData[i]
+			e.sep()
+			e.open()
+			if d.BitMap != "" {
+				e.key("bitMap")
+				e.str(d.BitMap)
+			}
+			e.key("eval")
+			e.bool(d.Eval)
+			if d.ExtendDataJSON != "" {
+				e.key("extendDataJson")
+				e.str(d.ExtendDataJSON)
+			}
+			if d.Msg != "" {
+				e.key("msg")
+				e.str(d.Msg)
+			}
+			e.key("physicOffset")
+			e.i64(d.PhysicOffset)
+			e.key("physicSize")
+			e.i64(int64(d.PhysicSize))
+			e.key("tagsCode")
+			e.i64(d.TagsCode)
+			e.close()
+		}
+		e.closeArr()
+	}
+	if q.SubscriptionData != nil {
+		e.key("subscriptionData")
+		e.subscriptionData(q.SubscriptionData)
+	}
+	e.close()
+	return e.b
+}
+
+// Unmarshal reads the body (mqadmin's queryCq).
+func (q *QueryConsumeQueueResponseBody) Unmarshal(b []byte) error {
+	*q = QueryConsumeQueueResponseBody{}
+	return unmarshal(b, q)
+}
