@@ -86,6 +86,7 @@ func New(cfg *Config) (*Broker, error) {
 	b.reg = newRegistrar(b)
 	b.registerClientProcessors()
 	b.registerDataProcessors()
+	b.registerReplyProcessor()
 	b.registerSemanticProcessors()
 	b.registerAdminExtProcessors()
 	b.registerB2CProcessors()

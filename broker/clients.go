@@ -355,6 +355,21 @@ func (m *ClientManager) ProducerChannels(group string) []*ClientChannelInfo {
 	return out
 }
 
+// FindProducerChannel returns a connection of the producer client clientID, in any group, or
+// nil (Java's ProducerManager.findChannel: where a reply is pushed to its requester).
+func (m *ClientManager) FindProducerChannel(clientID string) *ClientChannelInfo {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for _, t := range m.producers {
+		for _, c := range t {
+			if c.ClientID == clientID {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
 // ProducerGroups returns every producer group with its connections.
 func (m *ClientManager) ProducerGroups() map[string][]*ClientChannelInfo {
 	m.mu.RLock()

@@ -854,3 +854,83 @@ func TestGoConsumerSurvivesBrokerRestart(t *testing.T) {
 	d.settle(time.Second)
 	d.assertExactly(t, append(before, after...), 1)
 }
+
+// TestGoRequestReply: request-reply (RocketMQ 4.6+) with the stock Go client. The requester's
+// Request sends a message carrying CORRELATION_ID and REPLY_TO_CLIENT; the consumer answers on
+// <cluster>_REPLY_TOPIC with SEND_REPLY_MESSAGE; the broker pushes the reply to the requester
+// (PUSH_REPLY_MESSAGE_TO_CLIENT), which hands it to the waiting Request, and stores it.
+func TestGoRequestReply(t *testing.T) {
+	c := newCluster(t, 1, nil)
+	topic := uniq("GoRR")
+	c.createTopic(topic, 2)
+	replier := startProducer(t, c)
+	d := newDeliveries()
+	replyErrs := make(chan error, 16)
+	pc, err := rocketmq.NewPushConsumer(consumer.WithNameServer(primitive.NamesrvAddr{c.NamesrvAddr()}),
+		consumer.WithGroupName(uniq("CGrr")), consumer.WithInstance(uniq("c")),
+		consumer.WithConsumerModel(consumer.Clustering), consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = pc.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
+		func(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+			for _, m := range msgs {
+				d.add("replier", string(m.Body))
+				if consumer.GetReplyToClient(m) == "" {
+					continue // a plain message: nobody waits for an answer
+				}
+				reply, err := consumer.CreateReplyMessage(m, nil)
+				if err != nil {
+					replyErrs <- err
+					continue
+				}
+				reply.Body = []byte("reply-" + string(m.Body)) // the Go client's helper leaves the body out
+				if _, err := replier.SendSync(ctx, reply); err != nil {
+					replyErrs <- err
+				}
+			}
+			return consumer.ConsumeSuccess, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Shutdown() })
+
+	reqGroup := uniq("PGrr")
+	requester := startProducer(t, c, producer.WithGroupName(reqGroup))
+	// The broker pushes a reply to a connection its requester has announced in a heartbeat (as
+	// Java's ProducerManager does); the Go client sends its first one a moment after it learns a
+	// route, so a plain send comes first and the test waits for the registration.
+	if _, err := requester.SendSync(context.Background(), newMsg(topic, "plain")); err != nil {
+		t.Fatal(err)
+	}
+	conn := dialRaw(t, c.brokers[0].Addr(), langGo)
+	waitFor(t, 40*time.Second, "the requester's heartbeat", func() bool {
+		return conn.mustCall(codeGetProducerConnectionList, map[string]string{"producerGroup": reqGroup}, nil).Code == 0
+	})
+	for i := 0; i < 3; i++ {
+		body := "question-" + strconv.Itoa(i)
+		reply, err := requester.Request(context.Background(), 15*time.Second, newMsg(topic, body))
+		select {
+		case e := <-replyErrs:
+			t.Fatalf("replier: %v", e)
+		default:
+		}
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if string(reply.Body) != "reply-"+body || reply.Topic != "CompatCluster_REPLY_TOPIC" ||
+			reply.GetProperty("CORRELATION_ID") == "" || reply.GetProperty("PUSH_REPLY_TIME") == "" {
+			t.Fatalf("reply %d: topic %q body %q properties %v", i, reply.Topic, reply.Body, reply.GetProperties())
+		}
+	}
+	// The replies are stored as well (storeReplyMessageEnable defaults to true); Java puts
+	// them in the consume queue a moment later.
+	waitFor(t, 5*time.Second, "3 replies in the reply topic", func() bool {
+		r := conn.mustCall(codeGetMaxOffset, map[string]string{"topic": "CompatCluster_REPLY_TOPIC", "queueId": "0"}, nil)
+		return r.Code == 0 && r.ExtFields["offset"] == "3"
+	})
+}

@@ -220,26 +220,27 @@ func (c *cluster) createTopic(topic string, queues int) {
 
 // Request codes the harness and the raw-protocol tests use (RequestCode.java).
 const (
-	codeSendMessage             = 10
-	codePullMessage             = 11
-	codeQueryConsumerOffset     = 14
-	codeUpdateConsumerOffset    = 15
-	codeUpdateAndCreateTopic    = 17
-	codeGetRouteInfoByTopic     = 105
-	codeGetBrokerClusterInfo    = 106
-	codeSearchOffsetByTimestamp = 29
-	codeGetMaxOffset            = 30
-	codeQueryConsumeQueue       = 321
-	codeGetMinOffset            = 31
-	codeGetEarliestMsgStoretime = 32
-	codeHeartBeat               = 34
-	codeUnregisterClient        = 35
-	codeGetConsumerListByGroup  = 38
-	codeNotifyConsumerIdsChange = 40
-	codeSendMessageV2           = 310
-	codeSendBatchMessage        = 320
-	codeGetAllTopicListFromNS   = 206
-	codeGetKVConfig             = 101
+	codeSendMessage               = 10
+	codePullMessage               = 11
+	codeQueryConsumerOffset       = 14
+	codeUpdateConsumerOffset      = 15
+	codeUpdateAndCreateTopic      = 17
+	codeGetRouteInfoByTopic       = 105
+	codeGetBrokerClusterInfo      = 106
+	codeSearchOffsetByTimestamp   = 29
+	codeGetMaxOffset              = 30
+	codeQueryConsumeQueue         = 321
+	codeGetProducerConnectionList = 204
+	codeGetMinOffset              = 31
+	codeGetEarliestMsgStoretime   = 32
+	codeHeartBeat                 = 34
+	codeUnregisterClient          = 35
+	codeGetConsumerListByGroup    = 38
+	codeNotifyConsumerIdsChange   = 40
+	codeSendMessageV2             = 310
+	codeSendBatchMessage          = 320
+	codeGetAllTopicListFromNS     = 206
+	codeGetKVConfig               = 101
 )
 
 func tryDialRaw(addr string) (*rawConn, error) {
