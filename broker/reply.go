@@ -36,16 +36,9 @@ func (d *dataPlane) processReply(ch remoting.Channel, req *remoting.Command) *re
 	}
 	resp := d.sendResponse(req)
 	cfg := d.b.conf()
-	if start := cfg.StartAcceptSendRequestTimeStamp; time.Now().UnixMilli() < start {
-		return d.fail(resp, protocol.SystemError, "broker unable to service, until "+javaTime(start))
-	}
-	tc, code, remark := d.msgCheck(ch, &h, cfg)
-	if code != protocol.Success {
-		return d.fail(resp, code, remark)
-	}
-	queueID := h.QueueID
-	if queueID < 0 {
-		queueID = randomQueue(tc.WriteQueueNums)
+	_, queueID, refused := d.admitSend(ch, &h, resp, cfg)
+	if refused != nil {
+		return refused
 	}
 	born := bornHost(ch)
 

@@ -226,21 +226,33 @@ func (d *dataPlane) processSend(ch remoting.Channel, req *remoting.Command) *rem
 	defer lim.release()
 
 	cfg := d.b.conf() // one snapshot for the whole request
-	if start := cfg.StartAcceptSendRequestTimeStamp; time.Now().UnixMilli() < start {
-		return d.fail(resp, protocol.SystemError, "broker unable to service, until "+javaTime(start))
-	}
-	tc, code, remark := d.msgCheck(ch, &h, cfg)
-	if code != protocol.Success {
-		return d.fail(resp, code, remark)
-	}
-	queueID := h.QueueID
-	if queueID < 0 {
-		queueID = randomQueue(tc.WriteQueueNums)
+	tc, queueID, refused := d.admitSend(ch, &h, resp, cfg)
+	if refused != nil {
+		return refused
 	}
 	if h.Batch {
 		return d.sendBatch(ch, req, resp, &h, tc, queueID, cfg)
 	}
 	return d.sendOne(ch, req, resp, &h, tc, queueID, cfg)
+}
+
+// admitSend is what every send (and reply) passes before its message is built: the broker
+// accepts sends yet (startAcceptSendRequestTimeStamp), msgCheck, and the queue, picked at
+// random for a negative queueId. refused is the failed answer, or nil.
+func (d *dataPlane) admitSend(ch remoting.Channel, h *protocol.SendMessageRequestHeader, resp *remoting.Command,
+	cfg *Config) (tc *TopicConfig, queueID int32, refused *remoting.Command) {
+	if start := cfg.StartAcceptSendRequestTimeStamp; time.Now().UnixMilli() < start {
+		return nil, 0, d.fail(resp, protocol.SystemError, "broker unable to service, until "+javaTime(start))
+	}
+	tc, code, remark := d.msgCheck(ch, h, cfg)
+	if code != protocol.Success {
+		return nil, 0, d.fail(resp, code, remark)
+	}
+	queueID = h.QueueID
+	if queueID < 0 {
+		queueID = randomQueue(tc.WriteQueueNums)
+	}
+	return tc, queueID, nil
 }
 
 // randomQueue is Java's random write queue for a negative queueId.
