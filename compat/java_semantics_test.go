@@ -295,8 +295,8 @@ func semClients(t *testing.T) []semClient {
 }
 
 // TestJavaSemantics: the stock Java clients' (4.9.8, and 5.3.3 when present) retry and dead
-// letters, delayed messages, transactions, orderly consumption and SQL92 filters against our
-// broker: one cluster, one JVM per client, both at once; each subtest asserts one scenario's
+// letters, delayed messages, transactions, orderly consumption, SQL92 filters and request-reply
+// against our broker: one cluster, one JVM per client, both at once; each subtest asserts one scenario's
 // exact delivery.
 func TestJavaSemantics(t *testing.T) {
 	t.Parallel()
@@ -307,7 +307,7 @@ func TestJavaSemantics(t *testing.T) {
 	prefixes := make([]string, len(clients))
 	for i := range clients {
 		prefixes[i] = uniq("JSem")
-		for sc, queues := range map[string]int{"retry": 2, "delay": 1, "tx": 2, "order": 4, "sql": 2} {
+		for sc, queues := range map[string]int{"retry": 2, "delay": 1, "tx": 2, "order": 4, "sql": 2, "reply": 2} {
 			c.createTopic(prefixes[i]+"_"+sc, queues)
 		}
 	}
@@ -315,7 +315,7 @@ func TestJavaSemantics(t *testing.T) {
 		t.Run(cl.name, func(t *testing.T) {
 			t.Parallel()
 			prefix := prefixes[i]
-			args := []string{c.NamesrvAddr(), prefix, "retry,delay,tx,order,sql"}
+			args := []string{c.NamesrvAddr(), prefix, "retry,delay,tx,order,sql,reply"}
 			for _, sc := range semSQLCases {
 				want := -1
 				if sc.match != nil {
@@ -329,6 +329,7 @@ func TestJavaSemantics(t *testing.T) {
 			t.Run("Transactions", func(t *testing.T) { semCheckTx(t, run, prefix) })
 			t.Run("Orderly", func(t *testing.T) { semCheckOrder(t, run, prefix) })
 			t.Run("SQL92", func(t *testing.T) { semCheckSQL(t, run, prefix) })
+			t.Run("RequestReply", func(t *testing.T) { semCheckReply(t, run) })
 		})
 	}
 }
@@ -841,4 +842,24 @@ func semSummary(es []semEvent) string {
 		parts[i] = fmt.Sprintf("%s/r%d@%d", e.Who, e.Reconsume, e.T)
 	}
 	return strings.Join(parts, " ")
+}
+
+// semCheckReply: each of the three requests gets its own answer, pushed by the broker from the
+// reply topic of the cluster with the request's correlation id.
+func semCheckReply(t *testing.T, run *semRun) {
+	var got []string
+	for _, e := range run.by["reply"] {
+		if e.Ev != "reply" {
+			continue
+		}
+		got = append(got, e.Keys)
+		if e.Body != "reply-"+e.Keys || e.Topic != "CompatCluster_REPLY_TOPIC" || e.Props["CORRELATION_ID"] == "" ||
+			e.Props["PUSH_REPLY_TIME"] == "" || e.Props["MSG_TYPE"] != "reply" {
+			t.Errorf("answer to %s: body %q topic %q properties %v", e.Keys, e.Body, e.Topic, e.Props)
+		}
+	}
+	slices.Sort(got) // the answers come back in any order
+	if want := []string{"rq-0", "rq-1", "rq-2"}; !slices.Equal(got, want) {
+		t.Errorf("answers to %v, want %v", got, want)
+	}
 }

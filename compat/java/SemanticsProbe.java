@@ -20,10 +20,12 @@ import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.impl.consumer.ProcessQueue;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.LocalTransactionState;
+import org.apache.rocketmq.client.producer.RequestCallback;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.TransactionListener;
 import org.apache.rocketmq.client.producer.TransactionMQProducer;
 import org.apache.rocketmq.client.producer.TransactionSendResult;
+import org.apache.rocketmq.client.utils.MessageUtil;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
@@ -38,12 +40,13 @@ import org.apache.rocketmq.common.message.MessageQueue;
  * records; every expectation lives in the Go test, which reads one JSON object per stdout line.
  *
  *   SemanticsProbe NAMESRV PREFIX SCENARIOS [SQLCASE...]
- *     SCENARIOS is a comma list of retry,delay,tx,order,sql. Topics PREFIX_<scenario> must exist
+ *     SCENARIOS is a comma list of retry,delay,tx,order,sql,reply. Topics PREFIX_<scenario> must exist
  *     (delay: 1 queue, order: 4). SQLCASE is NAME|EXPECTED|EXPRESSION; EXPECTED -1 marks an
  *     expression the broker must refuse at the consumer's start.
  *
  * Events: sent, recv (with every property), check (transaction check-back), dlq (read back by
- * key), dlqquery, locked, left, assigned, startfail, started, error, done (per scenario), end.
+ * key), dlqquery, locked, left, assigned, startfail, started, reply (an answer to a request),
+ * error, done (per scenario), end.
  * Times are this JVM's System.currentTimeMillis, so the test compares them with each other only.
  */
 public class SemanticsProbe {
@@ -67,6 +70,7 @@ public class SemanticsProbe {
                         case "tx": ok = tx(); break;
                         case "order": ok = order(); break;
                         case "sql": ok = sql(sqlCases); break;
+                        case "reply": ok = reply(); break;
                         default: emit(ev("error", sc, "msg", "unknown scenario"));
                     }
                 } catch (Throwable e) {
@@ -498,5 +502,52 @@ public class SemanticsProbe {
         for (DefaultMQPushConsumer c : started) c.shutdown();
         p.shutdown();
         return ok;
+    }
+
+    // ---- request-reply -------------------------------------------------------------------------
+
+    /**
+     * Three requests to PREFIX_reply; a consumer answers each with MessageUtil.createReplyMessage,
+     * sent by another producer. Each answer the requester gets is a reply event. The requests use
+     * request(msg, RequestCallback, timeout): the 5.3.3 client's blocking request(msg, timeout)
+     * releases its wait as soon as the request itself is acknowledged, so it reports a timeout
+     * before any reply can arrive, against the stock 4.9.8 broker as well.
+     */
+    static boolean reply() throws Exception {
+        String sc = "reply", topic = prefix + "_reply";
+        DefaultMQProducer replier = producer(prefix + "_PGreplier");
+        DefaultMQPushConsumer c = consumer(prefix + "_CGreply", topic);
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            for (MessageExt m : msgs) {
+                try {
+                    byte[] answer = ("reply-" + new String(m.getBody(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+                    replier.send(MessageUtil.createReplyMessage(m, answer));
+                } catch (Exception e) {
+                    emit(ev("error", sc, "msg", "reply: " + e));
+                }
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+        DefaultMQProducer requester = producer(prefix + "_PGrequester");
+        CountDownLatch answered = new CountDownLatch(3);
+        for (int i = 0; i < 3; i++) {
+            String body = "rq-" + i;
+            requester.request(message(topic, "TagQ", body), new RequestCallback() {
+                @Override
+                public void onSuccess(Message r) {
+                    emit(ev("reply", sc, "body", new String(r.getBody(), StandardCharsets.UTF_8), "topic", r.getTopic(),
+                        "keys", body, "props", new TreeMap<>(r.getProperties())));
+                    answered.countDown();
+                }
+
+                @Override
+                public void onException(Throwable e) {
+                    emit(ev("error", sc, "msg", "request " + body + ": " + e));
+                    answered.countDown();
+                }
+            }, 20000);
+        }
+        return answered.await(30, TimeUnit.SECONDS);
     }
 }
