@@ -63,6 +63,7 @@ func (b *Broker) registerSemanticProcessors() {
 	b.register(protocol.LockBatchMq, remoting.ProcessorFunc(b.processLockBatch))
 	b.register(protocol.UnlockBatchMq, remoting.ProcessorFunc(b.processUnlockBatch))
 	b.register(protocol.EndTransaction, remoting.ProcessorFunc(b.sem.tx.processEndTransaction))
+	b.register(protocol.ResumeCheckHalfMessage, remoting.ProcessorFunc(b.sem.tx.resumeCheckHalfMessage))
 	b.register(protocol.GetAllDelayOffset, remoting.ProcessorFunc(b.sem.sched.processGetAllDelayOffset))
 }
 

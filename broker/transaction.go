@@ -598,3 +598,39 @@ func (g *uniqIDGen) next() string {
 	}
 	return string(out[:])
 }
+
+// resumeCheckHalfMessage serves RESUME_CHECK_HALF_MESSAGE (323, MQAdminExt.resumeCheckHalfMessage):
+// the message at the offset msgId names is appended to the half topic again with
+// TRANSACTION_CHECK_TIMES=0, so that the check service asks its producer afresh, even after it
+// ran out of checks. As Java, any message id is taken; its flag, sysFlag, hosts, born time and
+// reconsume times are kept.
+func (t *transactionService) resumeCheckHalfMessage(ch remoting.Channel, req *remoting.Command) *remoting.Command {
+	const failed = "Exception was thrown when putting message back to " + TopicTransHalf + "."
+	msgID, err := protocol.Header{Ext: req.ExtFields}.Str("msgId")
+	if err != nil {
+		return headerError(req, err)
+	}
+	_, offset, err := message.ParseOffsetMsgID(msgID)
+	if err != nil {
+		return remoting.NewResponse(req, protocol.SystemError, failed)
+	}
+	sel := t.b.store.SelectOneMessageByOffset(offset)
+	if sel == nil {
+		return remoting.NewResponse(req, protocol.SystemError, failed)
+	}
+	m, err := message.Decode(sel.Bytes)
+	sel.Release()
+	if err != nil {
+		return remoting.NewResponse(req, protocol.SystemError, failed)
+	}
+	props := message.DeleteProperty(m.Properties, message.PropertyTransactionCheckTimes)
+	props = message.AppendProperty(props, message.PropertyTransactionCheckTimes, "0")
+	again := m.Msg
+	again.Topic, again.QueueID, again.Properties, again.NoWait = TopicTransHalf, 0, props, true
+	if res := t.b.store.PutMessage(&again); res.Status != store.PutOK {
+		t.log.WithFields(logrus.Fields{"msgId": msgID, "status": res.Status}).Error("resumed half message not appended")
+		return remoting.NewResponse(req, protocol.SystemError, "Put message back to "+TopicTransHalf+" failed.")
+	}
+	t.log.WithField("msgId", msgID).Info("half message put back for its transaction check")
+	return success(req)
+}

@@ -334,3 +334,39 @@ func BenchmarkEndTransactionCommit(b *testing.B) {
 		}
 	}
 }
+
+// TestResumeCheckHalfMessage: RESUME_CHECK_HALF_MESSAGE (323) puts a half message whose checks
+// ran out back into the half topic with TRANSACTION_CHECK_TIMES=0, so its producer is asked
+// again; a message id that names no message is refused with Java's remark.
+func TestResumeCheckHalfMessage(t *testing.T) {
+	db := startDataBroker(t, func(c *Config) {
+		c.TransactionCheckInterval = 100
+		c.TransactionTimeOut = 100
+		c.TransactionCheckMax = 1
+	})
+	db.topic("TopicTx", 2)
+	prod := newFakeTxProducer(t, db)
+	h := sendHalf(t, db, "resumed")
+	waitFor(t, 10*time.Second, "the one check allowed", func() bool { return len(prod.checksFor(h.uniq)) == 1 })
+	time.Sleep(500 * time.Millisecond) // five more check passes: none may ask again
+	if n := len(prod.checksFor(h.uniq)); n != 1 {
+		t.Fatalf("%d checks with transactionCheckMax 1", n)
+	}
+	resume := func(id string) *remoting.Command {
+		return db.invoke(remoting.NewRequest(protocol.ResumeCheckHalfMessage, ext("msgId", id), nil))
+	}
+	mustCode(t, resume(h.offsetID), protocol.Success)
+	waitFor(t, 10*time.Second, "a check after the resume", func() bool { return len(prod.checksFor(h.uniq)) == 2 })
+	if c := prod.checksFor(h.uniq)[1]; c.msg == nil || string(c.msg.Body) != "resumed" {
+		t.Errorf("the resumed check carries %+v", c.msg)
+	}
+
+	const failed = "Exception was thrown when putting message back to RMQ_SYS_TRANS_HALF_TOPIC."
+	for _, id := range []string{"not-an-id", "7F00000100002A9F00000000FFFFFFFF"} {
+		resp := resume(id)
+		mustCode(t, resp, protocol.SystemError)
+		if resp.Remark != failed {
+			t.Errorf("msgId %q: remark %q", id, resp.Remark)
+		}
+	}
+}

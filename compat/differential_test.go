@@ -542,6 +542,9 @@ func diffRawErrors(t *testing.T, s *diffSide, n diffNames) {
 	r, err = conn.call(codeQueryMessage, map[string]string{"topic": n.raw, "key": "DiffNoSuchKey", "maxNum": "32",
 		"beginTimestamp": "0", "endTimestamp": strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)}, nil, 5*time.Second)
 	obs("query-unknown-key", r, err)
+	// RESUME_CHECK_HALF_MESSAGE of an offset past the end of the commit log.
+	r, err = conn.call(323, map[string]string{"msgId": "7F00000100002A9F0000000FFFFFFFFF"}, nil, 5*time.Second)
+	obs("resume-half-bad-offset", r, err)
 	// LOCK_BATCH_MQ for a group the broker has never seen.
 	lock := []byte(`{"clientId":"client-A","consumerGroup":"DiffNeverSeenGroup","mqSet":[{"brokerName":"broker-a","queueId":1,"topic":"` + n.raw + `"}]}`)
 	r, err = conn.call(41, nil, lock, 5*time.Second)
