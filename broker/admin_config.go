@@ -16,9 +16,20 @@ import (
 // cleanExpiredCQ, cleanUnusedTopic, deleteExpiredCommitLog, and the dashboard's
 // GET_TOPIC_CONFIG (351).
 
-// configBlackList is Java's: keys UPDATE_BROKER_CONFIG must never change (BrokerConfig
-// configBlackList "configBlackList;brokerConfigPath" plus the path keys Configuration adds).
-var configBlackList = map[string]bool{"configBlackList": true, "brokerConfigPath": true, "rocketmqHome": true}
+// blackListed is Java's configBlackList check: keys UPDATE_BROKER_CONFIG must never change,
+// the configBlackList key's list (as the broker started) plus the ones Java always adds.
+func (a *adminExt) blackListed(key string) bool {
+	switch key {
+	case "configBlackList", "brokerConfigPath", "rocketmqHome":
+		return true
+	}
+	for _, k := range strings.Split(a.b.cfg.ConfigBlackList, ";") {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
 
 // SetConfigFilePath names the properties file UPDATE_BROKER_CONFIG rewrites (mqbroker -c), as
 // Java's BrokerPathConfigHelper. Without it the broker persists to
@@ -73,7 +84,7 @@ func (a *adminExt) updateBrokerConfig(ch remoting.Channel, req *remoting.Command
 		return success(req)
 	}
 	for _, p := range props {
-		if configBlackList[p.Key] {
+		if a.blackListed(p.Key) {
 			return remoting.NewResponse(req, protocol.NoPermission, "Can not update config in black list.")
 		}
 	}

@@ -572,3 +572,21 @@ func TestQueryConsumeQueue(t *testing.T) {
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// TestConfigBlackListKey: the configBlackList key adds to the keys UPDATE_BROKER_CONFIG
+// refuses, as Java's initConfigBlackList does; the ones Java always refuses stay refused.
+func TestConfigBlackListKey(t *testing.T) {
+	t.Parallel()
+	db := startDataBroker(t, func(c *Config) { c.ConfigBlackList = "traceOn;;regionId" })
+	for _, body := range []string{"traceOn=false\n", "regionId=x\n", "configBlackList=\n", "rocketmqHome=/x\n", "brokerConfigPath=/x\n"} {
+		resp := db.invoke(adminReq(protocol.UpdateBrokerConfig, []byte(body)))
+		mustCode(t, resp, protocol.NoPermission)
+		if resp.Remark != "Can not update config in black list." {
+			t.Errorf("%q: remark %q", body, resp.Remark)
+		}
+	}
+	if !db.b.conf().TraceOn || db.b.conf().RegionID != "DefaultRegion" {
+		t.Error("a refused update changed the configuration")
+	}
+	mustCode(t, db.invoke(adminReq(protocol.UpdateBrokerConfig, []byte("flushConsumerOffsetInterval=4000\n"))), protocol.Success)
+}

@@ -141,6 +141,50 @@ type Config struct {
 	ClientPooledByteBufAllocatorEnable bool `prop:"clientPooledByteBufAllocatorEnable"`
 	ClientCloseSocketIfTimeout         bool `prop:"clientCloseSocketIfTimeout"`
 	UseTLS                             bool `prop:"useTLS"`
+
+	// ConfigBlackList lists, ';'-separated, keys UPDATE_BROKER_CONFIG refuses to change, besides
+	// brokerConfigPath, rocketmqHome and configBlackList itself.
+	ConfigBlackList string `prop:"configBlackList"`
+
+	// The rest of 4.9.8's keys, so that a broker.conf dumped from a Java broker (mqbroker -p)
+	// loads without a warning per key. They tune machinery this broker does not have (Netty's
+	// buffers and backlog, the transient store pool, the consume-queue extension, batch push,
+	// isolated logs, the asynchronous schedule delivery, the lock kind of the put) and are
+	// accepted and reported, with no effect. The three that would change what is stored or
+	// where (enableDLegerCommitLog, enableLmq, enableMultiDispatch) must stay false: Validate
+	// refuses to start with any of them on.
+	ServerSocketBacklog                      int    `prop:"serverSocketBacklog"`
+	WriteBufferHighWaterMark                 int    `prop:"writeBufferHighWaterMark"`
+	WriteBufferLowWaterMark                  int    `prop:"writeBufferLowWaterMark"`
+	IsEnableBatchPush                        bool   `prop:"isEnableBatchPush"`
+	IsolateLogEnable                         bool   `prop:"isolateLogEnable"`
+	CommitIntervalCommitLog                  int    `prop:"commitIntervalCommitLog"`
+	CommitCommitLogLeastPages                int    `prop:"commitCommitLogLeastPages"`
+	CommitCommitLogThoroughInterval          int    `prop:"commitCommitLogThoroughInterval"`
+	TransientStorePoolSize                   int    `prop:"transientStorePoolSize"`
+	FastFailIfNoBufferInStorePool            bool   `prop:"fastFailIfNoBufferInStorePool"`
+	FlushLeastPagesWhenWarmMapedFile         int    `prop:"flushLeastPagesWhenWarmMapedFile"`
+	MappedFileSizeConsumeQueueExt            int    `prop:"mappedFileSizeConsumeQueueExt"`
+	BitMapLengthConsumeQueueExt              int    `prop:"bitMapLengthConsumeQueueExt"`
+	FlushDelayOffsetInterval                 int    `prop:"flushDelayOffsetInterval"`
+	UseReentrantLockWhenPutMessage           bool   `prop:"useReentrantLockWhenPutMessage"`
+	PutMsgIndexHightWater                    int    `prop:"putMsgIndexHightWater"`
+	DebugLockEnable                          bool   `prop:"debugLockEnable"`
+	DuplicationEnable                        bool   `prop:"duplicationEnable"`
+	ReadOnlyCommitLogStorePaths              string `prop:"readOnlyCommitLogStorePaths"`
+	EnableScheduleMessageStats               bool   `prop:"enableScheduleMessageStats"`
+	EnableScheduleAsyncDeliver               bool   `prop:"enableScheduleAsyncDeliver"`
+	ScheduleAsyncDeliverMaxPendingLimit      int    `prop:"scheduleAsyncDeliverMaxPendingLimit"`
+	ScheduleAsyncDeliverMaxResendNum2Blocked int    `prop:"scheduleAsyncDeliverMaxResendNum2Blocked"`
+	EnableDLegerCommitLog                    bool   `prop:"enableDLegerCommitLog"`
+	DLegerGroup                              string `prop:"dLegerGroup"`
+	DLegerPeers                              string `prop:"dLegerPeers"`
+	DLegerSelfID                             string `prop:"dLegerSelfId"`
+	PreferredLeaderID                        string `prop:"preferredLeaderId"`
+	StorePathDLedgerCommitLog                string `prop:"storePathDLedgerCommitLog"`
+	EnableLmq                                bool   `prop:"enableLmq"`
+	EnableMultiDispatch                      bool   `prop:"enableMultiDispatch"`
+	MaxLmqConsumeQueueNum                    int    `prop:"maxLmqConsumeQueueNum"`
 }
 
 // conf is the configuration in force. UPDATE_BROKER_CONFIG never writes a published Config:
@@ -267,6 +311,24 @@ func DefaultConfig() *Config {
 		ConnectTimeoutMillis:            3000,
 		ChannelNotActiveInterval:        60000,
 		ClientChannelMaxIdleTimeSeconds: 120,
+		ClientCloseSocketIfTimeout:      true, // NettySystemConfig: com.rocketmq.remoting.client.closeSocketIfTimeout
+
+		ConfigBlackList:                          "configBlackList;brokerConfigPath",
+		ServerSocketBacklog:                      1024,
+		CommitIntervalCommitLog:                  200,
+		CommitCommitLogLeastPages:                4,
+		CommitCommitLogThoroughInterval:          200,
+		TransientStorePoolSize:                   5,
+		FlushLeastPagesWhenWarmMapedFile:         4096,
+		MappedFileSizeConsumeQueueExt:            48 << 20,
+		BitMapLengthConsumeQueueExt:              64,
+		FlushDelayOffsetInterval:                 10000,
+		UseReentrantLockWhenPutMessage:           true,
+		PutMsgIndexHightWater:                    600000,
+		EnableScheduleMessageStats:               true,
+		ScheduleAsyncDeliverMaxPendingLimit:      2000,
+		ScheduleAsyncDeliverMaxResendNum2Blocked: 3,
+		MaxLmqConsumeQueueNum:                    20000,
 	}
 }
 
@@ -309,6 +371,15 @@ func (c *Config) Validate() error {
 	}
 	if c.BrokerClusterName == "" {
 		return fmt.Errorf("brokerClusterName must not be empty")
+	}
+	for _, k := range []struct {
+		on   bool
+		name string
+	}{{c.EnableDLegerCommitLog, "enableDLegerCommitLog (a DLedger commitlog)"},
+		{c.EnableLmq, "enableLmq (light message queues)"}, {c.EnableMultiDispatch, "enableMultiDispatch (multi-queue dispatch)"}} {
+		if k.on {
+			return fmt.Errorf("%s is not supported: the key must be false", k.name)
+		}
 	}
 	return nil
 }

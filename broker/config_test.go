@@ -2,6 +2,9 @@ package broker
 
 import (
 	"net"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -36,6 +39,61 @@ func TestDefaultConfigAsJava(t *testing.T) {
 	}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDefaultsMatchJavaDump holds every key and default to what the stock 4.9.8 broker prints
+// with mqbroker -p (testdata, captured on a 2-core machine; the host's name and address, the
+// paths and the thread pools sized by the core count are left out or computed).
+func TestDefaultsMatchJavaDump(t *testing.T) {
+	t.Setenv("NAMESRV_ADDR", "")
+	data, err := os.ReadFile("testdata/java-4.9.8-broker-defaults.properties")
+	if err != nil {
+		t.Fatal(err)
+	}
+	props, err := conf.ParseProperties(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cores := runtime.NumCPU()
+	byCores := map[string]int{ // BrokerConfig's and NettyClientConfig's initialisers
+		"sendMessageThreadPoolNums": min(cores, 4), "putMessageFutureThreadPoolNums": min(cores, 4),
+		"pullMessageThreadPoolNums": 16 + cores*2, "processReplyMessageThreadPoolNums": 16 + cores*2,
+		"queryMessageThreadPoolNums": 8 + cores, "heartbeatThreadPoolNums": min(32, cores),
+		"endTransactionThreadPoolNums": 8 + cores*2, "clientCallbackExecutorThreads": cores,
+	}
+	ours := conf.ToMap(DefaultConfig())
+	for _, p := range props {
+		want := p.Value
+		if n, ok := byCores[p.Key]; ok {
+			want = strconv.Itoa(n)
+		}
+		got, known := ours[p.Key]
+		switch {
+		case !known:
+			t.Errorf("Java's key %s is unknown here", p.Key)
+		case got != want:
+			t.Errorf("%s = %q, Java's default is %q", p.Key, got, want)
+		}
+	}
+	if len(props) < 170 {
+		t.Fatalf("only %d keys read from the dump", len(props))
+	}
+}
+
+// TestValidateRefusesUnsupportedStores: a key that would make the Java broker store or
+// dispatch differently stops the start-up instead of being ignored.
+func TestValidateRefusesUnsupportedStores(t *testing.T) {
+	for _, set := range []func(*Config){
+		func(c *Config) { c.EnableDLegerCommitLog = true },
+		func(c *Config) { c.EnableLmq = true },
+		func(c *Config) { c.EnableMultiDispatch = true },
+	} {
+		c := DefaultConfig()
+		set(c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "not supported") {
+			t.Errorf("Validate: %v", err)
+		}
 	}
 }
 
