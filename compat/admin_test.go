@@ -650,6 +650,8 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 		{args: []string{"updateBrokerConfig", "-b", addr, "-k", "noSuchKeyCmp", "-v", "1"}},
 		{args: []string{"updateSubGroup", "-b", addr, "-g", "NoSuchGroupCmp", "-r", "abc"}},
 		{args: []string{"sendMessage", "-t", topic, "-p", "x", "-b", "NoSuchBrokerCmp", "-i", "0"}},
+		{args: []string{"consumeMessage", "-t", topic, "-b", "NoSuchBrokerCmp", "-i", "0"}},
+		{args: []string{"consumeMessage", "-t", "NoSuchTopicCmp"}},
 		// Help and usage errors (Java checks the required options before -h).
 		{args: []string{"consumerStatus", "-g", group, "-h"}},
 		{args: []string{"updateTopic", "-h"}, stdout: true},

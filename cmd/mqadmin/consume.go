@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -82,8 +81,8 @@ func (a *admin) pull(addr, group, topic string, qid int32, offset int64, n int32
 		p.status = "NO_MATCHED_MSG"
 	case protocol.PullOffsetMoved:
 		p.status = "OFFSET_ILLEGAL"
-	default:
-		return nil, &codeError{code: resp.Code, remark: resp.Remark}
+	default: // processPullResponse: MQBrokerException(code, remark, addr)
+		return nil, &codeError{code: resp.Code, remark: resp.Remark, broker: addr}
 	}
 	return p, nil
 }
@@ -155,24 +154,6 @@ func consumeMessage(c *ctx) error {
 		c.printf("Please make sure that the beginTimestamp is less than or equal to the endTimestamp")
 		return nil
 	}
-	r, err := c.adm.route(topic)
-	if err != nil {
-		// fetchSubscribeMessageQueues' wording (Java prints it as a stack trace and exits 0).
-		return errors.New("Can not find Message Queue for this topic, " + topic)
-	}
-	var queues []consumeQueue
-	for _, q := range r.QueueDatas {
-		if !protocol.IsReadable(q.Perm) || (c.has("b") && q.BrokerName != c.get("b")) {
-			continue
-		}
-		for i := range r.BrokerDatas {
-			if r.BrokerDatas[i].BrokerName == q.BrokerName {
-				for qid := int32(0); qid < q.ReadQueueNums; qid++ {
-					queues = append(queues, consumeQueue{q.BrokerName, selectAddr(&r.BrokerDatas[i]), qid})
-				}
-			}
-		}
-	}
 	bounds := func(q consumeQueue) (int64, int64, error) {
 		lo, err := c.adm.queueOffset(q.addr, protocol.GetMinOffset, topic, q.qid, 0)
 		if err != nil {
@@ -194,70 +175,100 @@ func consumeMessage(c *ctx) error {
 		}
 		return lo, hi, nil
 	}
-	if !c.has("i") {
-		// Every queue, oldest first, until count messages are covered.
-		left := count
-		for _, q := range queues {
-			if left == 0 {
-				return nil
-			}
-			lo, hi, err := bounds(q)
-			if err != nil {
-				return err
-			}
-			if hi-lo > left {
-				c.printf("The older %d message of the %d queue will be provided\n", left, q.qid)
-				hi = lo + left - 1
-				left = 0
-			} else {
-				left -= hi - lo + 1
-			}
-			if err := pullRange(c, group, topic, q, lo, hi); err != nil {
-				return err
-			}
-		}
+	// Java catches what goes wrong below, prints the exception and ends the command normally
+	// (executeDefault, executeByCondition); so does this.
+	thrown := func(err error) error {
+		fmt.Fprintln(c.errOut, javaException(err))
 		return nil
 	}
-	qid, err := strconv.ParseInt(c.get("i"), 10, 32)
-	if err != nil {
-		return numberError(c.get("i"))
-	}
-	var q *consumeQueue
-	for i := range queues {
-		if queues[i].qid == int32(qid) {
-			q = &queues[i]
+	if c.has("i") {
+		// executeByCondition: the named queue of the named broker, whatever the route says of
+		// it (the broker judges the queue id); the broker's address comes from the route.
+		qid, err := strconv.ParseInt(c.get("i"), 10, 32)
+		if err != nil {
+			return numberError(c.get("i"))
 		}
-	}
-	if q == nil {
-		return errors.New("no readable queue " + c.get("i") + " of topic " + topic + " on broker " + c.get("b"))
-	}
-	off, err := i64Opt(c, "o", 0)
-	if err != nil {
-		return err
-	}
-	lo, hi, err := bounds(*q)
-	if err != nil {
-		return err
-	}
-	if off > hi {
-		c.printf("%s no matched msg, offset=%d\n", q.text(topic), off)
+		off, err := i64Opt(c, "o", 0)
+		if err != nil {
+			return err
+		}
+		// The pull consumer knows the brokers of every route its client fetched: the topic's
+		// and, from its start, its retry topic's and TBW102's (the client's inner producer;
+		// Java fetches that one 10 ms after the start, so it usually knows it in time).
+		addr := ""
+		for _, t := range []string{topic, protocol.RetryTopic(group), protocol.AutoCreateTopicKeyTopic} {
+			if r, err := c.adm.route(t); err == nil && addr == "" {
+				addr = masterAddr(r, c.get("b"))
+			}
+		}
+		if addr == "" {
+			return thrown(&clientError{msg: "The broker[" + c.get("b") + "] not exist" + clientFAQ})
+		}
+		q := consumeQueue{c.get("b"), addr, int32(qid)}
+		lo, hi, err := bounds(q)
+		if err != nil {
+			return thrown(err)
+		}
+		if off > hi {
+			c.printf("%s no matched msg, offset=%d\n", q.text(topic), off)
+			return nil
+		}
+		lo = max(lo, off)
+		if hi-lo > count {
+			c.printf("The oldler %d message will be provided\n", count)
+			hi = lo + count - 1
+		}
+		pullRange(c, group, topic, q, lo, hi)
 		return nil
 	}
-	lo = max(lo, off)
-	if hi-lo > count {
-		c.printf("The oldler %d message will be provided\n", count)
-		hi = lo + count - 1
+	// executeDefault: every readable queue, oldest first, until count messages are covered.
+	r, err := c.adm.route(topic)
+	if err != nil {
+		return thrown(&clientError{msg: "Can not find Message Queue for this topic, " + topic + faqSee, cause: err})
 	}
-	return pullRange(c, group, topic, *q, lo, hi)
+	var queues []consumeQueue
+	for _, q := range r.QueueDatas {
+		if !protocol.IsReadable(q.Perm) {
+			continue
+		}
+		for i := range r.BrokerDatas {
+			if r.BrokerDatas[i].BrokerName == q.BrokerName {
+				for qid := int32(0); qid < q.ReadQueueNums; qid++ {
+					queues = append(queues, consumeQueue{q.BrokerName, selectAddr(&r.BrokerDatas[i]), qid})
+				}
+			}
+		}
+	}
+	left := count
+	for _, q := range queues {
+		if left == 0 {
+			return nil
+		}
+		lo, hi, err := bounds(q)
+		if err != nil {
+			return thrown(err)
+		}
+		if hi-lo > left {
+			c.printf("The older %d message of the %d queue will be provided\n", left, q.qid)
+			hi = lo + left - 1
+			left = 0
+		} else {
+			left -= hi - lo + 1
+		}
+		pullRange(c, group, topic, q, lo, hi)
+	}
+	return nil
 }
 
 // pullRange pulls [lo, hi] of one queue and prints what it finds, as the Java tool's
-// pullMessageByQueue: it stops at the end of the queue or an illegal offset.
-func pullRange(c *ctx, group, topic string, q consumeQueue, lo, hi int64) error {
+// pullMessageByQueue: it stops at the end of the queue or an illegal offset, and at a failed
+// pull, which it prints as the exception Java prints.
+func pullRange(c *ctx, group, topic string, q consumeQueue, lo, hi int64) {
 	for off := lo; off <= hi; {
 		p, err := c.adm.pull(q.addr, group, topic, q.qid, off, int32(min(hi-off+1, 1<<20)))
 		if err != nil {
-			return err
+			fmt.Fprintln(c.errOut, javaException(err))
+			return
 		}
 		off = p.next
 		switch p.status {
@@ -270,10 +281,9 @@ func pullRange(c *ctx, group, topic string, q consumeQueue, lo, hi int64) error 
 			c.printf("%s no matched msg. status=%s, offset=%d\n", q.text(topic), p.status, off)
 		default:
 			c.printf("%s print msg finished. status=%s, offset=%d\n", q.text(topic), p.status, off)
-			return nil
+			return
 		}
 	}
-	return nil
 }
 
 // consumeTimestamp is ConsumeMessageCommand.timestampFormat: milliseconds or

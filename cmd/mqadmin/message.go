@@ -450,16 +450,24 @@ func masterAddr(r *protocol.TopicRouteData, broker string) string {
 }
 
 // clientError is an MQClientException the client raises itself (no response code); its
-// message ends with one of Java's two FAQ sentences.
-type clientError struct{ msg string }
+// message ends with one of Java's two FAQ sentences. cause, when set, is what Java's stack
+// trace prints after "Caused by:".
+type clientError struct {
+	msg   string
+	cause error
+}
 
 func (e *clientError) Error() string { return e.msg }
 
-// clientFAQ is what FAQUrl.attachDefaultURL appends to a message that names no FAQ page.
-const clientFAQ = "\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/"
+// clientFAQ is what FAQUrl.attachDefaultURL appends to a message that names no FAQ page;
+// faqSee is FAQUrl.suggestTodo's sentence, which a message may carry instead.
+const (
+	clientFAQ = "\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/"
+	faqSee    = "\nSee http://rocketmq.apache.org/docs/faq/ for further details."
+)
 
 func noRouteError(topic string) error {
-	return &clientError{"No route info of this topic: " + topic + "\nSee http://rocketmq.apache.org/docs/faq/ for further details."}
+	return &clientError{msg: "No route info of this topic: " + topic + faqSee}
 }
 
 // writableQueues lists the route's writable queues on masters.
@@ -530,7 +538,7 @@ func sendMessage(c *ctx) error {
 			addr = masterAddr(r, c.get("b"))
 		}
 		if addr == "" {
-			return &clientError{"The broker[" + c.get("b") + "] not exist" + clientFAQ}
+			return &clientError{msg: "The broker[" + c.get("b") + "] not exist" + clientFAQ}
 		}
 		t = sendTarget{c.get("b"), addr, int32(qid)}
 	} else { // send(msg): any writable queue; -b alone does not narrow it, as in Java

@@ -425,7 +425,11 @@ func consumerStatus(c *ctx) error {
 // javaException is the first line Java's printStackTrace writes for err.
 func javaException(err error) string {
 	if ce, ok := err.(*clientError); ok {
-		return "org.apache.rocketmq.client.exception.MQClientException: " + ce.msg
+		s := "org.apache.rocketmq.client.exception.MQClientException: " + ce.msg
+		if ce.cause != nil {
+			s += "\nCaused by: " + javaException(ce.cause)
+		}
+		return s
 	}
 	if ce, ok := err.(*codeError); ok {
 		if ce.broker != "" {
