@@ -652,6 +652,8 @@ func TestGoMqadminMatchesJava(t *testing.T) {
 		{args: []string{"sendMessage", "-t", topic, "-p", "x", "-b", "NoSuchBrokerCmp", "-i", "0"}},
 		{args: []string{"consumeMessage", "-t", topic, "-b", "NoSuchBrokerCmp", "-i", "0"}},
 		{args: []string{"consumeMessage", "-t", "NoSuchTopicCmp"}},
+		{args: []string{"queryMsgByKey", "-t", "NoSuchTopicCmp", "-k", "k"}},
+		{args: []string{"queryMsgByUniqueKey", "-i", "FD000000000000000000000000000000", "-t", topic}},
 		// Help and usage errors (Java checks the required options before -h).
 		{args: []string{"consumerStatus", "-g", group, "-h"}},
 		{args: []string{"updateTopic", "-h"}, stdout: true},

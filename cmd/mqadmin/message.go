@@ -262,7 +262,8 @@ func consumeDirectly(c *ctx, m *message.MsgExt, offsetID string) error {
 func (a *admin) queryByKey(topic, key string, maxNum int, unique bool) ([]*message.MsgExt, error) {
 	r, err := a.route(topic)
 	if err != nil {
-		return nil, err
+		// MQAdminImpl.queryMessage: the client's route update swallows the reason.
+		return nil, &codeError{code: protocol.TopicNotExist, remark: "The topic[" + topic + "] not matched route info"}
 	}
 	var out []*message.MsgExt
 	for i := range r.BrokerDatas {
@@ -324,8 +325,8 @@ func queryMsgByUniqueKey(c *ctx) error {
 			best = m
 		}
 	}
-	if best == nil {
-		return &codeError{code: protocol.NoMessage, remark: "query message by id finished, but no message."}
+	if best == nil { // MQAdminImpl.queryMessage's wording, also for a unique key
+		return &codeError{code: protocol.NoMessage, remark: "query message by key finished, but no message."}
 	}
 	if c.has("g") && c.has("d") {
 		return consumeDirectly(c, best, best.MsgID())
