@@ -530,7 +530,7 @@ func TestHelpListMatchesJava(t *testing.T) {
 		brokerStatus getBrokerConfig updateBrokerConfig queryMsgById queryMsgByKey queryMsgByOffset queryMsgByUniqueKey
 		resetOffsetByTime sendMessage consumeMessage statsAll wipeWritePerm addWritePerm updateKvConfig deleteKvConfig
 		getNamesrvConfig updateNamesrvConfig cleanExpiredCQ cleanUnusedTopic brokerConsumeStats updateOrderConf allocateMQ
-		getConsumerConfig`) {
+		getConsumerConfig queryCq`) {
 		if !strings.Contains(out.String(), "   "+name+" ") {
 			t.Errorf("help lists no %s", name)
 		}
