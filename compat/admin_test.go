@@ -750,6 +750,8 @@ func TestGoMqadminMatchesJavaTwoBrokers(t *testing.T) {
 		{args: []string{"topicRoute", "-t", topic}},
 		{args: []string{"topicStatus", "-t", topic}},
 		{args: []string{"allocateMQ", "-t", topic, "-i", "a,b,c"}},
+		// Every queue of both brokers, in the order of the HashSet Java's pull consumer answers.
+		{args: []string{"consumeMessage", "-t", topic, "-c", "100"}},
 		{args: []string{"getConsumerConfig", "-g", group}},
 		// Without -b both tools ask a broker picked at random, and the consumer reaches each
 		// broker over a connection of its own: the ClientAddr column then differs by port

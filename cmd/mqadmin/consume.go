@@ -239,8 +239,13 @@ func consumeMessage(c *ctx) error {
 			}
 		}
 	}
+	// fetchSubscribeMessageQueues answers a HashSet: its iteration order, not the route's.
+	perm := javaHashSetPerm(len(queues), func(i int) int32 {
+		return mqHashCode(protocol.MessageQueue{Topic: topic, BrokerName: queues[i].broker, QueueID: queues[i].qid})
+	}, 0)
 	left := count
-	for _, q := range queues {
+	for _, i := range perm {
+		q := queues[i]
 		if left == 0 {
 			return nil
 		}
