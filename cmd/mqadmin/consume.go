@@ -197,12 +197,14 @@ func consumeMessage(c *ctx) error {
 		// Java fetches that one 10 ms after the start, so it usually knows it in time).
 		addr := ""
 		for _, t := range []string{topic, protocol.RetryTopic(group), protocol.AutoCreateTopicKeyTopic} {
-			if r, err := c.adm.route(t); err == nil && addr == "" {
-				addr = masterAddr(r, c.get("b"))
+			if r, err := c.adm.route(t); err == nil {
+				if addr = masterAddr(r, c.get("b")); addr != "" {
+					break
+				}
 			}
 		}
 		if addr == "" {
-			return thrown(&clientError{msg: "The broker[" + c.get("b") + "] not exist" + clientFAQ})
+			return thrown(brokerNotExist(c.get("b")))
 		}
 		q := consumeQueue{c.get("b"), addr, int32(qid)}
 		lo, hi, err := bounds(q)

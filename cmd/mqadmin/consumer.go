@@ -414,9 +414,9 @@ func getConsumerConfig(c *ctx) error {
 	}
 	var all []found
 	for _, n := range javaHashOrder(names) {
-		cluster := "null"
-		if cls := clustersOf(ci, n); len(cls) > 0 {
-			cluster = cls[len(cls)-1]
+		cluster := clusterOf(ci, n)
+		if cluster == "" {
+			cluster = "null"
 		}
 		resp, err := c.adm.call(selectAddr(ci.BrokerAddrTable[n]), protocol.GetAllSubscriptiongroupConfig, nil, nil)
 		if err != nil {

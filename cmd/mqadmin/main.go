@@ -464,7 +464,7 @@ var brokerNamed = map[int32]bool{
 	protocol.QueryConsumeTimeSpan: true, protocol.QueryConsumerOffset: true, protocol.QueryTopicConsumeByWho: true,
 	protocol.SearchOffsetByTimestamp: true, protocol.HeartBeat: true, protocol.UnregisterClient: true,
 	protocol.UpdateBrokerConfig: true, protocol.UpdateConsumerOffset: true, protocol.ViewMessageById: true,
-	protocol.ConsumerSendMsgBack: true,
+	protocol.ConsumerSendMsgBack: true, protocol.SendMessageV2: true, // processSendResponse
 }
 
 func isCode(err error, code int32) bool {
@@ -530,6 +530,17 @@ func clustersOf(ci *protocol.ClusterInfo, broker string) []string {
 	return out
 }
 
+// clusterOf is the cluster naming broker as a member, the greatest name if several do, or "".
+func clusterOf(ci *protocol.ClusterInfo, broker string) string {
+	var out string
+	for cl, members := range ci.ClusterAddrTable {
+		if cl > out && slices.Contains(members, broker) {
+			out = cl
+		}
+	}
+	return out
+}
+
 func (a *admin) clusterInfo() (*protocol.ClusterInfo, error) {
 	resp, err := a.nsCall(protocol.GetBrokerClusterInfo, nil, nil)
 	if err != nil {
@@ -554,10 +565,10 @@ func (a *admin) route(topic string) (*protocol.TopicRouteData, error) {
 	return &r, nil
 }
 
-// selectAddr is BrokerData.selectBrokerAddr: the master, else any address.
 // brokerIDs are the broker ids of a group in ascending order.
 func brokerIDs(b *protocol.BrokerData) []int64 { return slices.Sorted(maps.Keys(b.BrokerAddrs)) }
 
+// selectAddr is BrokerData.selectBrokerAddr: the master, else any address.
 func selectAddr(b *protocol.BrokerData) string {
 	if a := b.BrokerAddrs[0]; a != "" {
 		return a

@@ -467,6 +467,11 @@ const (
 	faqSee    = "\nSee http://rocketmq.apache.org/docs/faq/ for further details."
 )
 
+// brokerNotExist is the client's "The broker[x] not exist" (no route names its address).
+func brokerNotExist(name string) error {
+	return &clientError{msg: "The broker[" + name + "] not exist" + clientFAQ}
+}
+
 func noRouteError(topic string) error {
 	return &clientError{msg: "No route info of this topic: " + topic + faqSee}
 }
@@ -539,7 +544,7 @@ func sendMessage(c *ctx) error {
 			addr = masterAddr(r, c.get("b"))
 		}
 		if addr == "" {
-			return &clientError{msg: "The broker[" + c.get("b") + "] not exist" + clientFAQ}
+			return brokerNotExist(c.get("b"))
 		}
 		t = sendTarget{c.get("b"), addr, int32(qid)}
 	} else { // send(msg): any writable queue; -b alone does not narrow it, as in Java
@@ -618,15 +623,7 @@ func (a *admin) sendV2(t sendTarget, group, topic string, flag int32, props, bod
 		BornTimestamp: time.Now().UnixMilli(), Properties: string(props), BrokerName: t.broker}
 	var ext remoting.ExtFields
 	h.EncodeV2(&ext)
-	resp, err := a.cli.Invoke(t.addr, remoting.NewRequest(protocol.SendMessageV2, ext, body), a.timeout)
-	if err != nil {
-		return nil, transportError(protocol.SendMessageV2, t.addr, a.timeout, err)
-	}
-	if resp.Code != protocol.Success {
-		// processSendResponse throws MQBrokerException(code, remark, addr).
-		err = &codeError{code: resp.Code, remark: resp.Remark, broker: t.addr}
-	}
-	return resp, err
+	return a.call(t.addr, protocol.SendMessageV2, ext, body)
 }
 
 // statsWindow / brokerStatsData are VIEW_BROKER_STATS_DATA's body.

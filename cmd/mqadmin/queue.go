@@ -27,19 +27,20 @@ func queryCq(c *ctx) error {
 		fmt.Fprintln(c.errOut, text)
 		return nil
 	}
+	badNumber := func(s string) error { return thrown("java.lang.NumberFormatException: " + numberError(s).Error()) }
 	topic := c.get("t")
 	qid, err := strconv.ParseInt(c.get("q"), 10, 32)
 	if err != nil {
-		return thrown("java.lang.NumberFormatException: " + numberError(c.get("q")).Error())
+		return badNumber(c.get("q"))
 	}
 	index, err := strconv.ParseInt(c.get("i"), 10, 64)
 	if err != nil {
-		return thrown("java.lang.NumberFormatException: " + numberError(c.get("i")).Error())
+		return badNumber(c.get("i"))
 	}
 	count := int64(10)
 	if c.has("c") {
 		if count, err = strconv.ParseInt(c.get("c"), 10, 32); err != nil {
-			return thrown("java.lang.NumberFormatException: " + numberError(c.get("c")).Error())
+			return badNumber(c.get("c"))
 		}
 	}
 	addr := c.get("b")

@@ -402,10 +402,7 @@ func topicList(c *ctx) error {
 		if err != nil || len(r.BrokerDatas) == 0 {
 			continue
 		}
-		cluster := ""
-		if cls := clustersOf(ci, r.BrokerDatas[0].BrokerName); len(cls) > 0 {
-			cluster = cls[len(cls)-1]
-		}
+		cluster := clusterOf(ci, r.BrokerDatas[0].BrokerName)
 		var groups []string
 		if resp, err := c.adm.call(selectAddr(&r.BrokerDatas[0]), protocol.QueryTopicConsumeByWho, kv("topic", t), nil); err == nil {
 			var gl protocol.GroupList

@@ -730,9 +730,3 @@ func (q *QueryConsumeQueueResponseBody) Marshal() []byte {
 	e.close()
 	return e.b
 }
-
-// Unmarshal reads the body (mqadmin's queryCq).
-func (q *QueryConsumeQueueResponseBody) Unmarshal(b []byte) error {
-	*q = QueryConsumeQueueResponseBody{}
-	return unmarshal(b, q)
-}
