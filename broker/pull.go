@@ -306,11 +306,13 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 		filter = matchAllFilter
 	}
 	var msgFilter store.MessageFilter = filter
+	heldSQL := sqlF // what a held pull evaluates on arrivals
 	if sqlF != nil {
 		msgFilter = sqlF
 	}
 	if cfg.FilterSupportRetry && strings.HasPrefix(h.Topic, RetryGroupTopicPre) {
 		msgFilter = &retryFilter{tags: filter, m: b.filters, group: h.Topic[len(RetryGroupTopicPre):]}
+		heldSQL = nil // a retry topic's filter decides on the real topic: any arrival wakes it
 	}
 	res := b.store.GetMessage(h.ConsumerGroup, h.Topic, h.QueueID, h.QueueOffset, h.MaxMsgNums, h.MaxMsgBytes, msgFilter)
 	if res == nil {
@@ -367,10 +369,8 @@ func (p *pullProcessor) run(ch remoting.Channel, req *remoting.Command, allowSus
 			if !cfg.LongPollingEnable {
 				timeout = time.Duration(cfg.ShortPollingTimeMills) * time.Millisecond
 			}
-			held := &heldPull{ch: ch, req: req, key: queueKey{h.Topic, h.QueueID}, offset: h.QueueOffset, filter: filter}
-			if msgFilter == store.MessageFilter(sqlF) && sqlF != nil {
-				held.sql = sqlF // a retry topic's filter decides on the real topic: any arrival wakes it
-			}
+			held := &heldPull{ch: ch, req: req, key: queueKey{h.Topic, h.QueueID}, offset: h.QueueOffset,
+				filter: filter, sql: heldSQL}
 			if p.d.hold.hold(held, timeout) {
 				res.Release()
 				p.commitOffset(ch, &h, hasCommit)

@@ -62,7 +62,7 @@ func (d *dataPlane) processReply(ch remoting.Channel, req *remoting.Command) *re
 			d.b.adm.stats.OnPut(m.Topic, 1, res.WroteBytes)
 			rh.MsgID, rh.QueueID, rh.QueueOffset = res.MsgID(), queueID, res.QueueOffset
 			d.messageArrived(m.Topic, m.QueueID, res.QueueOffset+1,
-				message.TagsCode(string(propOrEmpty(m.Properties, message.PropertyTags))))
+				message.TagsCode(propOrEmpty(m.Properties, message.PropertyTags)))
 		} else {
 			d.log.WithFields(logrus.Fields{"topic": h.Topic, "queueId": queueID, "status": res.Status,
 				"remote": ch.RemoteAddr()}).Warn("reply not stored")
@@ -94,22 +94,12 @@ func (d *dataPlane) pushReply(ch remoting.Channel, h *protocol.SendMessageReques
 	}
 	props = message.DeleteProperty(props, message.PropertyPushReplyTime)
 	props = message.AppendProperty(props, message.PropertyPushReplyTime, strconv.FormatInt(time.Now().UnixMilli(), 10))
-	ext := remoting.ExtFields{
-		{Key: "producerGroup", Value: h.ProducerGroup},
-		{Key: "topic", Value: h.Topic},
-		{Key: "defaultTopic", Value: h.DefaultTopic},
-		{Key: "defaultTopicQueueNums", Value: strconv.Itoa(int(h.DefaultTopicQueueNums))},
-		{Key: "queueId", Value: strconv.Itoa(int(h.QueueID))},
-		{Key: "sysFlag", Value: strconv.Itoa(int(h.SysFlag))},
-		{Key: "bornTimestamp", Value: strconv.FormatInt(h.BornTimestamp, 10)},
-		{Key: "flag", Value: strconv.Itoa(int(h.Flag))},
-		{Key: "properties", Value: string(props)},
-		{Key: "reconsumeTimes", Value: strconv.Itoa(int(h.ReconsumeTimes))},
-		{Key: "unitMode", Value: strconv.FormatBool(h.UnitMode)},
-		{Key: "bornHost", Value: born.String()},
-		{Key: "storeHost", Value: d.host().String()},
-		{Key: "storeTimestamp", Value: strconv.FormatInt(time.Now().UnixMilli(), 10)},
-	}
+	var ext remoting.ExtFields
+	(&protocol.ReplyMessageRequestHeader{ProducerGroup: h.ProducerGroup, Topic: h.Topic, DefaultTopic: h.DefaultTopic,
+		DefaultTopicQueueNums: h.DefaultTopicQueueNums, QueueID: h.QueueID, SysFlag: h.SysFlag,
+		BornTimestamp: h.BornTimestamp, Flag: h.Flag, Properties: string(props), ReconsumeTimes: h.ReconsumeTimes,
+		UnitMode: h.UnitMode, BornHost: born.String(), StoreHost: d.host().String(),
+		StoreTimestamp: time.Now().UnixMilli()}).Encode(&ext)
 	cresp, err := d.b.Invoke(target.Channel, remoting.NewRequest(protocol.PushReplyMessageToClient, ext, body), clientCallTimeout)
 	if err != nil || cresp.Code != protocol.Success {
 		f := logrus.Fields{"clientId": senderID, "remote": target.Channel.RemoteAddr()}

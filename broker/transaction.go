@@ -614,12 +614,7 @@ func (t *transactionService) resumeCheckHalfMessage(ch remoting.Channel, req *re
 	if err != nil {
 		return remoting.NewResponse(req, protocol.SystemError, failed)
 	}
-	sel := t.b.store.SelectOneMessageByOffset(offset)
-	if sel == nil {
-		return remoting.NewResponse(req, protocol.SystemError, failed)
-	}
-	m, err := message.Decode(sel.Bytes)
-	sel.Release()
+	m, err := t.b.store.LookMessageByOffset(offset)
 	if err != nil {
 		return remoting.NewResponse(req, protocol.SystemError, failed)
 	}
