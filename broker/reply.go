@@ -94,12 +94,11 @@ func (d *dataPlane) pushReply(ch remoting.Channel, h *protocol.SendMessageReques
 	}
 	props = message.DeleteProperty(props, message.PropertyPushReplyTime)
 	props = message.AppendProperty(props, message.PropertyPushReplyTime, strconv.FormatInt(time.Now().UnixMilli(), 10))
+	push := protocol.ReplyMessageRequestHeader{Send: *h, BornHost: born.String(), StoreHost: d.host().String(),
+		StoreTimestamp: time.Now().UnixMilli()}
+	push.Send.Properties = string(props)
 	var ext remoting.ExtFields
-	(&protocol.ReplyMessageRequestHeader{ProducerGroup: h.ProducerGroup, Topic: h.Topic, DefaultTopic: h.DefaultTopic,
-		DefaultTopicQueueNums: h.DefaultTopicQueueNums, QueueID: h.QueueID, SysFlag: h.SysFlag,
-		BornTimestamp: h.BornTimestamp, Flag: h.Flag, Properties: string(props), ReconsumeTimes: h.ReconsumeTimes,
-		UnitMode: h.UnitMode, BornHost: born.String(), StoreHost: d.host().String(),
-		StoreTimestamp: time.Now().UnixMilli()}).Encode(&ext)
+	push.Encode(&ext)
 	cresp, err := d.b.Invoke(target.Channel, remoting.NewRequest(protocol.PushReplyMessageToClient, ext, body), clientCallTimeout)
 	if err != nil || cresp.Code != protocol.Success {
 		f := logrus.Fields{"clientId": senderID, "remote": target.Channel.RemoteAddr()}

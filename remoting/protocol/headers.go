@@ -553,37 +553,18 @@ func (h *CheckTransactionStateRequestHeader) Encode(ext *remoting.ExtFields) {
 }
 
 // ReplyMessageRequestHeader is PUSH_REPLY_MESSAGE_TO_CLIENT (326): a reply the broker pushes
-// to its requester, the replier's send header plus where and when it was stored.
+// to its requester, the message fields of the replier's send header (Send; its batch and
+// maxReconsumeTimes are not part of it) plus where and when it was stored.
 type ReplyMessageRequestHeader struct {
-	ProducerGroup         string
-	Topic                 string
-	DefaultTopic          string
-	DefaultTopicQueueNums int32
-	QueueID               int32
-	SysFlag               int32
-	BornTimestamp         int64
-	Flag                  int32
-	Properties            string
-	ReconsumeTimes        int32
-	UnitMode              bool
-	BornHost              string // ip:port
-	StoreHost             string // ip:port
-	StoreTimestamp        int64
+	Send           SendMessageRequestHeader
+	BornHost       string // ip:port
+	StoreHost      string // ip:port
+	StoreTimestamp int64
 }
 
 func (h *ReplyMessageRequestHeader) Encode(ext *remoting.ExtFields) {
 	w := newWriter(ext)
-	w.str("producerGroup", h.ProducerGroup)
-	w.str("topic", h.Topic)
-	w.str("defaultTopic", h.DefaultTopic)
-	w.i32("defaultTopicQueueNums", h.DefaultTopicQueueNums)
-	w.i32("queueId", h.QueueID)
-	w.i32("sysFlag", h.SysFlag)
-	w.i64("bornTimestamp", h.BornTimestamp)
-	w.i32("flag", h.Flag)
-	w.optStr("properties", h.Properties)
-	w.i32("reconsumeTimes", h.ReconsumeTimes)
-	w.b("unitMode", h.UnitMode)
+	h.Send.encodeMessageFields(w)
 	w.str("bornHost", h.BornHost)
 	w.str("storeHost", h.StoreHost)
 	w.i64("storeTimestamp", h.StoreTimestamp)

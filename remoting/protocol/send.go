@@ -174,10 +174,8 @@ func missingSend(seen uint32, names *[8]string) error {
 	return nil
 }
 
-// Encode appends the V1 fields as the Go client writes them (every field; Java would skip a
-// null maxReconsumeTimes, which we do when HasMaxReconsumeTimes is false).
-func (h *SendMessageRequestHeader) Encode(ext *remoting.ExtFields) {
-	w := newWriter(ext)
+// encodeMessageFields writes the V1 fields a send and a pushed reply share.
+func (h *SendMessageRequestHeader) encodeMessageFields(w writer) {
 	w.str("producerGroup", h.ProducerGroup)
 	w.str("topic", h.Topic)
 	w.str("defaultTopic", h.DefaultTopic)
@@ -189,6 +187,13 @@ func (h *SendMessageRequestHeader) Encode(ext *remoting.ExtFields) {
 	w.str("properties", h.Properties)
 	w.i32("reconsumeTimes", h.ReconsumeTimes)
 	w.b("unitMode", h.UnitMode)
+}
+
+// Encode appends the V1 fields as the Go client writes them (every field; Java would skip a
+// null maxReconsumeTimes, which we do when HasMaxReconsumeTimes is false).
+func (h *SendMessageRequestHeader) Encode(ext *remoting.ExtFields) {
+	w := newWriter(ext)
+	h.encodeMessageFields(w)
 	if h.HasMaxReconsumeTimes {
 		w.i32("maxReconsumeTimes", h.MaxReconsumeTimes)
 	}
